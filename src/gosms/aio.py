@@ -1,0 +1,224 @@
+"""The asyncio client: the same flows as :mod:`gosms.client`, driven over aiohttp.
+
+Hand it the application's ``aiohttp.ClientSession`` (Home Assistant's shared one, say): it never
+closes a session it did not make.  Needs the ``async`` extra (``pip install gosms-ops[async]``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Optional, Union
+
+import aiohttp
+
+from . import flows, usage
+from .config import Token, redact, resolve_api_url, resolve_token
+from .errors import GoSMSError
+from .models import Device, Message, Page
+from .outcomes import BulkResult, RecipientResult, plan_send
+from .protocol import Request, Response
+from .retry import DEFAULT_RATE, RetryPolicy, Spacing
+
+__all__ = ["AsyncClient"]
+
+log = logging.getLogger("gosms")
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=25.0, sock_connect=5.0, sock_read=20.0)
+PARALLEL_SENDS = 4
+
+
+def classify_aiohttp_error(exc: BaseException, host: str) -> flows.Failure:
+    """A transport failure, and whether the request may have reached the server."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return flows.Failure(f"Could not connect to {host} (connection refused or host unknown).", sent=False)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError if hasattr(aiohttp, "ConnectionTimeoutError") else ()):
+        return flows.Failure(f"Timed out connecting to {host}.", sent=False)
+    if isinstance(exc, asyncio.TimeoutError):
+        return flows.Failure(f"{host} did not answer in time.", sent=True)
+    return flows.Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
+
+
+class AsyncLimiter:
+    """The rate limiter for one event loop: reservations are instant, the waiting is awaited."""
+
+    def __init__(self, rate: float) -> None:
+        self._spacing = Spacing(rate)
+
+    async def acquire(self, endpoint: str) -> None:
+        # Reserving touches no await, so no lock is needed inside one event loop.
+        delay = self._spacing.reserve(endpoint)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class AsyncClient:
+    """GoSMS over aiohttp with the same retries, limits and de-duplication as :class:`Client`."""
+
+    def __init__(
+        self,
+        token: Union[Token, str, None] = None,
+        *,
+        api_url: Optional[str] = None,
+        token_file: Union[str, os.PathLike[str], None] = None,
+        session: Optional[aiohttp.ClientSession] = None,
+        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        retry: Optional[RetryPolicy] = None,
+        rate_limit: float = DEFAULT_RATE,
+        verify: bool = True,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.token = resolve_token(token, token_file=token_file)
+        self.api_url = resolve_api_url(api_url, allow_insecure_http=allow_insecure_http)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.verify = verify
+        self._limiter = AsyncLimiter(rate_limit)
+        self._session = session
+        self._own_session = session is None
+        self._known_ids: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(api_url={self.api_url!r}, token={self.token!r})"
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def _perform(self, request: Request) -> Union[Response, flows.Failure]:
+        await self._limiter.acquire(request.endpoint.name)
+        host = self.api_url.split("/")[2]
+        log.debug("%s %s", request.method, request.url)
+        started = time.monotonic()
+        try:
+            async with self._get_session().request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=self.timeout,
+                ssl=None if self.verify else False,
+                allow_redirects=False,
+            ) as answer:
+                body = await answer.read()
+                result = Response(answer.status, dict(answer.headers), body)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            failure = classify_aiohttp_error(exc, host)
+            log.debug("%s %s failed: %s", request.method, request.url, failure.message)
+            return failure
+        log.debug("%s %s -> %s in %.3fs", request.method, request.url, result.status, time.monotonic() - started)
+        return result
+
+    async def run(self, flow: flows.Flow) -> Any:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, flows.Sleep):
+                    await asyncio.sleep(step.seconds)
+                    step = flow.send(None)
+                else:
+                    step = flow.send(await self._perform(step.request))
+        except StopIteration as stop:
+            return stop.value
+        except GoSMSError as exc:
+            exc.args = tuple(redact(str(a), self.token) for a in exc.args)
+            raise
+
+    async def send(
+        self,
+        to: Union[str, Sequence[str]],
+        message: str,
+        *,
+        device_id: Optional[str] = None,
+        to_sim: Optional[int] = None,
+        callback_id: Optional[str] = None,
+        invalid_chars: str = "fail",
+        long_message: str = "fail",
+        normalize: bool = False,
+    ) -> BulkResult:
+        """As :meth:`gosms.client.Client.send`: all validated first, then a result per recipient."""
+        plan = plan_send(to, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
+                         invalid_chars=invalid_chars, long_message=long_message, normalize=normalize)
+        gate = asyncio.Semaphore(PARALLEL_SENDS)
+
+        async def one(phone: str) -> RecipientResult:
+            result = RecipientResult(phone)
+            async with gate:
+                for part in plan.parts:
+                    try:
+                        sent = await self.run(flows.send(
+                            self.api_url, self.token, phone, part, device_id=plan.device_id,
+                            to_sim=plan.to_sim, callback_id=plan.callback_id, policy=self.retry,
+                            known_ids=self._known_ids))
+                    except GoSMSError as exc:
+                        result.error = exc
+                        break
+                    result.add(sent)
+            return result
+
+        results = await asyncio.gather(*(one(phone) for phone in plan.recipients))
+        return BulkResult(list(results), plan.parts)
+
+    async def get(self, message_id: str) -> Message:
+        result: Message = await self.run(flows.get(self.api_url, self.token, message_id, self.retry))
+        return result
+
+    async def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0) -> Message:
+        result: Message = await self.run(flows.wait_for_delivery(
+            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval))
+        return result
+
+    async def delete(self, message_id: str) -> None:
+        await self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
+
+    async def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
+        result: Page = await self.run(flows.list_page(self.api_url, self.token, self.retry, limit=limit,
+                                                      offset=offset, search=search))
+        return result
+
+    async def iter_messages(self, *, search: Optional[str] = None, page_size: int = 100,
+                            max_pages: Optional[int] = None) -> AsyncIterator[Message]:
+        seen: set[str] = set()
+        offset = 1
+        while max_pages is None or offset <= max_pages:
+            page = await self.list(limit=page_size, offset=offset, search=search)
+            fresh = [m for m in page.items if m.id not in seen]
+            for item in fresh:
+                seen.add(item.id)
+                yield item
+            if len(page.items) < page_size or not fresh:
+                return
+            offset += 1
+
+    async def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
+        result: usage.MonthUsage = await self.run(usage.month_usage(self.api_url, self.token, self.retry,
+                                                                    state=state))
+        return result
+
+    async def check_account(self) -> Page:
+        return await self.list(limit=1, offset=1)
+
+    async def device(self, device_id: str) -> Device:
+        result: Device = await self.run(flows.device_info(self.api_url, self.token, device_id, self.retry))
+        return result
+
+    async def set_device_active(self, device_id: str, active: bool) -> None:
+        await self.run(flows.device_edit(self.api_url, self.token, device_id, active, self.retry))
+
+    async def delete_device(self, device_id: str) -> None:
+        await self.run(flows.device_delete(self.api_url, self.token, device_id, self.retry))

@@ -1,0 +1,227 @@
+"""The synchronous client: the flows of :mod:`gosms.flows` driven over a ``requests.Session``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional, Union
+
+import requests
+
+from . import flows, usage
+from .config import Token, redact, resolve_api_url, resolve_token
+from .errors import GoSMSError
+from .models import Device, Message, Page
+from .outcomes import BulkResult, RecipientResult, plan_send
+from .protocol import Request, Response
+from .retry import DEFAULT_RATE, RateLimiter, RetryPolicy
+
+__all__ = ["DEFAULT_TIMEOUT", "Client"]
+
+log = logging.getLogger("gosms")
+
+DEFAULT_TIMEOUT = (5.0, 20.0)
+"""(connect, read) seconds: finite, so a dead gateway never hangs an alerting pipeline."""
+PARALLEL_SENDS = 4
+"""Sends in flight at once for many recipients; the rate limiter still caps the rate."""
+
+
+def classify_requests_error(exc: requests.RequestException, host: str) -> flows.Failure:
+    """A transport failure, and whether the request may have reached the server."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return flows.Failure(f"Timed out connecting to {host}.", sent=False)
+    if isinstance(exc, requests.ReadTimeout):
+        return flows.Failure(f"{host} did not answer in time.", sent=True)
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "NewConnectionError" in text or "Connection refused" in text or "Name or service" in text:
+            return flows.Failure(f"Could not connect to {host} (connection refused or host unknown).", sent=False)
+        return flows.Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
+    return flows.Failure(f"Request to {host} failed: {type(exc).__name__}.", sent=True)
+
+
+class Client:
+    """GoSMS over HTTP with keep-alive, rate limiting, retries and de-duplicated sends.
+
+    The token comes from ``token``, ``token_file``, ``GOSMS_TOKEN`` or ``GOSMS_TOKEN_FILE``; the
+    address from ``api_url`` or ``GOSMS_API_URL``.  Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        token: Union[Token, str, None] = None,
+        *,
+        api_url: Optional[str] = None,
+        token_file: Union[str, os.PathLike[str], None] = None,
+        timeout: Union[float, tuple[float, float]] = DEFAULT_TIMEOUT,
+        retry: Optional[RetryPolicy] = None,
+        rate_limit: float = DEFAULT_RATE,
+        session: Optional[requests.Session] = None,
+        verify: Union[bool, str] = True,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.token = resolve_token(token, token_file=token_file)
+        self.api_url = resolve_api_url(api_url, allow_insecure_http=allow_insecure_http)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.verify = verify
+        self._limiter = RateLimiter(rate_limit)
+        self._own_session = session is None
+        self._session = session or requests.Session()
+        self._known_ids: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Client(api_url={self.api_url!r}, token={self.token!r})"
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- driving flows -------------------------------------------------------------------------
+
+    def _perform(self, request: Request) -> Union[Response, flows.Failure]:
+        self._limiter.acquire(request.endpoint.name)
+        host = self.api_url.split("/")[2]
+        log.debug("%s %s", request.method, request.url)
+        started = time.monotonic()
+        try:
+            answer = self._session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            failure = classify_requests_error(exc, host)
+            log.debug("%s %s failed: %s", request.method, request.url, failure.message)
+            return failure
+        log.debug("%s %s -> %s in %.3fs", request.method, request.url, answer.status_code,
+                  time.monotonic() - started)
+        return Response(answer.status_code, dict(answer.headers), answer.content)
+
+    def run(self, flow: flows.Flow) -> Any:
+        """Drive a flow to its result; errors leave with the token masked in their text."""
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, flows.Sleep):
+                    log.debug("waiting %.2fs before retrying", step.seconds)
+                    time.sleep(step.seconds)
+                    step = flow.send(None)
+                else:
+                    step = flow.send(self._perform(step.request))
+        except StopIteration as stop:
+            return stop.value
+        except GoSMSError as exc:
+            exc.args = tuple(redact(str(a), self.token) for a in exc.args)
+            raise
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def send(
+        self,
+        to: Union[str, Sequence[str]],
+        message: str,
+        *,
+        device_id: Optional[str] = None,
+        to_sim: Optional[int] = None,
+        callback_id: Optional[str] = None,
+        invalid_chars: str = "fail",
+        long_message: str = "fail",
+        normalize: bool = False,
+    ) -> BulkResult:
+        """Send one alert to one or more numbers.
+
+        Every field of every recipient is validated before the first request, so bad input sends
+        nothing.  Afterwards each recipient succeeds or fails on its own: the result says which
+        went out (with their message ids) and which did not (with the decoded error).
+        """
+        plan = plan_send(to, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
+                         invalid_chars=invalid_chars, long_message=long_message, normalize=normalize)
+
+        def one(phone: str) -> RecipientResult:
+            result = RecipientResult(phone)
+            for part in plan.parts:
+                try:
+                    sent = self.run(flows.send(
+                        self.api_url, self.token, phone, part, device_id=plan.device_id, to_sim=plan.to_sim,
+                        callback_id=plan.callback_id, policy=self.retry, known_ids=self._known_ids))
+                except GoSMSError as exc:
+                    result.error = exc
+                    break
+                result.add(sent)
+            return result
+
+        if len(plan.recipients) == 1:
+            results = [one(plan.recipients[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(plan.recipients))) as pool:
+                results = list(pool.map(one, plan.recipients))
+        return BulkResult(results, plan.parts)
+
+    def get(self, message_id: str) -> Message:
+        result: Message = self.run(flows.get(self.api_url, self.token, message_id, self.retry))
+        return result
+
+    def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0) -> Message:
+        """The message once delivered or failed for good, or as it stands when ``timeout`` runs out."""
+        result: Message = self.run(flows.wait_for_delivery(
+            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval))
+        return result
+
+    def delete(self, message_id: str) -> None:
+        self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
+
+    def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
+        result: Page = self.run(flows.list_page(self.api_url, self.token, self.retry, limit=limit,
+                                                offset=offset, search=search))
+        return result
+
+    def iter_messages(self, *, search: Optional[str] = None, page_size: int = 100,
+                      max_pages: Optional[int] = None) -> Iterator[Message]:
+        """Every message, newest first, page after page; a message seen twice is given once."""
+        seen: set[str] = set()
+        offset = 1
+        while max_pages is None or offset <= max_pages:
+            page = self.list(limit=page_size, offset=offset, search=search)
+            fresh = [m for m in page.items if m.id not in seen]
+            for item in fresh:
+                seen.add(item.id)
+                yield item
+            if len(page.items) < page_size or not fresh:
+                return
+            offset += 1
+
+    def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
+        """Messages created this month; pass the previous result's ``as_state()`` to page less."""
+        result: usage.MonthUsage = self.run(usage.month_usage(self.api_url, self.token, self.retry,
+                                                              state=state))
+        return result
+
+    def check_account(self) -> Page:
+        """The cheapest read-only call that proves token, permissions and account are usable."""
+        return self.list(limit=1, offset=1)
+
+    # -- devices -------------------------------------------------------------------------------
+
+    def device(self, device_id: str) -> Device:
+        result: Device = self.run(flows.device_info(self.api_url, self.token, device_id, self.retry))
+        return result
+
+    def set_device_active(self, device_id: str, active: bool) -> None:
+        self.run(flows.device_edit(self.api_url, self.token, device_id, active, self.retry))
+
+    def delete_device(self, device_id: str) -> None:
+        self.run(flows.device_delete(self.api_url, self.token, device_id, self.retry))

@@ -1,0 +1,135 @@
+"""Where the token and the API address come from, and how the token is kept out of sight.
+
+The token is wrapped in :class:`Token` from the moment it is read, so that printing, logging or
+raising with it in hand shows ``Token('***')`` and never the secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Optional, Union
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "ENV_API_URL",
+    "ENV_TOKEN",
+    "ENV_TOKEN_FILE",
+    "Token",
+    "is_loopback_url",
+    "redact",
+    "resolve_api_url",
+    "resolve_token",
+]
+
+DEFAULT_API_URL = "https://api.gosms.ru/v1"
+ENV_TOKEN = "GOSMS_TOKEN"
+ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
+ENV_API_URL = "GOSMS_API_URL"
+
+
+class Token:
+    """A secret that does not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        value = value.strip()
+        if not value:
+            raise ConfigError("The GoSMS token is empty; copy it from API Integration in the control panel.")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret, for the Authorization header only."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Token('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a GoSMS token is not pickled")
+
+
+def redact(text: str, token: Union[Token, str, None]) -> str:
+    """``text`` with every occurrence of the token masked, for messages that quote a server."""
+    secret = token.reveal() if isinstance(token, Token) else token
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+def resolve_token(
+    token: Union[Token, str, None] = None,
+    *,
+    token_file: Union[str, os.PathLike[str], None] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Token:
+    """The token from the argument, a token file, ``GOSMS_TOKEN`` or ``GOSMS_TOKEN_FILE``, in that order."""
+    if isinstance(token, Token):
+        return token
+    if token:
+        return Token(token)
+    if token_file:
+        return _read_token_file(token_file)
+    env = os.environ if environ is None else environ
+    if env.get(ENV_TOKEN):
+        return Token(env[ENV_TOKEN])
+    if env.get(ENV_TOKEN_FILE):
+        return _read_token_file(env[ENV_TOKEN_FILE])
+    raise ConfigError(
+        f"No GoSMS token: set {ENV_TOKEN}, or {ENV_TOKEN_FILE} / a token file naming a file that holds it "
+        "(from API Integration in the control panel)."
+    )
+
+
+def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the token file {os.fspath(path)!r}: {exc.strerror}.") from None
+    return Token(text)
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_api_url(
+    api_url: Optional[str] = None,
+    *,
+    allow_insecure_http: bool = False,
+    environ: Optional[Mapping[str, str]] = None,
+) -> str:
+    """The API base URL; plain ``http://`` only to this machine unless explicitly allowed."""
+    env = os.environ if environ is None else environ
+    url = (api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"The GoSMS API URL {url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}.")
+    if parts.username or parts.password:
+        raise ConfigError("The GoSMS API URL must not carry credentials; the token goes in its own setting.")
+    if parts.scheme == "http" and not is_loopback_url(url) and not allow_insecure_http:
+        raise ConfigError(
+            f"Refusing plain http to {parts.hostname}: the token would cross the network unencrypted. "
+            "Use https, or allow insecure http explicitly."
+        )
+    return url

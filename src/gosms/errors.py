@@ -1,0 +1,411 @@
+"""The one table of GoSMS error codes, and the exceptions that carry them.
+
+Every adapter (CLI, Ansible, Home Assistant, Nagios) reads codes, texts, remedies and monitoring
+states from :data:`TABLE`; none of them holds a code number of its own.  The English descriptions
+follow the English error page (codes 1000-1008, 2001-2005, 3000); the newer Russian page adds
+1009-1017 and 2006-2009, translated here.  Both pages are kept: ``description_ru`` is the Russian
+page's own wording, so a Russian-speaking operator sees the text the GoSMS control panel uses.
+
+Monitoring states are a product decision, not an API fact, and are documented per entry:
+CRITICAL where alerts cannot go out at all, WARNING where they soon may not or only a part of the
+set-up is affected, UNKNOWN where the failing request itself (or the monitoring token's
+permissions) is at fault, so the check cannot tell the gateway's health.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+__all__ = [
+    "TABLE",
+    "APIError",
+    "Category",
+    "ConfigError",
+    "ErrorInfo",
+    "GoSMSError",
+    "ProtocolError",
+    "RateLimitError",
+    "Severity",
+    "TransportError",
+    "ValidationError",
+    "lookup",
+]
+
+
+class Severity(enum.IntEnum):
+    """Monitoring state, numbered as the Monitoring Plugins exit codes."""
+
+    OK = 0
+    WARNING = 1
+    CRITICAL = 2
+    UNKNOWN = 3
+
+
+class Category(str, enum.Enum):
+    AUTH = "auth"
+    PERMISSION = "permission"
+    QUOTA = "quota"
+    DEVICE = "device"
+    VALIDATION = "validation"
+    NOT_FOUND = "not found"
+    ACCOUNT = "account"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """One row of the table: what the code means and what an operator does about it."""
+
+    code: int
+    description: str
+    remedy: str
+    category: Category
+    retryable: bool
+    severity: Severity
+    description_ru: str
+    remedy_ru: str
+    field: Optional[str] = None
+    """The request field a validation code is about, so callers can point at it."""
+    retry_after: float = 0.0
+    """For retryable codes: how long to wait before a retry can succeed."""
+    known: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "description": self.description,
+            "remedy": self.remedy,
+            "category": self.category.value,
+            "retryable": self.retryable,
+            "severity": self.severity.name,
+            "description_ru": self.description_ru,
+            "remedy_ru": self.remedy_ru,
+            "field": self.field,
+            "retry_after": self.retry_after,
+        }
+
+
+_PANEL = "https://cms.gosms.ru"
+_API = f"{_PANEL}/api"
+_DEVICES = f"{_PANEL}/devices"
+_EDIT_API = f"In the control panel open API Integration ({_API}), click Edit on this API token and"
+_EDIT_API_RU = f"В панели управления откройте «API Интеграция» ({_API}), нажмите «Редактировать» у этого API и"
+
+_S, _W, _C, _U = Severity.OK, Severity.WARNING, Severity.CRITICAL, Severity.UNKNOWN
+_A = Category
+
+_ROWS: tuple[ErrorInfo, ...] = (
+    # Unknown server-side failure: treated like a 5xx, alerts may not be going out.
+    ErrorInfo(1000, "Unknown error.",
+              f"Retry later; if it persists, contact GoSMS support chat in the control panel ({_PANEL}).",
+              _A.UNKNOWN, True, _C,
+              "Неизвестная ошибка.",
+              f"Повторите позже; если ошибка не уходит, напишите в чат поддержки в панели управления ({_PANEL})."),
+    # The client built bad JSON: a bug on our side, the gateway's health is unknown.
+    ErrorInfo(1001, "Invalid JSON request.",
+              "The request body was not valid JSON; report this as a gosms-ops bug with the command you ran.",
+              _A.VALIDATION, False, _U,
+              "Недопустимый запрос Json.",
+              "Тело запроса не является корректным JSON; сообщите об ошибке gosms-ops с выполненной командой."),
+    ErrorInfo(1002, "API is inactive. Activate it in the control panel before using it.",
+              f"In the control panel open API Integration ({_API}) and switch this API token on.",
+              _A.AUTH, False, _C,
+              "Api неактивно. Активируйте его в панели управления перед использованием.",
+              f"В панели управления откройте «API Интеграция» ({_API}) и включите этот API."),
+    ErrorInfo(1003, "API does not exist.",
+              f"This token belongs to a deleted API: create a new one in API Integration ({_API}) "
+              "and configure its token.",
+              _A.AUTH, False, _C,
+              "Api не существует.",
+              f"Токен принадлежит удалённому API: создайте новый в разделе «API Интеграция» ({_API}) "
+              "и укажите его токен."),
+    # Sending needs a registered phone, but the spec asks for WARNING: reading still works.
+    ErrorInfo(1004, "You have not registered any devices.",
+              f"Install the GoSMS app on an Android phone, connect it under My Devices ({_DEVICES}) and "
+              "activate it.",
+              _A.DEVICE, False, _W,
+              "У Вас не зарегистрировано ни одного устройства.",
+              f"Установите приложение GoSMS на Android-телефон, подключите его в разделе «Мои устройства» "
+              f"({_DEVICES}) и активируйте."),
+    # This token can never send: every alert through it fails.
+    ErrorInfo(1005, "Sending SMS is not allowed for this API.",
+              f"{_EDIT_API} under SMS grant 'Can send messages'.",
+              _A.PERMISSION, False, _C,
+              "Для этого API отправка смс запрещена.",
+              f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может отправлять сообщения»."),
+    ErrorInfo(1006, "Maximum number of SMS on your tariff plan reached.",
+              f"Move to a plan with a higher limit under Subscription and Services ({_PANEL}/tariff), "
+              "or wait for the monthly limit to reset.",
+              _A.QUOTA, False, _W,
+              "Достигнуто максимальное количество смс на Вашем тарифном плане.",
+              f"Перейдите на тариф с большим лимитом в разделе «Подписка и услуги» ({_PANEL}/tariff) "
+              "или дождитесь обновления месячного лимита."),
+    # The monitoring token cannot read: the check cannot tell the gateway's health.
+    ErrorInfo(1007, "Receiving information about SMS is not allowed for this API.",
+              f"{_EDIT_API} under SMS grant 'Can see messages'.",
+              _A.PERMISSION, False, _U,
+              "Для этого API получение информации об смс запрещено.",
+              f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может видеть сообщения»."),
+    ErrorInfo(1008, "SMS with this id does not exist.",
+              "Check the message id: it may have been deleted or belong to another account.",
+              _A.NOT_FOUND, False, _U,
+              "Смс с таким id не существует.",
+              "Проверьте id сообщения: оно могло быть удалено или принадлежит другому аккаунту."),
+    ErrorInfo(1009, "Deleting SMS is not allowed for this API.",
+              f"{_EDIT_API} under SMS grant 'Can delete messages'.",
+              _A.PERMISSION, False, _W,
+              "Для этого API удаление смс запрещено.",
+              f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может удалять сообщения»."),
+    # Deleting is only refused for a few minutes after creation: retrying later helps.
+    ErrorInfo(1010, "This SMS can be deleted in a few minutes. Try again later.",
+              "A message can be deleted 5 minutes after it was created; retry then.",
+              _A.VALIDATION, True, _W,
+              "Это смс сообщение можно будет удалить через пару минут. Попробуйте позже.",
+              "Сообщение можно удалить через 5 минут после создания; повторите позже.",
+              retry_after=300.0),
+    ErrorInfo(1011, "Access to devices is not allowed for this API.",
+              f"{_EDIT_API} under Devices grant 'Can see devices'.",
+              _A.PERMISSION, False, _U,
+              "Для этого API доступ к устройствам запрещен.",
+              f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может видеть устройства»."),
+    # A phone the operator relies on is gone from the account.
+    ErrorInfo(1012, "Device with this ID does not exist.",
+              f"Check the device ID under My Devices ({_DEVICES}); the phone may have been removed.",
+              _A.NOT_FOUND, False, _C,
+              "Устройства с таким ID не существует.",
+              f"Проверьте ID устройства в разделе «Мои устройства» ({_DEVICES}); телефон мог быть удалён."),
+    ErrorInfo(1013, "Editing devices is not allowed for this API.",
+              f"{_EDIT_API} under Devices grant 'Can edit devices'.",
+              _A.PERMISSION, False, _W,
+              "Для этого API редактировать устройства запрещено.",
+              f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может изменять устройства»."),
+    ErrorInfo(1014, "Deleting devices is not allowed for this API.",
+              f"{_EDIT_API} under Devices grant 'Can delete devices'.",
+              _A.PERMISSION, False, _W,
+              "Для этого API удалять устройства запрещено.",
+              f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может удалять устройства»."),
+    # Same situation as 1004 (no phone can send), so the same state.
+    ErrorInfo(1015, "You have no device with SMS sending enabled.",
+              f"Under My Devices ({_DEVICES}) enable sending on at least one connected phone, or connect one.",
+              _A.DEVICE, False, _W,
+              "У вас нет ни одного устройства с разрешенным приемом sms.",
+              f"В разделе «Мои устройства» ({_DEVICES}) включите отправку хотя бы на одном телефоне "
+              "или подключите новый."),
+    # A message pinned to a phone that is not there will never go out.
+    ErrorInfo(1016, "You have no device with this device_id.",
+              f"Use a device ID shown under the phone's name in My Devices ({_DEVICES}), or leave "
+              "device_id empty to let any phone send.",
+              _A.DEVICE, False, _C,
+              "У вас нет устройства с таким device_id.",
+              f"Укажите ID, показанный под названием телефона в разделе «Мои устройства» ({_DEVICES}), "
+              "или не указывайте device_id.",
+              field="device_id"),
+    ErrorInfo(1017, "to_sim was given without device_id: the SIM cannot be chosen without a device.",
+              "Give device_id together with to_sim, or drop to_sim.",
+              _A.VALIDATION, False, _U,
+              "Вы указываете to_sim, но не указали device_id.",
+              "Укажите device_id вместе с to_sim или уберите to_sim.",
+              field="to_sim"),
+    ErrorInfo(2001, "Invalid phone number specified in the phone_number field.",
+              "Use digits only, 3 to 30 of them, country code first without '+', e.g. 79991234567.",
+              _A.VALIDATION, False, _U,
+              "Неверно указан номер телефона в поле phone_number.",
+              "Только цифры, от 3 до 30, код страны без «+», например 79991234567.",
+              field="phone_number"),
+    ErrorInfo(2002, "Invalid message text specified in the message field.",
+              "Use 1 to 300 characters: letters, digits, punctuation, spaces; no backticks, '|', '~' or emoji.",
+              _A.VALIDATION, False, _U,
+              "Неверно указан текст сообщения в поле message.",
+              "От 1 до 300 символов: буквы, цифры, знаки препинания, пробелы; без обратных кавычек, «|», «~» "
+              "и эмодзи.",
+              field="message"),
+    ErrorInfo(2003, "Invalid id format.",
+              "A message id is 24 hexadecimal characters, e.g. 6654a4e8f1527149588c89f2.",
+              _A.VALIDATION, False, _U,
+              "Неверный формат id.",
+              "id сообщения: 24 шестнадцатеричных символа, например 6654a4e8f1527149588c89f2.",
+              field="id"),
+    ErrorInfo(2004, "Invalid callback_id format.",
+              "Copy the webhook ID from the Webhook page: a UUID or a 24-hex ObjectID.",
+              _A.VALIDATION, False, _U,
+              "Неверный формат callback_id.",
+              "Скопируйте ID вебхука со страницы Webhook: UUID или 24-символьный ObjectID.",
+              field="callback_id"),
+    ErrorInfo(2005, "Invalid device_id format.",
+              f"Copy the device ID from My Devices ({_DEVICES}): a UUID or a 24-hex ObjectID.",
+              _A.VALIDATION, False, _U,
+              "Неверный формат device_id.",
+              f"Скопируйте ID устройства из раздела «Мои устройства» ({_DEVICES}): UUID или ObjectID.",
+              field="device_id"),
+    ErrorInfo(2006, "limit is required: minimum 1, maximum 100 records per page.",
+              "Ask for 1 to 100 records per page.",
+              _A.VALIDATION, False, _U,
+              "limit является обязательным параметром. Минимум 1 максимум 100 записей на страницу.",
+              "Запрашивайте от 1 до 100 записей на страницу.",
+              field="limit"),
+    ErrorInfo(2007, "offset may only be a number.",
+              "Give offset as a whole number of 1 or more.",
+              _A.VALIDATION, False, _U,
+              "offset может состоять только из числового значения.",
+              "Укажите offset целым числом от 1.",
+              field="offset"),
+    ErrorInfo(2008, "Invalid to_sim format.",
+              "Give to_sim as a positive whole number (the SIM slot shown under My Devices).",
+              _A.VALIDATION, False, _U,
+              "Неверный формат to_sim.",
+              "Укажите to_sim положительным целым числом (номер слота SIM из «Мои устройства»).",
+              field="to_sim"),
+    ErrorInfo(2009, "Invalid is_active format.",
+              "Give is_active as true or false.",
+              _A.VALIDATION, False, _U,
+              "Неверный формат is_active.",
+              "Укажите is_active как true или false.",
+              field="is_active"),
+    ErrorInfo(3000, "Your account is blocked by the administration. Contact the project's technical support.",
+              f"Contact GoSMS technical support through the chat in the control panel ({_PANEL}).",
+              _A.ACCOUNT, False, _C,
+              "Ваш аккаунт заблокирован по решению администрации. Обратитесь в техническую поддержку проекта.",
+              f"Обратитесь в техническую поддержку через чат в панели управления ({_PANEL})."),
+)
+
+TABLE: Mapping[int, ErrorInfo] = {row.code: row for row in _ROWS}
+"""Every documented code, English page and Russian page alike."""
+
+
+def lookup(code: int) -> ErrorInfo:
+    """The table row for ``code``; an explicit "unknown" row for codes the docs do not list."""
+    try:
+        return TABLE[code]
+    except KeyError:
+        return ErrorInfo(
+            code,
+            f"unknown GoSMS error {code}",
+            f"This code is not in the GoSMS documentation; contact support in the control panel ({_PANEL}) "
+            "and quote the error hash.",
+            Category.UNKNOWN,
+            False,
+            Severity.UNKNOWN,
+            f"неизвестная ошибка GoSMS {code}",
+            f"Этого кода нет в документации GoSMS; обратитесь в поддержку ({_PANEL}) и укажите hash ошибки.",
+            known=False,
+        )
+
+
+class GoSMSError(Exception):
+    """Base of every error gosms raises; ``str()`` is a complete sentence for an operator."""
+
+    severity: Severity = Severity.UNKNOWN
+    retryable: bool = False
+    maybe_sent: bool = False
+    """Set on a failed send whose request may have reached the server despite the error."""
+    notes: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated in place
+
+
+class APIError(GoSMSError):
+    """An error the API answered (or that local validation found first), decoded by its code."""
+
+    def __init__(
+        self,
+        code: int,
+        server_message: str = "",
+        *,
+        hash: str = "",
+        http_status: Optional[int] = None,
+        detail: str = "",
+    ) -> None:
+        self.code = code
+        self.info = lookup(code)
+        self.server_message = server_message
+        self.hash = hash
+        self.http_status = http_status
+        self.detail = detail
+        super().__init__(self._sentence())
+
+    @property
+    def description(self) -> str:
+        return self.info.description
+
+    @property
+    def remedy(self) -> str:
+        return self.info.remedy
+
+    @property
+    def severity(self) -> Severity:  # type: ignore[override]
+        return self.info.severity
+
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]
+        return self.info.retryable
+
+    def _sentence(self) -> str:
+        text = f"GoSMS error {self.code}: {self.info.description}"
+        if self.detail:
+            text += f" {self.detail}"
+        if self.server_message and (not self.info.known or self.server_message != self.info.description):
+            text += f" (server said: {self.server_message})"
+        if self.hash:
+            text += f" [hash {self.hash}]"
+        return f"{text} Fix: {self.info.remedy}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "error_code": self.code,
+            "description": self.info.description,
+            "remedy": self.info.remedy,
+            "category": self.info.category.value,
+            "severity": self.info.severity.name,
+            "retryable": self.info.retryable,
+            "server_message": self.server_message,
+            "hash": self.hash,
+            "http_status": self.http_status,
+            "detail": self.detail,
+        }
+
+
+class ValidationError(APIError):
+    """Input refused before any request, with the code the API itself would have answered."""
+
+    def __init__(self, code: int, detail: str, *, field: Optional[str] = None) -> None:
+        self.field = field or lookup(code).field
+        super().__init__(code, detail=detail)
+
+
+class TransportError(GoSMSError):
+    """The API could not be reached, or did not answer in time: alerts cannot go out."""
+
+    severity = Severity.CRITICAL
+    retryable = True
+
+    def __init__(self, message: str, *, sent: bool = False) -> None:
+        self.sent = sent
+        """True when the request may have reached the server (timeout after sending, reset)."""
+        super().__init__(message)
+
+
+class RateLimitError(TransportError):
+    """429 answers outlasted the retry deadline."""
+
+    def __init__(self, message: str, *, retry_after: Optional[float] = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, sent=False)
+
+
+class ProtocolError(GoSMSError):
+    """The server answered something that is not the GoSMS API (HTML from a proxy, empty, truncated)."""
+
+    severity = Severity.CRITICAL
+
+    def __init__(self, message: str, *, http_status: int, excerpt: str = "") -> None:
+        self.http_status = http_status
+        self.excerpt = excerpt
+        self.retryable = http_status >= 500 or http_status == 429
+        super().__init__(message)
+
+
+class ConfigError(GoSMSError):
+    """The client is set up wrongly (no token, plain http to a remote host): fix the configuration."""
+
+    severity = Severity.UNKNOWN

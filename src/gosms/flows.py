@@ -1,0 +1,263 @@
+"""Multi-step operations as generators, so the sync and async clients run the very same logic.
+
+A flow yields :class:`Call` (perform this request, send me back a :class:`~gosms.protocol.Response`
+or a :class:`Failure`) and :class:`Sleep` (wait this long), and returns its result.  The transports
+only perform calls and sleeps; retrying, de-duplicating a send after an ambiguous failure and
+polling for delivery live here once.
+
+Nothing lost, nothing doubled: a send is repeated blindly only where the request provably did not
+take effect (429, connection refused).  After an ambiguous failure (timeout after the request went
+out, 5xx, a reset, a garbled 2xx) the flow first looks for an identical message to that number
+created moments ago, and sends again only if there is none.  Where the token may not read
+messages, it sends again and says so: an alert delivered twice beats an alert lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+from . import protocol
+from .config import Token
+from .errors import APIError, Category, GoSMSError, ProtocolError, TransportError
+from .models import Device, Message, Page
+from .protocol import Request, Response
+from .retry import RetryPolicy, is_safe_to_resend
+from .validation import check_message_id
+
+__all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep"]
+
+CLOCK_SLACK = 120
+"""Seconds of difference tolerated between this machine's clock and the server's ``time_create``."""
+LOOKBACK_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Call:
+    request: Request
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The transport could not get an answer; ``sent`` says whether the request may have arrived."""
+
+    message: str
+    sent: bool
+
+
+Outcome = Union[Response, Failure, None]
+Flow = Generator[Union[Call, Sleep], Outcome, Any]
+
+
+@dataclass
+class SendResult:
+    """One message part that the API accepted."""
+
+    id: str
+    phone_number: str
+    message: str
+    attempts: int = 1
+    recovered: bool = False
+    """The answer was lost, but the message was found on the server: not sent twice."""
+    notes: list[str] = field(default_factory=list)
+
+
+def _answer(outcome: Outcome) -> Any:
+    if isinstance(outcome, Failure):
+        raise TransportError(outcome.message, sent=outcome.sent)
+    if outcome is None:  # pragma: no cover - a driver bug
+        raise TransportError("no answer from the transport", sent=False)
+    return protocol.decode(outcome)
+
+
+def _retry_after(outcome: Outcome) -> Optional[float]:
+    return protocol.retry_after_seconds(outcome.headers) if isinstance(outcome, Response) else None
+
+
+def call(
+    request: Request,
+    policy: RetryPolicy,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    gone_ok: bool = False,
+) -> Flow:
+    """One request that is safe to repeat (reads, edits, deletes), retried under the policy.
+
+    With ``gone_ok`` (deletes), "not found" after an attempt whose answer was lost means the lost
+    attempt did the work, so it counts as done.
+    """
+    deadline = clock() + policy.deadline
+    attempt = 0
+    lost_answer = False
+    while True:
+        attempt += 1
+        outcome = yield Call(request)
+        try:
+            return _answer(outcome)
+        except GoSMSError as exc:
+            if gone_ok and lost_answer and isinstance(exc, APIError) and exc.info.category is Category.NOT_FOUND:
+                return None
+            if not policy.retryable(exc) or attempt >= policy.attempts:
+                raise
+            delay = policy.backoff(attempt, _retry_after(outcome))
+            if isinstance(exc, APIError):
+                delay = max(delay, exc.info.retry_after)
+            if clock() + delay > deadline:
+                raise
+            lost_answer = lost_answer or not is_safe_to_resend(exc)
+            yield Sleep(delay)
+
+
+def _find_sent(
+    base_url: str, token: Token, phone: str, text: str, since: float, exclude: set[str], policy: RetryPolicy
+) -> Flow:
+    """The id of a matching message created since ``since``; None when there is none.
+
+    Raises when the check itself is impossible (no read permission, the API unreachable).
+    """
+    request = protocol.build_list(base_url, token, limit=LOOKBACK_LIMIT, offset=1, search=phone)
+    page = Page.from_api((yield from call(request, policy)))
+    for item in page.items:
+        if (
+            item.phone_number == phone
+            and item.message.strip() == text.strip()
+            and item.time_create >= since - CLOCK_SLACK
+            and item.id not in exclude
+        ):
+            return item.id
+    return None
+
+
+def send(
+    base_url: str,
+    token: Token,
+    phone: str,
+    text: str,
+    *,
+    device_id: Optional[str] = None,
+    to_sim: Optional[int] = None,
+    callback_id: Optional[str] = None,
+    policy: RetryPolicy,
+    known_ids: Optional[set[str]] = None,
+    clock: Callable[[], float] = time.monotonic,
+    wall_clock: Callable[[], float] = time.time,
+) -> Flow:
+    """Send one part exactly once where the API lets us tell, at least once where it does not."""
+    request = protocol.build_send(
+        base_url, token, phone, text, device_id=device_id, to_sim=to_sim, callback_id=callback_id
+    )
+    exclude = known_ids if known_ids is not None else set()
+    check_policy = RetryPolicy(attempts=3, deadline=min(10.0, policy.deadline), base=policy.base)
+    deadline = clock() + policy.deadline
+    notes: list[str] = []
+    ambiguous_since: Optional[float] = None
+    attempt = 0
+    while True:
+        if ambiguous_since is not None:
+            try:
+                found = yield from _find_sent(base_url, token, phone, text, ambiguous_since, exclude,
+                                              check_policy)
+            except GoSMSError as exc:
+                reason = (
+                    "this token may not read messages"
+                    if isinstance(exc, APIError) and exc.info.category is Category.PERMISSION
+                    else f"the check failed ({exc})"
+                )
+                notes.append(
+                    f"The answer to attempt {attempt} was lost and {reason}, so the message was sent again; "
+                    "it may arrive twice."
+                )
+            else:
+                if found is not None:
+                    exclude.add(found)
+                    notes.append(f"The answer to attempt {attempt} was lost; the message was found on the "
+                                 "server and not sent again.")
+                    return SendResult(found, phone, text, attempt, recovered=True, notes=notes)
+        attempt += 1
+        started = wall_clock()
+        outcome = yield Call(request)
+        try:
+            data = _answer(outcome)
+            message_id = data.get("id") if isinstance(data, dict) else None
+            try:
+                check_message_id(message_id)
+            except GoSMSError:
+                raise ProtocolError(
+                    f"GoSMS accepted the send but its answer carries no message id: {str(data)[:120]}",
+                    http_status=outcome.status if isinstance(outcome, Response) else 0,
+                ) from None
+            exclude.add(str(message_id))
+            return SendResult(str(message_id), phone, text, attempt, notes=notes)
+        except GoSMSError as exc:
+            delay = policy.backoff(attempt, _retry_after(outcome))
+            if isinstance(exc, APIError):
+                delay = max(delay, exc.info.retry_after)
+            if not policy.retryable(exc) or attempt >= policy.attempts or clock() + delay > deadline:
+                _with_notes(exc, notes, ambiguous=ambiguous_since is not None or not is_safe_to_resend(exc))
+                raise
+            if not is_safe_to_resend(exc) and ambiguous_since is None:
+                ambiguous_since = started
+            yield Sleep(delay)
+
+
+def _with_notes(exc: GoSMSError, notes: list[str], *, ambiguous: bool) -> None:
+    """Attach what the flow knows: whether the message may have gone out after all."""
+    exc.maybe_sent = ambiguous and not isinstance(exc, APIError)
+    exc.notes = list(notes)
+
+
+def get(base_url: str, token: Token, message_id: str, policy: RetryPolicy) -> Flow:
+    return Message.from_api((yield from call(protocol.build_get(base_url, token, message_id), policy)))
+
+
+def wait_for_delivery(
+    base_url: str,
+    token: Token,
+    message_id: str,
+    policy: RetryPolicy,
+    *,
+    timeout: float,
+    interval: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> Flow:
+    """Poll until the message is delivered or failed for good; the last state seen at the timeout."""
+    end = clock() + timeout
+    while True:
+        message: Message = yield from get(base_url, token, message_id, policy)
+        remaining = end - clock()
+        if message.final or remaining <= 0:
+            return message
+        yield Sleep(min(interval, remaining))
+
+
+def delete(base_url: str, token: Token, message_id: str, policy: RetryPolicy) -> Flow:
+    return (yield from call(protocol.build_delete(base_url, token, message_id), policy, gone_ok=True))
+
+
+def device_info(base_url: str, token: Token, device_id: str, policy: RetryPolicy) -> Flow:
+    data = yield from call(protocol.build_device_info(base_url, token, device_id), policy)
+    return Device.from_api(data if isinstance(data, dict) else {}, requested_id=device_id)
+
+
+def device_edit(base_url: str, token: Token, device_id: str, is_active: bool, policy: RetryPolicy) -> Flow:
+    return (yield from call(protocol.build_device_edit(base_url, token, device_id, is_active), policy))
+
+
+def device_delete(base_url: str, token: Token, device_id: str, policy: RetryPolicy) -> Flow:
+    return (yield from call(protocol.build_device_delete(base_url, token, device_id), policy, gone_ok=True))
+
+
+def list_page(
+    base_url: str, token: Token, policy: RetryPolicy, *, limit: int = 100, offset: int = 1,
+    search: Optional[str] = None,
+) -> Flow:
+    data = yield from call(protocol.build_list(base_url, token, limit=limit, offset=offset, search=search),
+                           policy)
+    return Page.from_api(data if isinstance(data, dict) else {})

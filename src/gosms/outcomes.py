@@ -1,0 +1,134 @@
+"""What a send to several numbers planned and what became of each number.
+
+Alerting tools need both halves: a plan validated in full before anything goes out, and a result
+that says exactly who got the alert and who did not, so a partial failure is never reported as
+either success or total failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from . import validation as v
+from .errors import APIError, GoSMSError, ValidationError
+from .flows import SendResult
+
+__all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send"]
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    recipients: tuple[str, ...]
+    parts: tuple[str, ...]
+    device_id: Optional[str]
+    to_sim: Optional[int]
+    callback_id: Optional[str]
+
+
+def plan_send(
+    to: Union[str, Sequence[str]],
+    message: Any,
+    *,
+    device_id: Optional[str] = None,
+    to_sim: Optional[int] = None,
+    callback_id: Optional[str] = None,
+    invalid_chars: str = "fail",
+    long_message: str = "fail",
+    normalize: bool = False,
+) -> SendPlan:
+    """Every field checked with the API's own codes; raises before any request on the first problem.
+
+    Duplicate numbers are sent to once: an alert texted twice to the same phone is noise.
+    """
+    numbers = [to] if isinstance(to, (str, int)) else list(to)
+    if not numbers:
+        raise ValidationError(2001, "no phone number given; name at least one recipient.")
+    check = v.normalize_phone if normalize else v.check_phone
+    recipients: list[str] = []
+    for number in numbers:
+        phone = check(number)
+        if phone not in recipients:
+            recipients.append(phone)
+    parts = v.prepare_message(message, invalid_chars=invalid_chars, long_message=long_message)
+    device = v.check_device_id(device_id) if device_id else None
+    sim = v.check_to_sim(to_sim, device) if to_sim is not None else None
+    callback = v.check_callback_id(callback_id) if callback_id else None
+    return SendPlan(tuple(recipients), tuple(parts), device, sim, callback)
+
+
+@dataclass
+class RecipientResult:
+    phone_number: str
+    sent: list[SendResult] = field(default_factory=list)
+    error: Optional[GoSMSError] = None
+
+    def add(self, part: SendResult) -> None:
+        self.sent.append(part)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def ids(self) -> list[str]:
+        return [part.id for part in self.sent]
+
+    @property
+    def notes(self) -> list[str]:
+        notes = [note for part in self.sent for note in part.notes]
+        if self.error is not None:
+            notes.extend(self.error.notes)
+        return notes
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "phone_number": self.phone_number,
+            "ok": self.ok,
+            "ids": self.ids,
+            "status": "sent" if self.ok else ("partly sent" if self.sent else "failed"),
+            "notes": self.notes,
+        }
+        if self.error is not None:
+            data["error"] = str(self.error)
+            data["maybe_sent"] = self.error.maybe_sent
+            if isinstance(self.error, APIError):
+                data.update(self.error.as_dict())
+            else:
+                data["error_type"] = type(self.error).__name__
+        return data
+
+
+@dataclass
+class BulkResult:
+    results: list[RecipientResult]
+    parts: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def sent(self) -> list[RecipientResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def failed(self) -> list[RecipientResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ids(self) -> list[str]:
+        return [i for r in self.results for i in r.ids]
+
+    def summary(self) -> str:
+        """One sentence naming who got the alert and who did not, and why."""
+        if self.ok:
+            return f"Sent to {len(self.results)} number(s): " + ", ".join(
+                f"{r.phone_number} ({', '.join(r.ids)})" for r in self.results)
+        went = ", ".join(r.phone_number for r in self.sent) or "none"
+        failed = "; ".join(f"{r.phone_number}: {r.error}" for r in self.failed)
+        return f"Sent to: {went}. Not sent to: {failed}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "parts": len(self.parts), "results": [r.as_dict() for r in self.results]}
