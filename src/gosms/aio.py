@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 import aiohttp
 
 from . import flows, usage
-from .config import Token, redact, resolve_api_url, resolve_token
+from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
@@ -136,7 +136,7 @@ class AsyncClient:
         except StopIteration as stop:
             return stop.value
         except GoSMSError as exc:
-            exc.args = tuple(redact(str(a), self.token) for a in exc.args)
+            redact_error(exc, self.token)
             raise
 
     async def send(

@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 import requests
 
 from . import flows, usage
-from .config import Token, redact, resolve_api_url, resolve_token
+from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
@@ -125,7 +125,7 @@ class Client:
         except StopIteration as stop:
             return stop.value
         except GoSMSError as exc:
-            exc.args = tuple(redact(str(a), self.token) for a in exc.args)
+            redact_error(exc, self.token)
             raise
 
     # -- messages ------------------------------------------------------------------------------

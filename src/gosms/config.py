@@ -23,6 +23,7 @@ __all__ = [
     "Token",
     "is_loopback_url",
     "redact",
+    "redact_error",
     "resolve_api_url",
     "resolve_token",
 ]
@@ -69,6 +70,22 @@ def redact(text: str, token: Union[Token, str, None]) -> str:
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
     return text
+
+
+def redact_error(exc: BaseException, token: Union[Token, str, None]) -> None:
+    """Mask the token in all the text an error carries, not only in its message.
+
+    A proxy that echoes the request into its error page puts the Authorization header into the
+    excerpt, and from there into notes, logs and JSON output.
+    """
+    exc.args = tuple(redact(a, token) if isinstance(a, str) else a for a in exc.args)
+    for name in ("server_message", "excerpt", "detail"):
+        value = getattr(exc, name, None)
+        if isinstance(value, str):
+            setattr(exc, name, redact(value, token))
+    notes = getattr(exc, "notes", None)
+    if notes:
+        setattr(exc, "notes", [redact(str(note), token) for note in notes])  # noqa: B010 - not every error has it
 
 
 def resolve_token(

@@ -344,7 +344,12 @@ class APIError(GoSMSError):
         text = f"GoSMS error {self.code}: {self.info.description}"
         if self.detail:
             text += f" {self.detail}"
-        if self.server_message and (not self.info.known or self.server_message != self.info.description):
+        if self.server_message and (
+            not self.info.known
+            or self.server_message.strip().rstrip(".") not in (
+                self.info.description.rstrip("."), self.info.description_ru.rstrip(".")
+            )
+        ):
             text += f" (server said: {self.server_message})"
         if self.hash:
             text += f" [hash {self.hash}]"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
 from . import protocol
-from .config import Token
+from .config import Token, redact
 from .errors import APIError, Category, GoSMSError, ProtocolError, TransportError
 from .models import Device, Message, Page
 from .protocol import Request, Response
@@ -168,7 +168,7 @@ def send(
                 reason = (
                     "this token may not read messages"
                     if isinstance(exc, APIError) and exc.info.category is Category.PERMISSION
-                    else f"the check failed ({exc})"
+                    else f"the check failed ({redact(str(exc), token)})"
                 )
                 notes.append(
                     f"The answer to attempt {attempt} was lost and {reason}, so the message was sent again; "

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from . import validation as v
 from .config import Token
-from .errors import APIError, ProtocolError
+from .errors import APIError, ProtocolError, RateLimitError
 
 __all__ = [
     "ENDPOINTS",
@@ -186,7 +186,8 @@ def decode(response: Response) -> Any:
     """The JSON result of a successful answer (None for an empty 2xx), or the typed error.
 
     Raises :class:`APIError` when the body carries ``errors.code`` (any status), else
-    :class:`ProtocolError` for a non-2xx status or a body that is not JSON.
+    :class:`RateLimitError` for a 429, else :class:`ProtocolError` for a non-2xx status or a body
+    that is not JSON.
     """
     status, body = response.status, response.body
     data: Any = None
@@ -215,8 +216,11 @@ def decode(response: Response) -> Any:
             http_status=status,
         )
     if status == 429:
-        raise ProtocolError(
-            "GoSMS rate limit hit (HTTP 429 Too Many Requests).", http_status=429, excerpt=_excerpt(body)
+        # Not executed, so safe to repeat: a TransportError that was not sent, which is how the
+        # retry policy treats it; it leaves the client only once retries have run out.
+        raise RateLimitError(
+            "GoSMS rate limit hit (HTTP 429 Too Many Requests): over 10 requests per second to one endpoint.",
+            retry_after=retry_after_seconds(response.headers),
         )
     if not 200 <= status < 300:
         what = "an empty body" if not body.strip() else f"a non-GoSMS body: {_excerpt(body)}"

@@ -103,13 +103,7 @@ def first_invalid_char(text: str) -> Optional[tuple[int, str]]:
     return None
 
 
-def check_message(value: Any) -> str:
-    """The text, NFC-normalised, or :class:`ValidationError` 2002 naming what to fix."""
-    if not isinstance(value, str):
-        raise ValidationError(2002, f"message must be text, not {type(value).__name__}.")
-    text = unicodedata.normalize("NFC", value)
-    if not text:
-        raise ValidationError(2002, "message is empty; give 1 to 300 characters.")
+def _refuse_invalid_char(text: str) -> None:
     bad = first_invalid_char(text)
     if bad is not None:
         position, ch = bad
@@ -118,6 +112,16 @@ def check_message(value: Any) -> str:
             f"Character {_describe_char(ch)} at position {position} is not accepted; remove it or "
             "choose invalid_chars=replace.",
         )
+
+
+def check_message(value: Any) -> str:
+    """The text, NFC-normalised, or :class:`ValidationError` 2002 naming what to fix."""
+    if not isinstance(value, str):
+        raise ValidationError(2002, f"message must be text, not {type(value).__name__}.")
+    text = unicodedata.normalize("NFC", value)
+    if not text:
+        raise ValidationError(2002, "message is empty; give 1 to 300 characters.")
+    _refuse_invalid_char(text)
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
             2002,
@@ -215,6 +219,10 @@ def prepare_message(
         raise ValidationError(2002, f"message must be text, not {type(text).__name__}.")
     if invalid_chars == "replace":
         text = replace_invalid_chars(text)
+    elif long_message != "fail":
+        # Checked before the text is cut: the position then names a character of the caller's text,
+        # not of a numbered part, and a refused character is not silently cut off by a truncation.
+        _refuse_invalid_char(unicodedata.normalize("NFC", text))
     text = unicodedata.normalize("NFC", text).strip() if long_message != "fail" else text
     if long_message == "split":
         parts = split_message(text)
