@@ -1,0 +1,221 @@
+# Copyright (c) gosms-ops contributors
+# MIT License (see https://opensource.org/licenses/MIT)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: notify
+type: notification
+short_description: Text a summary through GoSMS when a playbook fails
+version_added: 0.1.0
+description:
+  - At the end of a playbook run that had failed or unreachable hosts, sends one SMS through GoSMS
+    naming the playbook, the failed and unreachable hosts and the first task that failed.
+  - The text is adapted so it always goes out (characters the API refuses are replaced, a long
+    summary is shortened).
+  - A run without failures sends nothing. Problems sending the text are shown as a warning and never
+    change the outcome of the run.
+  - This callback must be enabled, for example with C(callbacks_enabled = gosms.sms.notify) in the
+    C([defaults]) section of C(ansible.cfg), or E(ANSIBLE_CALLBACKS_ENABLED=gosms.sms.notify).
+author:
+  - gosms-ops contributors (!UNKNOWN)
+requirements:
+  - gosms-ops (the gosms Python library, on the controller)
+options:
+  to:
+    description:
+      - The phone number or numbers to text, as people write them (they are reduced to digits).
+      - Nothing is sent when empty.
+    type: list
+    elements: str
+    env:
+      - name: GOSMS_NOTIFY_TO
+    ini:
+      - section: callback_gosms_notify
+        key: to
+    vars:
+      - name: gosms_notify_to
+  api_token:
+    description:
+      - The GoSMS API token, from API Integration in the GoSMS control panel.
+      - Never displayed.
+    type: str
+    env:
+      - name: GOSMS_TOKEN
+    ini:
+      - section: callback_gosms_notify
+        key: api_token
+    vars:
+      - name: gosms_api_token
+  api_url:
+    description:
+      - Base URL of the GoSMS API; the public GoSMS API when not set.
+    type: str
+    env:
+      - name: GOSMS_API_URL
+    ini:
+      - section: callback_gosms_notify
+        key: api_url
+    vars:
+      - name: gosms_api_url
+  device_id:
+    description:
+      - The phone that sends the text; any connected phone when not set.
+    type: str
+    env:
+      - name: GOSMS_NOTIFY_DEVICE_ID
+    ini:
+      - section: callback_gosms_notify
+        key: device_id
+    vars:
+      - name: gosms_notify_device_id
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request; the gosms library's own timeouts when not set.
+    type: float
+    env:
+      - name: GOSMS_NOTIFY_TIMEOUT
+    ini:
+      - section: callback_gosms_notify
+        key: timeout
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate.
+    type: bool
+    default: true
+    env:
+      - name: GOSMS_NOTIFY_VALIDATE_CERTS
+    ini:
+      - section: callback_gosms_notify
+        key: validate_certs
+notes:
+  - Options given as variables are read from the play (play vars and extra vars) when each play starts.
+"""
+
+EXAMPLES = r"""
+# ansible.cfg
+# [defaults]
+# callbacks_enabled = gosms.sms.notify
+#
+# [callback_gosms_notify]
+# to = 79991234567, 79997654321
+#
+# and the token in the GOSMS_TOKEN environment variable, or:
+#
+# ansible-playbook site.yml -e gosms_notify_to=79991234567
+"""
+
+import os
+
+from ansible.plugins.callback import CallbackBase
+from ansible.template import Templar
+
+try:
+    import gosms
+    from gosms.config import redact
+except ImportError:
+    gosms = None
+
+_VAR_OPTIONS = ('gosms_notify_to', 'gosms_api_token', 'gosms_api_url', 'gosms_notify_device_id')
+_LIST_LIMIT = 5
+
+
+def _names(hosts):
+    """``a, b, c`` for a few hosts, ``a, b, c, d, e and 3 more`` for many."""
+    hosts = sorted(hosts)
+    shown = ', '.join(hosts[:_LIST_LIMIT])
+    if len(hosts) > _LIST_LIMIT:
+        shown += f' and {len(hosts) - _LIST_LIMIT} more'
+    return shown
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'notification'
+    CALLBACK_NAME = 'gosms.sms.notify'
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super().__init__(display=display)
+        self.playbook = None
+        self.first_failure = None
+
+    # -- collecting ------------------------------------------------------------------------------
+
+    def v2_playbook_on_start(self, playbook):
+        self.playbook = os.path.basename(playbook._file_name)
+
+    def v2_playbook_on_play_start(self, play):
+        # Callbacks load before any play: options given as play or extra vars are read here.
+        try:
+            play_vars = play.get_variable_manager().get_vars(play=play)
+            names = [name for name in _VAR_OPTIONS if name in play_vars]
+            if names:
+                templar = Templar(loader=play._loader, variables=play_vars)
+                self.set_options(var_options=dict((name, templar.template(play_vars[name])) for name in names))
+        except Exception as exc:  # pylint: disable=broad-except
+            self._display.warning(
+                f'gosms.sms.notify: could not read its options from the play vars: {type(exc).__name__}')
+
+    def _remember(self, result):
+        if self.first_failure is None:
+            task = getattr(result, 'task', None) or result._task
+            host = getattr(result, 'host', None) or result._host
+            self.first_failure = (task.get_name(), host.get_name())
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        if not ignore_errors:
+            self._remember(result)
+
+    def v2_runner_on_unreachable(self, result):
+        self._remember(result)
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def summary(self, failed, unreachable):
+        """The text: playbook, what went wrong where, the first failed task."""
+        parts = [f"Ansible: {self.playbook or 'playbook'} FAILED."]
+        if failed:
+            parts.append(f'Failed: {_names(failed)}.')
+        if unreachable:
+            parts.append(f'Unreachable: {_names(unreachable)}.')
+        if self.first_failure is not None:
+            task, host = self.first_failure
+            parts.append(f'First failure: "{task}" on {host}.')
+        return ' '.join(parts)
+
+    def v2_playbook_on_stats(self, stats):
+        failed = [host for host, count in stats.failures.items() if count]
+        unreachable = [host for host, count in stats.dark.items() if count]
+        if not failed and not unreachable:
+            return
+        try:
+            self.notify(self.summary(failed, unreachable))
+        except Exception as exc:  # pylint: disable=broad-except
+            # Never let the notification break (or change the outcome of) the run.
+            reason = f'{type(exc).__name__}: {exc}'
+            if gosms is not None:
+                reason = redact(reason, self.get_option('api_token'))
+            self._display.warning(f'gosms.sms.notify: the failure summary was not sent: {reason}')
+
+    def notify(self, text):
+        to = [number for number in (self.get_option('to') or []) if number]
+        if not to:
+            self._display.warning('gosms.sms.notify: no number to text; set GOSMS_NOTIFY_TO, '
+                                  '[callback_gosms_notify] to, or gosms_notify_to.')
+            return
+        if gosms is None:
+            self._display.warning('gosms.sms.notify: the gosms library is not installed on the controller '
+                                  '(pip install gosms-ops); the failure summary was not sent.')
+            return
+        kwargs = dict(api_url=self.get_option('api_url') or None, verify=self.get_option('validate_certs'))
+        if self.get_option('timeout') is not None:
+            kwargs['timeout'] = self.get_option('timeout')
+        options = dict(invalid_chars='replace', long_message='truncate', normalize=True,
+                       device_id=self.get_option('device_id') or None)
+        with gosms.Client(self.get_option('api_token') or None, **kwargs) as client:
+            result = client.send(to, text, **options)
+        if result.ok:
+            self._display.display(f'gosms.sms.notify: {result.summary()}')
+        else:
+            self._display.warning(f'gosms.sms.notify: {result.summary()}')

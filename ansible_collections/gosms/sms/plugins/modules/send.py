@@ -1,0 +1,331 @@
+#!/usr/bin/python
+# Copyright (c) gosms-ops contributors
+# MIT License (see https://opensource.org/licenses/MIT)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: send
+short_description: Send an SMS through GoSMS to one or more numbers
+version_added: 0.1.0
+description:
+  - Sends one text through the GoSMS API (your own Android phones) to one or more phone numbers.
+  - Every number and the text are checked before the first request, with the codes the API itself
+    would answer; bad input sends nothing.
+  - Each recipient then succeeds or fails on its own. When some fail, the task fails and says which
+    numbers got the text (with their message ids) and which did not, each with the GoSMS error code,
+    its description and its remedy.
+  - Not idempotent. Every run sends again; use handlers or C(when) to send only when something happened.
+author:
+  - gosms-ops contributors (!UNKNOWN)
+extends_documentation_fragment:
+  - gosms.sms.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+attributes:
+  check_mode:
+    support: full
+    details: Validates all input locally and reports what would be sent, without any request to GoSMS.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - gosms.sms.gosms
+options:
+  to:
+    description:
+      - The phone number or numbers to send to.
+      - Digits only with the country code first, for example C(79991234567), unless O(normalize=true).
+      - A number given twice is sent to once.
+    type: list
+    elements: str
+    required: true
+  msg:
+    description:
+      - The text to send (the API's C(message) field).
+      - V(message) is accepted as an alias, as the API names the field.
+      - See O(invalid_chars) and O(long_message) for text the API would refuse.
+    type: str
+    required: true
+    aliases: [message, text]
+  device_id:
+    description:
+      - The phone that sends the message, as shown under My Devices in the control panel.
+      - If not set, any of your connected phones sends it.
+    type: str
+  to_sim:
+    description:
+      - The SIM slot of O(device_id) to send from.
+      - Requires O(device_id).
+    type: int
+  callback_id:
+    description:
+      - The webhook that receives the status changes of these messages.
+    type: str
+  invalid_chars:
+    description:
+      - What to do with characters the API refuses (for example C(|), C(~) or emoji).
+      - V(fail) refuses the text before anything is sent.
+      - V(replace) swaps each one for an accepted spelling that keeps its meaning.
+    type: str
+    choices: [fail, replace]
+    default: fail
+  long_message:
+    description:
+      - What to do with a text longer than the API accepts in one message.
+      - V(fail) refuses the text before anything is sent.
+      - V(split) sends numbered parts cut at word boundaries, each part its own message.
+      - V(truncate) cuts the text at a word boundary and ends it with an ellipsis.
+    type: str
+    choices: [fail, split, truncate]
+    default: fail
+  normalize:
+    description:
+      - Accept numbers the way people write them (C(+7 (999) 123-45-67)) and reduce them to digits.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until every message sent is delivered or has failed for good.
+      - The task fails when a message failed to deliver, or was not delivered within O(wait_timeout).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait for delivery in all, when O(wait=true).
+    type: float
+    default: 120
+notes:
+  - The emulator that ships with gosms-ops (C(gosms-emulator)) answers like the GoSMS API, for trying
+    playbooks without spending the SMS quota; point O(api_url) at it.
+seealso:
+  - module: gosms.sms.message_info
+"""
+
+EXAMPLES = r"""
+- name: Text the on-call phone
+  gosms.sms.send:
+    to: "79991234567"
+    msg: "web01: disk /var is 95% full"
+
+- name: Text several people, adapting the text so it always goes out
+  gosms.sms.send:
+    to:
+      - "+7 (999) 123-45-67"
+      - "79997654321"
+    msg: "{{ alert_text }}"
+    normalize: true
+    invalid_chars: replace
+    long_message: split
+
+- name: Set the connection once for every gosms.sms task of a play
+  hosts: localhost
+  module_defaults:
+    group/gosms.sms.gosms:
+      api_token: "{{ lookup('ansible.builtin.env', 'GOSMS_TOKEN') }}"
+  tasks:
+    - name: Send from one phone's second SIM and wait for delivery
+      gosms.sms.send:
+        to: "79991234567"
+        msg: Deployment finished
+        device_id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
+        to_sim: 2
+        wait: true
+        wait_timeout: 60
+"""
+
+RETURN = r"""
+ids:
+  description: The message ids of every part sent, all recipients together.
+  returned: always
+  type: list
+  elements: str
+  sample: [6654a4e8f1527149588c89f2]
+texts:
+  description: The text as sent (or as it would be sent in check mode), one entry per part.
+  returned: always
+  type: list
+  elements: str
+  sample: ["web01: disk /var is 95% full"]
+sent_to:
+  description: The numbers that got the text.
+  returned: always
+  type: list
+  elements: str
+  sample: ["79991234567"]
+not_sent_to:
+  description: The numbers that did not get the text (all of it, or some of its parts).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+results:
+  description: What became of each recipient, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    phone_number:
+      description: The number, as sent to.
+      type: str
+      sample: "79991234567"
+    ok:
+      description: Whether every part reached GoSMS for this number.
+      type: bool
+    ids:
+      description: The message ids of the parts sent to this number.
+      type: list
+      elements: str
+    status:
+      description:
+        - C(sent), C(partly sent), C(failed), or C(would send) in check mode.
+      type: str
+    notes:
+      description: What happened on the way, such as an answer lost and the message found on the server.
+      type: list
+      elements: str
+    error:
+      description: The full sentence of the error for this number.
+      type: str
+      returned: when this number failed
+    error_code:
+      description: The GoSMS error code for this number.
+      type: int
+      returned: when the API refused this number
+    description:
+      description: What the error code means.
+      type: str
+      returned: when the API refused this number
+    remedy:
+      description: What to do about it.
+      type: str
+      returned: when the API refused this number
+    maybe_sent:
+      description: True when the request may have reached GoSMS although no answer arrived.
+      type: bool
+      returned: when this number failed
+    delivered:
+      description: Whether every part was delivered.
+      type: bool
+      returned: when O(wait=true)
+    delivery:
+      description: The last known state of each part, as returned by M(gosms.sms.message_info).
+      type: list
+      elements: dict
+      returned: when O(wait=true)
+error_code:
+  description:
+    - The GoSMS error code of the failure (the first failed recipient's when several failed).
+    - Also set for input refused locally, with the code the API would have answered.
+  returned: on failure with a GoSMS error code
+  type: int
+  sample: 1006
+description:
+  description: What RV(error_code) means.
+  returned: on failure with a GoSMS error code
+  type: str
+  sample: Maximum number of SMS on your tariff plan reached.
+remedy:
+  description: What to do about RV(error_code).
+  returned: on failure with a GoSMS error code
+  type: str
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
+    GoSMSError,
+    argument_spec,
+    choices,
+    client,
+    fail,
+    plan_send,
+)
+
+
+def would_send(plan):
+    """The result of check mode: every recipient as it would be sent to."""
+    results = [dict(phone_number=phone, ok=True, ids=[], status='would send', notes=[])
+               for phone in plan.recipients]
+    return dict(changed=True, results=results, ids=[], texts=list(plan.parts),
+                sent_to=list(plan.recipients), not_sent_to=[])
+
+
+def wait_for_delivery(module, gateway, result):
+    """Poll every part sent until it is final or the wait runs out; the numbers not delivered to."""
+    deadline = time.monotonic() + module.params['wait_timeout']
+    undelivered = []
+    for recipient in result['results']:
+        messages = []
+        for message_id in recipient['ids']:
+            try:
+                messages.append(gateway.wait_for_delivery(message_id, timeout=max(0.0, deadline - time.monotonic())))
+            except GoSMSError as exc:
+                fail(module, exc, msg=f'Sent, but delivery could not be checked: {exc}', **result)
+        recipient['delivery'] = [m.as_dict() for m in messages]
+        recipient['delivered'] = all(m.final and not m.failed for m in messages)
+        if not recipient['delivered']:
+            states = ', '.join(m.status_label for m in messages)
+            undelivered.append(f"{recipient['phone_number']} ({states})")
+    return undelivered
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            to=dict(type='list', elements='str', required=True),
+            msg=dict(type='str', required=True, aliases=['message', 'text']),
+            device_id=dict(type='str'),
+            to_sim=dict(type='int'),
+            callback_id=dict(type='str'),
+            invalid_chars=dict(type='str', default='fail',
+                               choices=choices('invalid_chars', DOCUMENTATION)),
+            long_message=dict(type='str', default='fail',
+                              choices=choices('long_message', DOCUMENTATION)),
+            normalize=dict(type='bool', default=False),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='float', default=120),
+        ),
+        supports_check_mode=True,
+    )
+    gateway = client(module)
+    p = module.params
+    options = dict(device_id=p['device_id'], to_sim=p['to_sim'], callback_id=p['callback_id'],
+                   invalid_chars=p['invalid_chars'], long_message=p['long_message'], normalize=p['normalize'])
+    try:
+        plan = plan_send(p['to'], p['msg'], **options)
+    except GoSMSError as exc:
+        fail(module, exc, changed=False)
+    if module.check_mode:
+        module.exit_json(**would_send(plan))
+
+    try:
+        bulk = gateway.send(p['to'], p['msg'], **options)
+    except GoSMSError as exc:
+        fail(module, exc, changed=False)
+    recipients = [r.as_dict() for r in bulk.results]
+    result = dict(
+        changed=bool(bulk.ids) or any(r.get('maybe_sent') for r in recipients),
+        results=recipients,
+        ids=bulk.ids,
+        texts=list(bulk.parts),
+        sent_to=[r.phone_number for r in bulk.sent],
+        not_sent_to=[r.phone_number for r in bulk.failed],
+    )
+    if not bulk.ok:
+        fail(module, bulk.failed[0].error, msg=bulk.summary(), **result)
+
+    if p['wait']:
+        undelivered = wait_for_delivery(module, gateway, result)
+        if undelivered:
+            module.fail_json(msg=f"Sent, but not delivered to: {'; '.join(undelivered)} "
+                                 f"(waited up to {p['wait_timeout']}s).", **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,154 @@
+"""gosms.sms.send against ansible.builtin.uri doing the same POSTs, timed with real ansible-playbook.
+
+Prints two ratios (no assertions on time):
+
+* one SMS: a play with one gosms.sms.send task vs one with one uri task (goal: send <= 1.1x uri);
+* 50 recipients: one gosms.sms.send task vs uri in a loop of 50 (goal: send >= 4x faster).
+
+Each play is run a few times against the emulator on loopback and the median wall time is used.
+The uri requests are built by the gosms library itself (gosms.protocol), so both sides send the
+very same request. For one SMS the fixed start-up of ansible-playbook is also shown subtracted
+(the time of an empty play), which isolates what the task itself costs.
+
+    .venv/bin/python benchmarks/ansible_send.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gosms.config import Token
+from gosms.emulator import Emulator
+from gosms.protocol import build_send
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RECIPIENTS = 50
+TEXT = "benchmark: disk /var on web01 is 95% full"
+
+HEAD = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+"""
+PLAYS = {
+    "empty": HEAD + "    - ansible.builtin.meta: noop\n",
+    "send_one": HEAD + """\
+    - gosms.sms.send:
+        to: "{{ numbers[0] }}"
+        msg: "{{ text }}"
+""",
+    "uri_one": HEAD + """\
+    - ansible.builtin.uri:
+        url: "{{ requests[0].url }}"
+        method: POST
+        headers: "{{ requests[0].headers }}"
+        body: "{{ requests[0].body }}"
+        body_format: json
+""",
+    "send_many": HEAD + """\
+    - gosms.sms.send:
+        to: "{{ numbers }}"
+        msg: "{{ text }}"
+""",
+    "uri_many": HEAD + """\
+    - ansible.builtin.uri:
+        url: "{{ item.url }}"
+        method: POST
+        headers: "{{ item.headers }}"
+        body: "{{ item.body }}"
+        body_format: json
+      loop: "{{ requests }}"
+      no_log: true
+""",
+}
+
+
+def environment(work: Path, emulator: Emulator) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "GOSMS_"))}
+    (work / "ansible.cfg").write_text("[defaults]\n", encoding="utf-8")
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        ANSIBLE_CONFIG=str(work / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH") or str(REPO),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_HOME=str(work / "ansible-home"),
+        ANSIBLE_LOCAL_TEMP=str(work / "ansible-tmp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.minimal",
+        GOSMS_TOKEN=emulator.token,
+        GOSMS_API_URL=emulator.url,
+    )
+    return env
+
+
+def timed_play(name: str, work: Path, env: dict[str, str], variables: Path, emulator: Emulator,
+               expected: int) -> float:
+    before = len(emulator.messages())
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(work / "inventory.ini"), str(work / f"{name}.yml"),
+         "-e", f"@{variables}"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
+    elapsed = time.perf_counter() - started
+    created = len(emulator.messages()) - before
+    if done.returncode != 0 or created != expected:
+        raise SystemExit(f"{name}: exit {done.returncode}, {created} message(s) created, {expected} expected\n"
+                         f"{done.stdout}{done.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each play; the median counts (default 3)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="gosms-ansible-bench-") as tmp, \
+            Emulator(tokens=["bench-" + secrets.token_hex(16)]) as emulator:
+        work = Path(tmp)
+        env = environment(work, emulator)
+        (work / "inventory.ini").write_text(
+            f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n", encoding="utf-8")
+        for name, text in PLAYS.items():
+            (work / f"{name}.yml").write_text(text, encoding="utf-8")
+        numbers = [f"7999{n:07d}" for n in range(1, RECIPIENTS + 1)]
+        token = Token(emulator.token)
+        requests = []
+        for number in numbers:
+            request = build_send(emulator.url, token, number, TEXT)
+            requests.append({"url": request.url, "headers": dict(request.headers), "body": request.json_body})
+        variables = work / "vars.json"  # holds the token for uri: private to this temporary folder
+        variables.write_text(json.dumps({"numbers": numbers, "text": TEXT, "requests": requests}), encoding="utf-8")
+        variables.chmod(0o600)
+
+        expected = {"empty": 0, "send_one": 1, "uri_one": 1, "send_many": RECIPIENTS, "uri_many": RECIPIENTS}
+        timed_play("send_one", work, env, variables, emulator, 1)  # warm-up: caches, bytecode
+        runs: dict[str, list[float]] = {name: [] for name in PLAYS}
+        for _ in range(args.runs):
+            for name in PLAYS:  # interleaved, so drift in machine load hits every play alike
+                runs[name].append(timed_play(name, work, env, variables, emulator, expected[name]))
+        median = {name: statistics.median(times) for name, times in runs.items()}
+
+    one = median["send_one"] / median["uri_one"]
+    task_send, task_uri = median["send_one"] - median["empty"], median["uri_one"] - median["empty"]
+    many = median["uri_many"] / median["send_many"]
+    print(f"ansible-playbook runs: {args.runs} of each play, median wall time (s):")
+    for name in PLAYS:
+        print(f"  {name:10s} {median[name]:7.2f}   ({', '.join(f'{t:.2f}' for t in runs[name])})")
+    print(f"one SMS:        gosms.sms.send / uri = {one:.2f}x  (goal <= 1.1x)"
+          f"; task only, empty play subtracted: {task_send:.2f}s / {task_uri:.2f}s = "
+          f"{task_send / task_uri if task_uri > 0 else float('nan'):.2f}x")
+    print(f"{RECIPIENTS} recipients: uri loop / one gosms.sms.send task = {many:.2f}x faster  (goal >= 4x)")
+
+
+if __name__ == "__main__":
+    main()

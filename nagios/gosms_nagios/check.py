@@ -1,0 +1,102 @@
+"""``main()``: the check_gosms plugin (console script and the drop-in ``nagios/check_gosms``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import nagiosplugin  # type: ignore[import-untyped]
+
+from gosms.client import Client
+from gosms.errors import GoSMSError
+
+from .budget import Budget, budget_for_timeout
+from .cli import STATUS_PREFIX, parse_args, unknown_exit
+from .contexts import (
+    ApiTimeContext,
+    DeliveryContext,
+    ErrorContext,
+    NoteContext,
+    PerfOnlyContext,
+    PhoneActiveContext,
+    PhoneBatteryContext,
+    PhoneSeenContext,
+    QuotaContext,
+    SkippedContext,
+)
+from .resources import Account, Delivery, Phone, Quota, Session
+from .state import StateFile, default_state_path
+from .summary import GoSMSSummary
+
+__all__ = ["build_check", "main"]
+
+
+def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any:
+    """The nagiosplugin Check for these arguments: the account always, the rest when asked for."""
+    session = Session(client, budget)
+    objects: list[Any] = [
+        Account(session),
+        ApiTimeContext(),
+        ErrorContext(),
+        SkippedContext(),
+        PerfOnlyContext(),
+        GoSMSSummary(),
+    ]
+    if args.quota:
+        path = args.state_file or default_state_path(client.api_url, client.token)
+        objects += [
+            Quota(session, args.quota, StateFile(path, client.api_url)),
+            QuotaContext(args.warning, args.critical),
+            NoteContext("state_file"),
+        ]
+    if args.devices:
+        objects += [Phone(session, device_id) for device_id in args.devices]
+        objects += [
+            PhoneActiveContext(),
+            PhoneSeenContext(args.offline_warning, args.offline_critical),
+            PhoneBatteryContext(args.battery_warning, args.battery_critical),
+        ]
+    if args.delivery_window:
+        objects += [
+            Delivery(session, args.delivery_window),
+            DeliveryContext(args.delivery_warning, args.delivery_critical),
+        ]
+    return nagiosplugin.Check(*objects, name=STATUS_PREFIX)
+
+
+def _trace_http(verbose: int) -> None:
+    """At -vvv, the core client's request log (method, URL, status, time; never the token)."""
+    if verbose < 3:
+        return
+    core = logging.getLogger("gosms")
+    core.setLevel(logging.DEBUG)
+    core.addHandler(nagiosplugin.Runtime().logchan)
+
+
+@nagiosplugin.guarded(verbose=0)  # type: ignore[untyped-decorator]
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    args = parse_args(argv)
+    try:
+        client = Client(api_url=args.api_url, token_file=args.token_file)
+    except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
+        unknown_exit(str(exc))
+    _trace_http(args.verbose)
+    with client:
+        check = build_check(args, client, Budget(budget_for_timeout(args.timeout)))
+        try:
+            check.main(verbose=args.verbose, timeout=args.timeout)
+        except nagiosplugin.Timeout:
+            unknown_exit(
+                f"plugin timeout: the check did not finish within {args.timeout} s "
+                f"({client.api_url}); raise -t if the first count of a busy month needs longer"
+            )
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.check
+    main(sys.argv[1:])
+    sys.exit(3)  # main() always exits; this only guards against a refactoring that forgets it

@@ -1,0 +1,222 @@
+"""The command line of check_gosms, after the Monitoring Plugins guidelines.
+
+Any usage error, ``--help`` and ``--version`` exit UNKNOWN (3) with the text on stdout, where
+Nagios and Icinga look; argparse's own exit code 2 would read as CRITICAL.  The token is never an
+argument (``ps`` would show it to every user): it comes from ``GOSMS_TOKEN`` or ``--token-file``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, Optional
+
+from nagiosplugin import Range  # type: ignore[import-untyped]
+
+from gosms import __version__ as gosms_version
+from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
+from gosms.errors import Severity, ValidationError
+from gosms.models import HEARTBEAT_SECONDS, LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
+from gosms.validation import MAX_PAGE_LIMIT, check_device_id
+
+__all__ = [
+    "DEFAULT_DELIVERY_CRITICAL",
+    "DEFAULT_DELIVERY_WARNING",
+    "DEFAULT_OFFLINE_CRITICAL",
+    "DEFAULT_QUOTA_WARNING",
+    "DEFAULT_TIMEOUT",
+    "Parser",
+    "build_parser",
+    "parse_args",
+    "unknown_exit",
+]
+
+PLUGIN_NAME = "check_gosms"
+STATUS_PREFIX = "GOSMS"
+DEFAULT_TIMEOUT = 10
+"""Seconds, as the Monitoring Plugins' own default socket timeout."""
+DEFAULT_QUOTA_WARNING = "80"
+"""Per cent of the monthly quota."""
+DEFAULT_OFFLINE_CRITICAL = OFFLINE_AFTER_SECONDS + 2 * HEARTBEAT_SECONDS
+"""Three heartbeats missed (the warning default, OFFLINE_AFTER_SECONDS, is the first one)."""
+DEFAULT_DELIVERY_WARNING = "20"
+DEFAULT_DELIVERY_CRITICAL = "50"
+MAX_DELIVERY_WINDOW = 10 * MAX_PAGE_LIMIT
+
+
+def unknown_exit(message: str, detail: str = "") -> NoReturn:
+    """Print an UNKNOWN status line (and optional detail lines) on stdout and exit 3."""
+    text = f"{STATUS_PREFIX} UNKNOWN - {message.strip()}\n"
+    if detail:
+        text += detail.rstrip("\n") + "\n"
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    sys.exit(int(Severity.UNKNOWN))
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that ends every non-run (error, help, version) with UNKNOWN on stdout."""
+
+    def error(self, message: str) -> NoReturn:
+        unknown_exit(f"invalid arguments: {message}", self.format_usage() + f"Try '{self.prog} --help'.")
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            sys.stdout.write(message)
+        sys.stdout.flush()
+        sys.exit(int(Severity.UNKNOWN))
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # help and version go to stdout like every other plugin output
+        if message:
+            sys.stdout.write(message)
+
+
+class _RefuseToken(argparse.Action):
+    """``--token`` exists only to refuse it without repeating the secret."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        parser.error(
+            f"the token is never given on the command line, where every user can see it with ps; "
+            f"put it in the environment variable {ENV_TOKEN} or in a file named by --token-file"
+        )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def _percent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole per cent") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 100")
+    return value
+
+
+def _range(text: str) -> str:
+    """A Nagios threshold range ([@][start:][end]), checked the way nagiosplugin will read it."""
+    try:
+        Range(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a threshold range like 80, 10:90, ~:50 or @20:30") from None
+    return text
+
+
+def _device_id(text: str) -> str:
+    try:
+        return check_device_id(text.strip())
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc.description} {exc.remedy}") from None
+
+
+def _delivery_window(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_DELIVERY_WINDOW:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_DELIVERY_WINDOW} messages")
+    return value
+
+
+DESCRIPTION = """\
+Checks that a GoSMS.ru account can send alerts: the API answers and accepts the token (every run),
+and optionally the monthly SMS quota, the phones that send, and how many recent messages failed.
+Never sends an SMS.  The token comes from GOSMS_TOKEN or --token-file, never from the command line.
+"""
+
+EPILOG = f"""\
+Thresholds -w/-c and --delivery-warning/--delivery-critical use the Nagios range syntax
+([@][start:][end]): "80" alerts above 80, "10:90" outside 10..90, "@10:20" inside 10..20.
+
+Environment: {ENV_TOKEN} (the token), {ENV_TOKEN_FILE} (a file holding it), {ENV_API_URL}.
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors, --help, --version,
+a missing token and the plugin timeout).
+"""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PLUGIN_NAME,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("-V", "--version", action="version",
+                        version=f"{PLUGIN_NAME} {gosms_version} (gosms-ops)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more output: -v every measurement, -vv the state file, -vvv HTTP requests")
+    parser.add_argument("-t", "--timeout", type=_positive_int, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="plugin timeout; GoSMS calls give up before it (default: %(default)s)")
+
+    api = parser.add_argument_group("API and token")
+    api.add_argument("--api-url", metavar="URL",
+                     help=f"GoSMS API base URL (default: ${ENV_API_URL} or the public API)")
+    api.add_argument("--token-file", metavar="PATH",
+                     help=f"file holding the token (default: ${ENV_TOKEN}, then ${ENV_TOKEN_FILE})")
+    api.add_argument("--token", action=_RefuseToken, nargs="?", help=argparse.SUPPRESS)
+
+    quota = parser.add_argument_group("monthly quota (only with --quota)")
+    quota.add_argument("--quota", type=_positive_int, metavar="SMS",
+                       help="SMS per month on the tariff; counts the messages created this month")
+    quota.add_argument("-w", "--warning", type=_range, default=DEFAULT_QUOTA_WARNING, metavar="RANGE",
+                       help="quota used, per cent: WARNING outside this range (default: %(default)s)")
+    quota.add_argument("-c", "--critical", type=_range, metavar="RANGE",
+                       help="quota used, per cent: CRITICAL outside this range (default: none)")
+    quota.add_argument("--state-file", metavar="PATH",
+                       help="where the month's count is kept between runs (default: "
+                            "$XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, named by a hash of URL and token)")
+
+    phones = parser.add_argument_group("phones (only with --device)")
+    phones.add_argument("--device", dest="devices", action="append", type=_device_id, default=[],
+                        metavar="ID", help="a phone to check (repeatable): active, heartbeat, battery")
+    phones.add_argument("--offline-warning", type=_seconds, default=float(OFFLINE_AFTER_SECONDS),
+                        metavar="SECONDS",
+                        help="WARNING when the phone was last seen longer ago (default: %(default)g)")
+    phones.add_argument("--offline-critical", type=_seconds, default=float(DEFAULT_OFFLINE_CRITICAL),
+                        metavar="SECONDS",
+                        help="CRITICAL when the phone was last seen longer ago (default: %(default)g)")
+    phones.add_argument("--battery-warning", type=_percent, default=LOW_BATTERY_PERCENT, metavar="PERCENT",
+                        help="WARNING when the battery is below this and not charging (default: %(default)s)")
+    phones.add_argument("--battery-critical", type=_percent, metavar="PERCENT",
+                        help="CRITICAL when the battery is below this and not charging (default: none)")
+
+    delivery = parser.add_argument_group("delivery (only with --delivery-window)")
+    delivery.add_argument("--delivery-window", type=_delivery_window, metavar="N",
+                          help="judge the last N messages: share that failed to send or deliver")
+    delivery.add_argument("--delivery-warning", type=_range, default=DEFAULT_DELIVERY_WARNING,
+                          metavar="RANGE", help="failed, per cent: WARNING outside (default: %(default)s)")
+    delivery.add_argument("--delivery-critical", type=_range, default=DEFAULT_DELIVERY_CRITICAL,
+                          metavar="RANGE", help="failed, per cent: CRITICAL outside (default: %(default)s)")
+    return parser
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.offline_critical < args.offline_warning:
+        parser.error("--offline-critical must not be shorter than --offline-warning")
+    if args.battery_critical is not None and args.battery_critical > args.battery_warning:
+        parser.error("--battery-critical must not be above --battery-warning")
+    args.devices = list(dict.fromkeys(args.devices))
+    return args
