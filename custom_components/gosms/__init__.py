@@ -1,0 +1,102 @@
+"""GoSMS: text alerts through your own Android phones, and watch those phones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from gosms import ConfigError, RetryPolicy
+from gosms.aio import AsyncClient
+
+from .const import CONF_API_TOKEN, CONF_API_URL, CONF_DEVICE_IDS, DOMAIN, POLL_RETRY, SEND_RETRY
+from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSRuntime
+from .entity import account_device_info
+from .issues import async_remove_issues
+from .services import async_setup_services
+from .util import error_placeholders
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NOTIFY, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+def async_create_client(hass: HomeAssistant, data: Mapping[str, Any], retry: RetryPolicy) -> AsyncClient:
+    """A core client on Home Assistant's shared aiohttp session (the client never closes it)."""
+    return AsyncClient(
+        data[CONF_API_TOKEN],
+        api_url=data[CONF_API_URL],
+        session=async_get_clientsession(hass),
+        retry=retry,
+    )
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, whether or not an entry is loaded."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> bool:
+    """Check the token with a first poll, then set the platforms up."""
+    try:
+        client = async_create_client(hass, entry.data, POLL_RETRY)
+        send_client = async_create_client(hass, entry.data, SEND_RETRY)
+    except ConfigError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="config_error",
+            translation_placeholders=error_placeholders(hass, err),
+        ) from err
+    coordinator = GoSMSCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = GoSMSRuntime(client, send_client, coordinator)
+
+    device_registry = dr.async_get(hass)
+    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **account_device_info(entry))
+    _async_remove_stale_devices(hass, entry)
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> bool:
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> None:
+    """Nothing is kept on the server; forget the entry's repair issues."""
+    async_remove_issues(hass, entry)
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: GoSMSConfigEntry) -> None:
+    """Options, recipients or credentials changed: start over with them."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def _current_identifiers(entry: GoSMSConfigEntry) -> set[str]:
+    """Identifiers of the devices the entry currently stands for."""
+    return {entry.entry_id, *entry.options.get(CONF_DEVICE_IDS, []), *entry.subentries}
+
+
+def _async_remove_stale_devices(hass: HomeAssistant, entry: GoSMSConfigEntry) -> None:
+    """Detach phones no longer watched and recipients no longer configured."""
+    device_registry = dr.async_get(hass)
+    current = _current_identifiers(entry)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if not any(domain == DOMAIN and ident in current for domain, ident in device.identifiers):
+            device_registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: GoSMSConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow deleting a device only when the entry no longer uses it."""
+    current = _current_identifiers(entry)
+    return not any(domain == DOMAIN and ident in current for domain, ident in device.identifiers)

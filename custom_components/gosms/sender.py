@@ -1,0 +1,97 @@
+"""Sending for the action and the notify entities: success, or an exception that says who got it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from gosms import APIError, BulkResult, Category, GoSMSError, RecipientResult
+
+from .const import CONF_INVALID_CHARS, CONF_LONG_MESSAGE, DOMAIN, LOGGER
+from .coordinator import GoSMSConfigEntry
+from .issues import async_clear_issues, async_raise_issue
+from .util import error_placeholders, ha_error
+
+
+async def async_send(
+    hass: HomeAssistant,
+    entry: GoSMSConfigEntry,
+    to: Sequence[str],
+    message: str,
+    *,
+    device_id: str | None = None,
+    to_sim: int | None = None,
+    invalid_chars: str | None = None,
+    long_message: str | None = None,
+) -> BulkResult:
+    """Send ``message`` to every number; raise unless every number got it.
+
+    Numbers are normalised by the core (``+7 (999) 123-45-67`` works).  Text handling not given
+    here falls back to the entry's options, then to the core's own default.
+    """
+    options: dict[str, str] = {}
+    if chars := invalid_chars or entry.options.get(CONF_INVALID_CHARS):
+        options["invalid_chars"] = chars
+    if long := long_message or entry.options.get(CONF_LONG_MESSAGE):
+        options["long_message"] = long
+    client = entry.runtime_data.send_client
+    try:
+        result = await client.send(
+            list(to),
+            message,
+            device_id=device_id or None,
+            to_sim=to_sim,
+            normalize=True,
+            **options,
+        )
+    except GoSMSError as err:
+        # Refused before any request: the caller's input (or the entry's settings) is at fault.
+        raise ha_error(hass, err) from err
+    if result.ok:
+        async_clear_issues(hass, entry, "send")
+        return result
+    raise _failure(hass, entry, result)
+
+
+def _failure(hass: HomeAssistant, entry: GoSMSConfigEntry, result: BulkResult) -> HomeAssistantError:
+    raised: set[str] = set()
+    for recipient in result.failed:
+        error = recipient.error
+        assert error is not None
+        if key := async_raise_issue(hass, entry, error, "send"):
+            raised.add(key)
+        if isinstance(error, APIError) and error.info.category is Category.AUTH:
+            entry.async_start_reauth(hass)
+    if result.sent:
+        # Something went out: the token, the account and the phones work.
+        async_clear_issues(hass, entry, "send", keep=raised)
+    LOGGER.debug("GoSMS send failed: %s", result.summary())
+    failed = "; ".join(_describe(hass, recipient) for recipient in result.failed)
+    if result.sent:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="partial_failure",
+            translation_placeholders={
+                "sent": ", ".join(recipient.phone_number for recipient in result.sent),
+                "failed": failed,
+            },
+        )
+    if len(result.failed) == 1:
+        error = result.failed[0].error
+        assert error is not None
+        return ha_error(hass, error)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="send_failed",
+        translation_placeholders={"failed": failed},
+    )
+
+
+def _describe(hass: HomeAssistant, recipient: RecipientResult) -> str:
+    """``number: code description`` (or the transport's sentence) for one failed number."""
+    assert recipient.error is not None
+    placeholders = error_placeholders(hass, recipient.error)
+    reason = " ".join(part for part in (placeholders["code"], placeholders["description"]) if part)
+    return f"{recipient.phone_number}: {reason}"

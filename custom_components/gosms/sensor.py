@@ -1,0 +1,119 @@
+"""Sensors: battery and last heartbeat per phone; usage of the monthly quota."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from gosms import Device
+
+from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSData
+from .entity import GoSMSAccountEntity, GoSMSPhoneEntity
+
+# Read-only, from the coordinator.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneSensorDescription(SensorEntityDescription):
+    value_fn: Callable[[Device], int | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountSensorDescription(SensorEntityDescription):
+    value_fn: Callable[[GoSMSData, int], float | int | None]
+
+
+PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
+    PhoneSensorDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: device.battery,
+    ),
+    PhoneSensorDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: device.last_online,
+    ),
+)
+
+
+def _share(data: GoSMSData, quota: int) -> float | None:
+    count = data.month_count
+    return None if count is None else round(100 * count / quota, 1)
+
+
+ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
+    AccountSensorDescription(
+        key="month_messages",
+        translation_key="month_messages",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda data, quota: data.month_count,
+    ),
+    AccountSensorDescription(
+        key="quota_used",
+        translation_key="quota_used",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_share,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GoSMSConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    coordinator = entry.runtime_data.coordinator
+    entities: list[SensorEntity] = [
+        GoSMSPhoneSensor(coordinator, device_id, description)
+        for device_id in coordinator.device_ids
+        for description in PHONE_SENSORS
+    ]
+    if coordinator.quota:
+        entities.extend(GoSMSAccountSensor(coordinator, description) for description in ACCOUNT_SENSORS)
+    async_add_entities(entities)
+
+
+class GoSMSPhoneSensor(GoSMSPhoneEntity, SensorEntity):
+    entity_description: PhoneSensorDescription
+
+    def __init__(self, coordinator: GoSMSCoordinator, device_id: str, description: PhoneSensorDescription) -> None:
+        super().__init__(coordinator, device_id, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> int | datetime | None:
+        return self.entity_description.value_fn(self.device)
+
+
+class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
+    entity_description: AccountSensorDescription
+
+    def __init__(self, coordinator: GoSMSCoordinator, description: AccountSensorDescription) -> None:
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | int | None:
+        quota = self.coordinator.quota
+        assert quota
+        return self.entity_description.value_fn(self.coordinator.data, quota)

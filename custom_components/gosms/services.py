@@ -1,0 +1,100 @@
+"""The ``gosms.send_sms`` action."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util.json import JsonValueType
+import voluptuous as vol
+
+from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_INVALID_CHARS,
+    ATTR_LONG_MESSAGE,
+    ATTR_MESSAGE,
+    ATTR_PHONE_NUMBER,
+    ATTR_TO_SIM,
+    DOMAIN,
+    SERVICE_SEND_SMS,
+)
+from .coordinator import GoSMSConfigEntry
+from .sender import async_send
+
+# Only the shape is checked here; the values are checked by the core, which answers with the
+# table's code and text (a phone number, a device id, a SIM slot, the message's characters).
+SEND_SMS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_PHONE_NUMBER): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_TO_SIM): vol.Coerce(int),
+        vol.Optional(ATTR_INVALID_CHARS): vol.In(INVALID_CHARS_CHOICES),
+        vol.Optional(ATTR_LONG_MESSAGE): vol.In(LONG_MESSAGE_CHOICES),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, not per entry)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_SMS,
+        _async_send_sms,
+        schema=SEND_SMS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> GoSMSConfigEntry:
+    """The entry named in the call, or the only one there is."""
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_found",
+                translation_placeholders={"entry_id": entry_id},
+            )
+        if entry.state is not ConfigEntryState.LOADED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"entry_title": entry.title},
+            )
+        return entry
+    loaded = hass.config_entries.async_loaded_entries(DOMAIN)
+    if len(loaded) != 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_required",
+            translation_placeholders={"count": str(len(loaded))},
+        )
+    return loaded[0]
+
+
+async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+    entry = _entry(call.hass, call)
+    result = await async_send(
+        call.hass,
+        entry,
+        call.data[ATTR_PHONE_NUMBER],
+        call.data[ATTR_MESSAGE],
+        device_id=call.data.get(ATTR_DEVICE_ID),
+        to_sim=call.data.get(ATTR_TO_SIM),
+        invalid_chars=call.data.get(ATTR_INVALID_CHARS),
+        long_message=call.data.get(ATTR_LONG_MESSAGE),
+    )
+    if not call.return_response:
+        return None
+    recipients: list[JsonValueType] = [
+        {"phone_number": recipient.phone_number, "message_ids": list[JsonValueType](recipient.ids)}
+        for recipient in result.results
+    ]
+    return {"message_ids": list[JsonValueType](result.ids), "recipients": recipients}

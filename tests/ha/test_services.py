@@ -1,0 +1,236 @@
+"""The ``gosms.send_sms`` action: responses, validation errors, API errors, partial failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from custom_components.gosms.const import (
+    CONF_API_TOKEN,
+    CONF_API_URL,
+    CONF_LONG_MESSAGE,
+    DOMAIN,
+    SERVICE_SEND_SMS,
+)
+from custom_components.gosms.issues import issue_id
+from custom_components.gosms.util import token_fingerprint
+from gosms import TABLE
+from gosms.emulator import Emulator
+from gosms.validation import LONG_MESSAGE_CHOICES
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+OTHER_DEVICE = "0f0e0d0c-0b0a-4098-8766-554433221100"
+RU = json.loads((Path(__file__).parents[2] / "custom_components/gosms/translations/ru.json").read_text("utf-8"))
+
+
+async def call(hass: HomeAssistant, data: dict[str, Any], *, response: bool = True) -> Any:
+    return await hass.services.async_call(DOMAIN, SERVICE_SEND_SMS, data, blocking=True, return_response=response)
+
+
+async def test_send_returns_ids(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    response = await call(
+        hass,
+        {
+            "config_entry_id": init_integration.entry_id,
+            "phone_number": ["+7 (999) 111-22-33", "79994445566", "79994445566"],
+            "message": "Server room 35 C",
+            "device_id": emulator.device_id,
+        },
+    )
+    messages = emulator.messages()
+    assert sorted(response["message_ids"]) == sorted(m["id"] for m in messages)
+    assert {r["phone_number"]: len(r["message_ids"]) for r in response["recipients"]} == {
+        "79991112233": 1,
+        "79994445566": 1,
+    }
+    assert {m["device_id"] for m in messages} == {emulator.device_id}
+
+
+async def test_send_without_response(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    assert await call(hass, {"phone_number": "79991112233", "message": "hi"}, response=False) is None
+    assert len(emulator.messages()) == 1
+
+
+async def test_send_split(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    response = await call(
+        hass,
+        {"phone_number": "79991112233", "message": "word " * 100, "long_message": LONG_MESSAGE_CHOICES[1]},
+    )
+    assert len(response["message_ids"]) == 2
+    assert [m["message"][:6] for m in emulator.messages()] == ["(1/2) ", "(2/2) "]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        pytest.param({"phone_number": "12"}, 2001, id="2001-phone"),
+        pytest.param({"phone_number": []}, 2001, id="2001-no-phone"),
+        pytest.param({"message": "Fire 🔥"}, 2002, id="2002-emoji"),
+        pytest.param({"message": "x" * 301}, 2002, id="2002-long"),
+        pytest.param({"device_id": "phone-1"}, 2005, id="2005-device"),
+        pytest.param({"to_sim": 1}, 1017, id="1017-sim-without-device"),
+        pytest.param({"to_sim": 0, "device_id": OTHER_DEVICE}, 2008, id="2008-sim"),
+    ],
+)
+async def test_invalid_input(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry, data: dict[str, Any], code: int
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"} | data)
+    assert caught.value.translation_domain == DOMAIN
+    assert caught.value.translation_key == "invalid_input"
+    placeholders = caught.value.translation_placeholders
+    assert placeholders["code"] == str(code)
+    assert placeholders["description"] == TABLE[code].description
+    assert placeholders["remedy"] == TABLE[code].remedy
+    assert TABLE[code].description in str(caught.value)
+    assert emulator.messages() == []
+
+
+async def test_invalid_input_in_russian(hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry) -> None:
+    hass.config.language = "ru"
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"phone_number": "12", "message": "hi"})
+    # The frontend renders the key with the user's translation; the table texts come in Russian.
+    template = RU["exceptions"][caught.value.translation_key]["message"]
+    shown = template.format(**caught.value.translation_placeholders)
+    assert shown.startswith(f"Ошибка GoSMS 2001: {TABLE[2001].description_ru}")
+    assert shown.endswith(TABLE[2001].remedy_ru)
+
+
+async def test_api_error(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi", "device_id": OTHER_DEVICE})
+    assert not isinstance(caught.value, ServiceValidationError)
+    assert caught.value.translation_key == "api_error"
+    assert caught.value.translation_placeholders["code"] == "1016"
+    assert str(caught.value) == f"GoSMS error 1016: {TABLE[1016].description} {TABLE[1016].remedy}"
+    # A wrong device id is this call's problem, not the account's: no repair.
+    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
+
+
+async def test_partial_failure_names_who_got_it(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    emulator.set_scenario(quota=1)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": ["79991112233", "79994445566"], "message": "hi"})
+    assert caught.value.translation_key == "partial_failure"
+    placeholders = caught.value.translation_placeholders
+    [sent] = [m["phone_number"] for m in emulator.messages()]
+    failed = ({"79991112233", "79994445566"} - {sent}).pop()
+    assert placeholders["sent"] == sent
+    assert placeholders["failed"] == f"{failed}: 1006 {TABLE[1006].description}"
+    assert f"Sent to: {sent}." in str(caught.value)
+
+
+async def test_nobody_got_it(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    emulator.set_scenario(quota=0)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": ["79991112233", "79994445566"], "message": "hi"})
+    assert caught.value.translation_key == "send_failed"
+    assert "79991112233: 1006" in caught.value.translation_placeholders["failed"]
+    assert "79994445566: 1006" in caught.value.translation_placeholders["failed"]
+
+
+async def test_unreachable(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    emulator.add_fault("reset_before", endpoint="send", count=None)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_key == "cannot_connect"
+    assert caught.value.translation_placeholders["code"] == ""
+    assert emulator.messages() == []
+
+
+async def test_no_devices_repair_opens_and_closes(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    device_id = emulator.device_id
+    emulator.set_scenario(devices={device_id: {"active": False}})
+    with pytest.raises(HomeAssistantError):
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "no_devices"))
+    assert issue is not None
+    assert issue.translation_placeholders["code"] == "1015"
+
+    emulator.set_scenario(devices={device_id: {"active": True}})
+    await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "no_devices")) is None
+
+
+async def test_revoked_token_starts_reauth(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    emulator.set_scenario(tokens={"token0": {"active": False}})
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_placeholders["code"] == "1002"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration, "auth_failed")) is not None
+
+
+async def test_options_give_the_default_text_handling(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        init_integration, options=dict(init_integration.options) | {CONF_LONG_MESSAGE: LONG_MESSAGE_CHOICES[2]}
+    )
+    await hass.async_block_till_done()
+    response = await call(hass, {"phone_number": "79991112233", "message": "word " * 100})
+    assert len(response["message_ids"]) == 1
+    [message] = emulator.messages()
+    assert message["message"].endswith("…")
+
+
+# -- which entry -----------------------------------------------------------------------------------------
+
+
+async def test_unknown_entry(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"config_entry_id": "nope", "phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_key == "entry_not_found"
+
+
+async def test_entry_not_loaded(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"config_entry_id": init_integration.entry_id, "phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_key == "entry_not_loaded"
+
+
+async def test_entry_required(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
+    token = emulator.add_token()
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_API_TOKEN: token, CONF_API_URL: emulator.url},
+        unique_id=token_fingerprint(token),
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_key == "entry_required"
+    assert caught.value.translation_placeholders == {"count": "2"}
+
+
+async def test_no_entry(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_placeholders == {"count": "0"}
