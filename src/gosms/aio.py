@@ -112,7 +112,7 @@ class AsyncClient:
                 headers=dict(request.headers),
                 data=request.body,
                 timeout=self.timeout,
-                ssl=None if self.verify else False,
+                ssl=self.verify,  # True: verify as usual; False: the caller chose not to
                 allow_redirects=False,
             ) as answer:
                 body = await answer.read()

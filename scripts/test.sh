@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Run every suite in order. Stops at the first red stage; always prints a summary.
+#   scripts/test.sh
+# Environment:
+#   GOSMS_TEST_BUDGET  seconds for the whole run (default 5100 = 85 min); each
+#                      stage is killed when the budget runs out, so a hang fails
+#                      here with a summary instead of being cut off from outside.
+#   GOSMS_PYTEST_TIMEOUT  seconds per single pytest test (default 300).
+#   GOSMS_KEEP_GOING=1 local use: record a red stage and go on with the next
+#                      ones (the run still exits 1). CI leaves it unset.
+set -uo pipefail
+# shellcheck source=scripts/_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+cd "$GOSMS_ROOT" || exit 1
+
+# A stage whose folder is missing fails: every part of the product has tests.
+TOLERATE_MISSING=0
+
+# pytest flags.
+# Every pytest run in .venv autoloads Home Assistant's test plugin (entry point
+# "homeassistant"). At import it installs HA's event loop policy and basic
+# logging, and before every test it calls pytest_socket.disable_socket(), which
+# blocks all non-unix sockets, loopback included. "-p no:socket" alone does not
+# help (the HA plugin calls pytest_socket directly): the HA plugin itself must be
+# kept out. pytest-sugar (also pulled in by HA's harness) would replace pytest's
+# standard closing line, so it is off everywhere. pytest-timeout (in both venvs)
+# turns a hung test into a failure instead of eating the run's time budget.
+PYTEST_COMMON=(-p no:sugar "--timeout=${GOSMS_PYTEST_TIMEOUT:-300}")
+PYTEST_NON_HA=(-p no:homeassistant -p no:socket)
+PYTEST_HA=(--cov=custom_components.gosms --cov-report=term-missing --cov-fail-under=95)
+
+BUDGET=${GOSMS_TEST_BUDGET:-5100}
+T0=$SECONDS
+STAGES=()   # "STATUS|name|seconds|note" in run order
+
+banner() { printf '\n========== %s ==========\n' "$*"; }
+
+summary() {
+    local line status name secs note
+    printf '\n========== summary (%ss total) ==========\n' "$((SECONDS - T0))"
+    for line in "${STAGES[@]}"; do
+        IFS='|' read -r status name secs note <<<"$line"
+        printf '  %-12s %-26s %6ss  %s\n' "$status" "$name" "$secs" "$note"
+    done
+}
+
+FAILED=""
+finish_fail() {
+    FAILED="$FAILED $1"
+    if [ "${GOSMS_KEEP_GOING:-0}" = 1 ] && [ "$1" != setup ] && [ "$1" != interrupted ]; then
+        return 1
+    fi
+    summary
+    printf '\ntest.sh: FAILED at stage "%s"\n' "$1"
+    exit 1
+}
+
+# stage NAME "PATH [PATH...]" COMMAND... : run COMMAND if every PATH exists.
+stage() {
+    local name=$1 paths=$2 p missing="" left rc start
+    shift 2
+    for p in $paths; do
+        [ -e "$p" ] || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        if [ "$TOLERATE_MISSING" = 1 ]; then
+            banner "stage $name: NOT PRESENT YET (missing:$missing) -- NOT RUN"
+            STAGES+=("NOT-PRESENT|$name|0|missing:$missing")
+            return 0
+        fi
+        banner "stage $name: FAILED (missing:$missing)"
+        STAGES+=("FAIL|$name|0|missing:$missing")
+        finish_fail "$name"; return 1
+    fi
+    left=$((BUDGET - (SECONDS - T0)))
+    if [ "$left" -le 10 ]; then
+        STAGES+=("FAIL|$name|0|time budget used up")
+        finish_fail "$name"; return 1
+    fi
+    banner "stage $name"
+    CURRENT_STAGE=$name
+    start=$SECONDS
+    # The stage runs in a fresh copy of this script (timeout cannot call shell
+    # functions). timeout makes itself a process-group leader and kills the
+    # whole group, so a hung stage dies with everything it started.
+    timeout -k 20 "$left" bash "$GOSMS_ROOT/scripts/test.sh" --run-stage "$@" </dev/null &
+    STAGE_PID=$!
+    wait "$STAGE_PID"
+    rc=$?
+    STAGE_PID=""
+    CURRENT_STAGE=""
+    if [ "$rc" = 0 ]; then
+        STAGES+=("PASS|$name|$((SECONDS - start))|")
+        return 0
+    fi
+    local note="exit $rc"
+    [ "$rc" = 124 ] && note="timed out (budget)"
+    [ "$rc" = 5 ] && note="exit 5: no tests collected where tests are expected"
+    STAGES+=("FAIL|$name|$((SECONDS - start))|$note")
+    finish_fail "$name"; return 1
+}
+
+# Every pytest stage runs only when its folder exists, and then tests are
+# expected there, so pytest's exit 5 ("no tests collected") stays a failure.
+pytest313() { "$VENV/bin/python" -m pytest "${PYTEST_COMMON[@]}" "$@"; }
+pytest39() { "$VENV39/bin/python" -m pytest "${PYTEST_COMMON[@]}" "$@"; }
+# "python -m pytest" puts the repo root on sys.path, so custom_components and
+# ansible_collections import as packages.
+
+# mypy (config in pyproject: strict, python_version 3.9, files src/gosms) runs
+# from .venv but resolves imports in .venv39, i.e. libraries as a 3.9 user has
+# them; .venv's copies may use 3.10+ syntax that a 3.9 target rejects.
+run_mypy() {
+    "$VENV/bin/mypy" --python-executable "$VENV39/bin/python" &&
+        # The Nagios check runs on 3.9 too; it is read against the core's sources.
+        MYPYPATH=src "$VENV/bin/mypy" --strict --python-version 3.9 \
+            --python-executable "$VENV39/bin/python" nagios/gosms_nagios &&
+        # The Home Assistant integration is strictly typed (quality scale: strict-typing).
+        "$VENV/bin/python" -m mypy --config-file tests/ha/mypy.ini -p custom_components.gosms
+}
+
+run_lint() {
+    local targets=() d
+    for d in src tests nagios custom_components ansible_collections scripts benchmarks; do
+        [ -e "$d" ] && targets+=("$d")
+    done
+    "$VENV/bin/ruff" check "${targets[@]}"
+}
+
+# ansible-test must run from the collection root with ansible from .venv first on PATH.
+COLLECTION=ansible_collections/gosms/sms
+run_ansible_sanity() {
+    (cd "$COLLECTION" && PATH="$VENV/bin:$PATH" ansible-test sanity --local --python 3.13 --color no)
+}
+# units use --venv: ansible-test builds its own venv (pytest, xdist, mock, plus
+# the collection's tests/unit/requirements.txt) so Home Assistant's pytest
+# plugins and pins in .venv stay out of the Ansible unit tests.
+run_ansible_units() {
+    local n
+    n=$(find "$COLLECTION/tests/unit" -name 'test_*.py' | wc -l)
+    if [ "$n" = 0 ]; then
+        echo "no test_*.py under $COLLECTION/tests/unit: tests are expected there" >&2
+        return 5
+    fi
+    (cd "$COLLECTION" && PATH="$VENV/bin:$PATH" ansible-test units --venv --python 3.13 --color no)
+}
+run_ansible_pytest() {
+    # Real ansible-playbook from .venv; the collection resolves from this checkout.
+    PATH="$VENV/bin:$PATH" ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$GOSMS_ROOT} \
+        pytest313 "${PYTEST_NON_HA[@]}" tests/ansible
+}
+
+run_benchmarks() {
+    local f ran=0
+    for f in benchmarks/*.py; do
+        [ -e "$f" ] || continue
+        echo "--- $f"
+        "$VENV/bin/python" "$f" || return 1
+        ran=1
+    done
+    [ "$ran" = 1 ] || { echo "no benchmarks/*.py found" >&2; return 1; }
+}
+
+# Inner call made by stage(): run one stage command and exit with its status.
+if [ "${1:-}" = "--run-stage" ]; then
+    shift
+    "$@"
+    exit $?
+fi
+
+STAGE_PID=""
+CURRENT_STAGE=""
+on_signal() {
+    # Stages run in their own process group: take it down too.
+    [ -n "$STAGE_PID" ] && kill -TERM -- "-$STAGE_PID" 2>/dev/null
+    STAGES+=("FAIL|${CURRENT_STAGE:-interrupted}|0|interrupted by a signal")
+    finish_fail interrupted
+}
+trap on_signal INT TERM
+
+# --- setup ------------------------------------------------------------------
+banner "setup"
+start=$SECONDS
+if bash scripts/setup.sh --icinga; then
+    STAGES+=("PASS|setup|$((SECONDS - start))|")
+else
+    STAGES+=("FAIL|setup|$((SECONDS - start))|")
+    finish_fail setup
+fi
+
+
+# --- stages, in order ---------------------------------------------------------
+stage lint              "."                     run_lint
+stage mypy              "src/gosms"             run_mypy
+stage core-py3.13       "tests/core"            pytest313 "${PYTEST_NON_HA[@]}" tests/core
+stage core-py3.9        "tests/core"            pytest39 tests/core
+stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha
+stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
+stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
+stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units
+stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
+stage benchmarks        "benchmarks"            run_benchmarks
+
+summary
+if [ -n "$FAILED" ]; then
+    printf '\ntest.sh: FAILED stage(s):%s\n' "$FAILED"
+    exit 1
+fi
+notrun=0
+for line in "${STAGES[@]}"; do
+    case "$line" in NOT-PRESENT*) notrun=$((notrun + 1)) ;; esac
+done
+if [ "$notrun" -gt 0 ]; then
+    printf '\ntest.sh: OK, but %s stage(s) NOT PRESENT YET and not run\n' "$notrun"
+else
+    printf '\ntest.sh: OK, all stages green\n'
+fi
