@@ -17,7 +17,8 @@ from nagiosplugin import Range  # type: ignore[import-untyped]
 from gosms import __version__ as gosms_version
 from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
 from gosms.errors import Severity, ValidationError
-from gosms.models import HEARTBEAT_SECONDS, LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
+from gosms.health import OFFLINE_CRITICAL_AFTER_SECONDS
+from gosms.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.validation import MAX_PAGE_LIMIT, check_device_id
 
 __all__ = [
@@ -38,8 +39,7 @@ DEFAULT_TIMEOUT = 10
 """Seconds, as the Monitoring Plugins' own default socket timeout."""
 DEFAULT_QUOTA_WARNING = "80"
 """Per cent of the monthly quota."""
-DEFAULT_OFFLINE_CRITICAL = OFFLINE_AFTER_SECONDS + 2 * HEARTBEAT_SECONDS
-"""Three heartbeats missed (the warning default, OFFLINE_AFTER_SECONDS, is the first one)."""
+DEFAULT_OFFLINE_CRITICAL = OFFLINE_CRITICAL_AFTER_SECONDS
 DEFAULT_DELIVERY_WARNING = "20"
 DEFAULT_DELIVERY_CRITICAL = "50"
 MAX_DELIVERY_WINDOW = 10 * MAX_PAGE_LIMIT

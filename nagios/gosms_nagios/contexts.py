@@ -13,6 +13,7 @@ import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
 from gosms.errors import APIError, GoSMSError, Severity
+from gosms.health import PHONE_PROBLEMS, PhoneProblem
 
 __all__ = [
     "ApiTimeContext",
@@ -167,7 +168,8 @@ class PhoneActiveContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         if metric.value:
             return Result(Ok, None, metric)
-        return Result(Critical, "it sends no SMS until it is activated in the control panel", metric)
+        info = PHONE_PROBLEMS[PhoneProblem.INACTIVE]
+        return Result(nagios_state(info.severity), f"it sends no SMS; {info.remedy}", metric)
 
     def describe(self, metric: Any) -> Optional[str]:
         return "active" if metric.value else "inactive"
@@ -184,7 +186,8 @@ class PhoneSeenContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         device = resource.device
         if metric.value is None:
-            return Result(Critical, "it has never reported to GoSMS", metric)
+            info = PHONE_PROBLEMS[PhoneProblem.NEVER_SEEN]
+            return Result(nagios_state(info.severity), "it has never reported to GoSMS", metric)
         if not device.online(offline_after=self.critical):
             return Result(Critical, f"critical after {duration(self.critical)}", metric)
         if not device.online(offline_after=self.warning):

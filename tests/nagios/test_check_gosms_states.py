@@ -225,7 +225,7 @@ def test_tampered_state_file_is_ignored(console: Checker, emu: Emulator) -> None
 # -- phones -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("fields", "args", "exit_code", "text"), [
-    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS until it is activated in the control panel)",
+    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS; switch it on under My Devices: https://cms.gosms.ru/devices)",
                  id="inactive"),
     pytest.param({"last_seen_ago": 500}, [], 1, "last seen 8 min ago (warning after 6 min)", id="heartbeat-late"),
     pytest.param({"last_seen_ago": 1200}, [], 2, "last seen 20 min ago (critical after 16 min)", id="offline"),
