@@ -20,8 +20,9 @@ from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
+from .paging import Pager
 from .protocol import Request, Response
-from .retry import DEFAULT_RATE, RetryPolicy, Spacing
+from .retry import DEFAULT_RATE, RetryPolicy, Spacing, shared_spacing
 
 __all__ = ["AsyncClient"]
 
@@ -43,13 +44,16 @@ def classify_aiohttp_error(exc: BaseException, host: str) -> flows.Failure:
 
 
 class AsyncLimiter:
-    """The rate limiter for one event loop: reservations are instant, the waiting is awaited."""
+    """The asyncio side of the rate limiter: reservations are instant, the waiting is awaited.
 
-    def __init__(self, rate: float) -> None:
-        self._spacing = Spacing(rate)
+    The spacing may be shared with threaded clients of the same account; its lock is only held
+    for the reservation itself, so the event loop never blocks on it for long.
+    """
+
+    def __init__(self, rate: float = DEFAULT_RATE, *, spacing: Optional[Spacing] = None) -> None:
+        self._spacing = spacing if spacing is not None else Spacing(rate)
 
     async def acquire(self, endpoint: str) -> None:
-        # Reserving touches no await, so no lock is needed inside one event loop.
         delay = self._spacing.reserve(endpoint)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -76,7 +80,8 @@ class AsyncClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.verify = verify
-        self._limiter = AsyncLimiter(rate_limit)
+        # Shared with every client of this account in the process, threaded ones included.
+        self._limiter = AsyncLimiter(spacing=shared_spacing(self.api_url, self.token, rate_limit))
         self._session = session
         self._own_session = session is None
         self._known_ids: set[str] = set()
@@ -193,17 +198,11 @@ class AsyncClient:
 
     async def iter_messages(self, *, search: Optional[str] = None, page_size: int = 100,
                             max_pages: Optional[int] = None) -> AsyncIterator[Message]:
-        seen: set[str] = set()
-        offset = 1
-        while max_pages is None or offset <= max_pages:
-            page = await self.list(limit=page_size, offset=offset, search=search)
-            fresh = [m for m in page.items if m.id not in seen]
-            for item in fresh:
-                seen.add(item.id)
+        """As :meth:`gosms.client.Client.iter_messages`, with the same :class:`~gosms.paging.Pager`."""
+        pager = Pager(page_size, max_pages=max_pages, search=search)
+        while not pager.done:
+            for item in await self.run(pager.step(self.api_url, self.token, self.retry)):
                 yield item
-            if len(page.items) < page_size or not fresh:
-                return
-            offset += 1
 
     async def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
         result: usage.MonthUsage = await self.run(usage.month_usage(self.api_url, self.token, self.retry,

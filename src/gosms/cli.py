@@ -177,6 +177,9 @@ def _common_options() -> _Parser:
     group.add_argument("--token", nargs="?", action=_RefuseToken, help=argparse.SUPPRESS)
     group.add_argument("--api-url", default=argparse.SUPPRESS, metavar="URL",
                        help=f"API base URL (default: ${ENV_API_URL} or https://api.gosms.ru/v1)")
+    group.add_argument("--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
+                       help="allow a plain http:// API URL to another host (a trusted internal proxy); "
+                            "without it, plain http is only used to this machine")
     group.add_argument("--token-file", default=argparse.SUPPRESS, metavar="PATH",
                        help=f"file holding the API token (default: ${ENV_TOKEN}, then ${ENV_TOKEN_FILE})")
     group.add_argument("--timeout", type=_positive_float, default=argparse.SUPPRESS, metavar="S",
@@ -311,6 +314,7 @@ def _client(args: argparse.Namespace, out: Output) -> Client:
         token_file=_opt(args, "token_file", None),
         timeout=(min(5.0, timeout), timeout),
         retry=RetryPolicy(deadline=deadline),
+        allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
     )
     out.token = client.token
     args.client = client

@@ -16,8 +16,9 @@ from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
+from .paging import Pager
 from .protocol import Request, Response
-from .retry import DEFAULT_RATE, RateLimiter, RetryPolicy
+from .retry import DEFAULT_RATE, RateLimiter, RetryPolicy, shared_spacing
 
 __all__ = ["DEFAULT_TIMEOUT", "Client"]
 
@@ -68,7 +69,8 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.verify = verify
-        self._limiter = RateLimiter(rate_limit)
+        # Shared with every client of this account in the process: the API counts per account.
+        self._limiter = RateLimiter(spacing=shared_spacing(self.api_url, self.token, rate_limit))
         self._own_session = session is None
         self._session = session or requests.Session()
         self._known_ids: set[str] = set()
@@ -191,18 +193,14 @@ class Client:
 
     def iter_messages(self, *, search: Optional[str] = None, page_size: int = 100,
                       max_pages: Optional[int] = None) -> Iterator[Message]:
-        """Every message, newest first, page after page; a message seen twice is given once."""
-        seen: set[str] = set()
-        offset = 1
-        while max_pages is None or offset <= max_pages:
-            page = self.list(limit=page_size, offset=offset, search=search)
-            fresh = [m for m in page.items if m.id not in seen]
-            for item in fresh:
-                seen.add(item.id)
-                yield item
-            if len(page.items) < page_size or not fresh:
-                return
-            offset += 1
+        """Every message in the list's order (newest first, as documented), each once.
+
+        Paging copes with servers that count ``offset`` in pages or in records (see
+        :mod:`gosms.paging`); ``max_pages`` bounds the walk to that many pages' worth of messages.
+        """
+        pager = Pager(page_size, max_pages=max_pages, search=search)
+        while not pager.done:
+            yield from self.run(pager.step(self.api_url, self.token, self.retry))
 
     def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
         """Messages created this month; pass the previous result's ``as_state()`` to page less."""

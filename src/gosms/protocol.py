@@ -138,7 +138,8 @@ def build_delete(base_url: str, token: Token, message_id: str) -> Request:
 def build_list(
     base_url: str, token: Token, *, limit: int = 100, offset: int = 1, search: Optional[str] = None
 ) -> Request:
-    """A page of messages; ``offset`` is the page number, 1 for the first (the page's own default)."""
+    """A page of messages; ``offset`` is sent as given (a page number from 1 by our reading of the
+    docs; :mod:`gosms.paging` finds out what a server makes of it)."""
     params: dict[str, Any] = {"limit": v.check_limit(limit), "offset": v.check_offset(offset)}
     if search:
         params["search"] = search

@@ -4,19 +4,27 @@ The API allows 10 requests per second per endpoint and answers 429 past that.  T
 request starts a little wider than 1/10 s per endpoint, so a burst stays under the cap at the
 server's end however it counts its window, and the rare 429 that still happens is retried (a 429
 provably was not executed, so even a send may be repeated).
+
+The API counts per account, not per client object, so the spacing is per account too: every client
+in the process for the same API address and token shares one :class:`Spacing` (see
+:func:`shared_spacing`).  A script that makes a new ``Client()`` for each alert then stays under the
+cap exactly like one long-lived client would.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
+from .config import Token
 from .errors import APIError, GoSMSError, ProtocolError, TransportError
 
-__all__ = ["DEFAULT_RATE", "RateLimiter", "RetryPolicy", "Spacing", "is_safe_to_resend"]
+__all__ = ["DEFAULT_RATE", "RateLimiter", "RetryPolicy", "Spacing", "is_safe_to_resend", "shared_spacing"]
 
 DEFAULT_RATE = 10.0
 """Requests per second per endpoint that the API allows (rate-limit page)."""
@@ -69,9 +77,11 @@ def is_safe_to_resend(exc: GoSMSError) -> bool:
 
 
 class Spacing:
-    """Per-endpoint start times, reserved under a lock; the caller sleeps the returned delay.
+    """Per-endpoint start times; the caller sleeps the returned delay.
 
-    Kept free of any sleeping so the thread-safe and the asyncio limiter share it.
+    Kept free of any sleeping so the thread-safe and the asyncio limiter share it, and locked
+    itself because one instance serves every client of an account: threads of one client, many
+    clients, and event loops in other threads all reserve from it.
     """
 
     def __init__(self, rate: float = DEFAULT_RATE, margin: float = 0.02,
@@ -79,23 +89,54 @@ class Spacing:
         self.interval = 0.0 if rate <= 0 else (1.0 / rate) * (1.0 + margin)
         self._next: dict[str, float] = {}
         self._clock = clock
+        self._lock = threading.Lock()
 
     def reserve(self, endpoint: str) -> float:
-        now = self._clock()
-        slot = max(now, self._next.get(endpoint, now))
-        self._next[endpoint] = slot + self.interval
-        return slot - now
+        """Claim the next free start for ``endpoint``; the seconds to wait before starting."""
+        if self.interval <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(endpoint, now))
+            self._next[endpoint] = slot + self.interval
+            return slot - now
+
+
+_SHARED: dict[tuple[str, str], Spacing] = {}
+_SHARED_LOCK = threading.Lock()
+_SALT = os.urandom(16)
+"""Per process: the registry's keys say nothing about a token even to someone reading memory."""
+
+
+def shared_spacing(api_url: str, token: Union[Token, str], rate: float = DEFAULT_RATE) -> Spacing:
+    """The one :class:`Spacing` of this process for an account (API address and token).
+
+    The API's limit is per account, so clients made one after another (a new ``Client()`` per
+    alert, as scripts do) must draw from the same budget or their bursts add up to 429s.  The key
+    holds a salted hash of the token, never the token.  A client that asks for another rate than
+    the API's (0 for none, or a stricter one) gets a spacing of its own: it chose to differ, and
+    sharing would impose its choice on the account's other clients.  Entries are kept for the
+    life of the process (one small object per account used), so a discarded client's reservations
+    still hold back the next one.
+    """
+    if rate != DEFAULT_RATE:
+        return Spacing(rate)
+    secret = token.reveal() if isinstance(token, Token) else token
+    key = (api_url.rstrip("/"), hashlib.sha256(_SALT + secret.encode("utf-8")).hexdigest())
+    with _SHARED_LOCK:
+        spacing = _SHARED.get(key)
+        if spacing is None:
+            spacing = _SHARED[key] = Spacing(rate)
+        return spacing
 
 
 class RateLimiter:
-    """Thread-safe: many threads sending through one client still stay under the cap together."""
+    """Thread-safe: many threads and many clients of one account stay under the cap together."""
 
-    def __init__(self, rate: float = DEFAULT_RATE) -> None:
-        self._spacing = Spacing(rate)
-        self._lock = threading.Lock()
+    def __init__(self, rate: float = DEFAULT_RATE, *, spacing: Optional[Spacing] = None) -> None:
+        self._spacing = spacing if spacing is not None else Spacing(rate)
 
     def acquire(self, endpoint: str) -> None:
-        with self._lock:
-            delay = self._spacing.reserve(endpoint)
+        delay = self._spacing.reserve(endpoint)
         if delay > 0:
             time.sleep(delay)

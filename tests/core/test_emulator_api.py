@@ -16,6 +16,7 @@ import requests
 from gosms.emulator import Emulator
 from gosms.errors import TABLE
 from gosms.models import HEARTBEAT_SECONDS, MessageStatus
+from gosms.usage import month_start
 
 PATHS = {
     "send": ("POST", "/sms/send"),
@@ -405,8 +406,8 @@ def test_monthly_quota_counts_this_month_and_resets_with_the_next(gosms_emulator
     emu.advance(301)
     assert call(emu, "delete", {"id": new_id}).status_code == 204
     assert code_of(send(emu)) == 1006  # a deleted message still counted against the tariff
-    now = datetime.fromtimestamp(emu.now(), tz=timezone.utc)
-    next_month = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=timezone.utc)
+    # The quota month is the core's (Moscow) billing month, not the UTC one.
+    next_month = month_start(month_start(emu.now()).timestamp() + 32 * 86400)
     emu.set_time(next_month.timestamp() + 1)
     assert send(emu).status_code == 200
     assert emu.snapshot()["quota_used"] == 1

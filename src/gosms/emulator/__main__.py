@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .runner import Emulator
-from .state import DEFAULT_TOKEN, ScenarioError
+from .state import DEFAULT_TOKEN, LIST_OFFSETS, LIST_ORDERS, ScenarioError
 
 __all__ = ["main"]
 
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="add a ready phone with this id (UUID or 24-hex ObjectID); repeatable")
     parser.add_argument("--device-format", choices=("ru", "en"),
                         help="device info in the Russian page's shape (default) or the English page's")
+    parser.add_argument("--list-offset", choices=LIST_OFFSETS,
+                        help="what GET /sms's offset counts: pages from 1 (default), records from 1 or from 0")
+    parser.add_argument("--list-order", choices=LIST_ORDERS, help="the message list's order (default newest_first)")
     parser.add_argument("--rate-limit", type=int, metavar="N",
                         help="requests per second per endpoint and token before 429 (default 10, 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each API request on stderr")
@@ -51,6 +54,10 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
         scenario.update(loaded)
     if args.device_format:
         scenario["device_format"] = args.device_format
+    if args.list_offset:
+        scenario["list_offset"] = args.list_offset
+    if args.list_order:
+        scenario["list_order"] = args.list_order
     if args.rate_limit is not None:
         scenario["rate_limit"] = args.rate_limit
     return scenario

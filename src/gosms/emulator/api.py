@@ -12,12 +12,17 @@ depend on, so a test can also override most of them):
   must decode the ``errors.code``, and ``status_overrides`` proves they do.
 - ``GET /sms``: ``offset`` is the page number, 1 first ("by default 1, the first page"); 0 reads as
   1 and ``pagination.offset`` echoes the page served.  ``pagination.limit`` echoes the requested
-  limit; ``total_records`` counts the messages the search matched.  Newest first.
+  limit; ``total_records`` counts the messages the search matched.  Newest first.  The docs also
+  call ``offset`` "the offset relative to the beginning of the list" and only show an example of
+  the order, so the scenario switches ``list_offset`` ("record1": the record to start at, 1 first,
+  0 read as 1; "record0": records skipped, 0 first) and ``list_order`` ("oldest_first") play the
+  other readings; ``pagination.offset`` then echoes the offset asked for.
 - An empty ``device_id`` or ``callback_id`` is the same as none (the send page says so); a
   ``null`` ``to_sim`` too.  ``is_active`` must be a JSON boolean; missing or ``null`` is false.
 - 1015 when no phone is active at all; a message for an inactive or offline phone is accepted
   and waits in status 0 until that phone can take it (with no ``device_id``, until any can).
-- The monthly quota is the UTC calendar month; deleted messages still count against it.
+- The monthly quota is the calendar month in Moscow time, as the core counts usage
+  (:func:`gosms.usage.month_start`); deleted messages still count against it.
 - The rate limiter stands in front of the API: it counts before the token is checked (unknown
   tokens too), per endpoint and token, in real time (not the emulator clock), and a refused
   request does not count.  Its 429 is plain text, not the API's JSON.
@@ -197,15 +202,23 @@ def _delete(state: State, data: dict[str, Any], query: Mapping[str, str], now: f
 
 def _list(state: State, data: dict[str, Any], query: Mapping[str, str], now: float) -> Reply:
     limit = check_limit(query.get("limit"))
-    # offset is the page number, 1 first (the page's own default); 0 is read as the first page too.
-    page = max(1, check_offset(query["offset"])) if _given(query.get("offset")) else 1
+    # Without an offset every reading starts at the beginning of the list (0 for "record0").
+    first = 0 if state.list_offset == "record0" else 1
+    asked = check_offset(query["offset"]) if _given(query.get("offset")) else first
+    if state.list_offset == "record0":
+        start, echoed = asked, asked  # records to skip
+    elif state.list_offset == "record1":
+        start, echoed = max(1, asked) - 1, asked  # the record to start at, 1 first; 0 read as 1
+    else:
+        # offset is the page number, 1 first (the page's own default); 0 is read as the first page too.
+        page = max(1, asked)
+        start, echoed = (page - 1) * limit, page
     items = state.visible_messages()
     search = (query.get("search") or "").casefold()
     if search:
         items = [m for m in items if any(search in text.casefold() for text in _searched(m.api_view()))]
-    start = (page - 1) * limit
     return json_reply(200, {
-        "pagination": {"total_records": len(items), "limit": limit, "offset": page},
+        "pagination": {"total_records": len(items), "limit": limit, "offset": echoed},
         "sms_list": [m.api_view() for m in items[start:start + limit]],
     })
 

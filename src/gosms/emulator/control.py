@@ -98,6 +98,17 @@ def _add_token(state: State, raw: bytes) -> Any:
     return {"token": token, "label": record.label if record else None}
 
 
+def _seed_messages(state: State, raw: bytes) -> Any:
+    fields = dict(_object(raw))
+    unknown = set(fields) - {"count", "phone", "time_create", "step", "message"}
+    if unknown:
+        raise _BadRequest(f"unknown field(s) {', '.join(sorted(unknown))}; known: count, message, phone, step, "
+                          "time_create")
+    if "count" not in fields:
+        raise _BadRequest('send {"count": n} and optionally phone, time_create, step, message')
+    return {"ids": state.seed_messages(**fields)}
+
+
 _ROUTES: Mapping[tuple[str, str], Callable[[State, bytes], Any]] = {
     ("GET", "/state"): lambda state, raw: state.snapshot(),
     ("POST", "/scenario"): _scenario,
@@ -110,6 +121,7 @@ _ROUTES: Mapping[tuple[str, str], Callable[[State, bytes], Any]] = {
     ("GET", "/requests"): lambda state, raw: state.requests(),
     ("DELETE", "/requests"): _clear_requests,
     ("GET", "/messages"): lambda state, raw: state.messages_snapshot(),
+    ("POST", "/messages"): _seed_messages,
     ("POST", "/devices"): _add_device,
     ("POST", "/tokens"): _add_token,
 }

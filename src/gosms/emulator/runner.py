@@ -171,6 +171,13 @@ class Emulator:
         """Every message created, oldest first, deleted ones too (``deleted: true``)."""
         return self.state.messages_snapshot()
 
+    def seed_messages(self, count: int, phone: str = "79990000000", time_create: float | None = None, *,
+                      step: float = 1.0, message: str = "seeded message {n}") -> list[str]:
+        """``count`` messages as if sent earlier (``step`` s apart from ``time_create``, the last one
+        now by default), without the rate limit: paging and usage tests need hundreds.  Their ids,
+        oldest first; as ``POST /_emulator/messages``."""
+        return self.state.seed_messages(count, phone, time_create, step=step, message=message)
+
     def reset(self) -> None:
         """Back to the starting scenario: same tokens and devices, no messages, faults or log."""
         self.state.reset()

@@ -1,10 +1,15 @@
 """Everything the emulated GoSMS account holds, behind one lock.
 
 The state is a scenario (tokens, devices, quota, switches) plus what the API did with it (messages,
-usage, the request log).  A scenario is plain JSON so the same description serves a scenario file, a
-control-API patch and a Python call.  Patches follow JSON merge-patch: objects merge, lists replace,
-``null`` removes — with devices and tokens keyed by id/label so a test changes one without
-restating the others.
+usage, the request log).  The scenario keys: ``tokens``, ``devices``, ``account_blocked``, ``quota``,
+``quota_used``, ``device_format`` ("ru" | "en"), ``rate_limit``, ``status_overrides``, ``lifecycle``,
+``delete_after``, ``failures``, ``faults``, ``clock``, ``start_time``, and the two readings of the list
+page a client must survive: ``list_offset`` ("page": ``offset`` is a page number from 1, as our
+reading of the docs; "record1" / "record0": a record offset counted from 1 / from 0) and
+``list_order`` ("newest_first", as the docs' example; "oldest_first").  A scenario is plain JSON so
+the same description serves a scenario file, a control-API patch and a Python call.  Patches follow
+JSON merge-patch: objects merge, lists replace, ``null`` removes — with devices and tokens keyed by
+id/label so a test changes one without restating the others.
 
 Message statuses are not driven by a timer thread: each access first catches every pending message
 up with the clock.  Device availability only changes through a locked call, and each such call
@@ -26,9 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gosms.errors import TABLE, Category, lookup
+from gosms.errors import TABLE, Category, GoSMSError, lookup
 from gosms.models import HEARTBEAT_SECONDS, MessageStatus
-from gosms.validation import check_device_id
+from gosms.paging import NEWEST_FIRST, OFFSET_MODES, OLDEST_FIRST
+from gosms.validation import check_device_id, check_message, check_phone
 
 from .clock import Clock, iso_utc, month_key
 from .faults import ENDPOINTS, FaultRule, parse_rules
@@ -78,7 +84,13 @@ _LOG_LIMIT = 10_000
 _SCENARIO_KEYS = frozenset((
     "account_blocked", "quota", "quota_used", "device_format", "rate_limit", "status_overrides",
     "lifecycle", "delete_after", "failures", "devices", "tokens", "faults", "clock", "start_time",
+    "list_offset", "list_order",
 ))
+LIST_OFFSETS = OFFSET_MODES
+"""What the list's ``offset`` counts: "page" (default), "record1", "record0"."""
+LIST_ORDERS = (NEWEST_FIRST, OLDEST_FIRST)
+SEED_LIMIT = 100_000
+"""Messages one seed_messages call may create: plenty for paging tests, bounded for memory."""
 _DEVICE_ALIASES = {"device_id": "id", "is_active": "active", "is_charging": "charging"}
 _DEVICE_KEYS = frozenset((
     "id", "record_id", "name", "name_type", "battery", "charging", "active", "online", "last_seen",
@@ -245,6 +257,8 @@ class State:
         self.account_blocked = False
         self.quota: int | None = None
         self.device_format = "ru"
+        self.list_offset = "page"
+        self.list_order = NEWEST_FIRST
         self.rate_limit = DEFAULT_RATE_LIMIT
         self.status_overrides: dict[int, int] = {}
         self.lifecycle: dict[str, float] = dict(DEFAULT_LIFECYCLE)
@@ -508,14 +522,50 @@ class State:
             return None if stored is None or stored.deleted else stored
 
     def visible_messages(self) -> list[StoredMessage]:
-        """Newest first, as the list endpoint answers."""
+        """In the scenario's list order (newest first unless ``list_order`` says otherwise).
+
+        By creation time, then by arrival: seeded messages may be older than ones sent before.
+        """
         with self.lock:
-            return [m for m in reversed(self.messages.values()) if not m.deleted]
+            oldest_first = sorted((m for m in self.messages.values() if not m.deleted), key=_created)
+            return oldest_first if self.list_order == OLDEST_FIRST else oldest_first[::-1]
 
     def messages_snapshot(self) -> list[dict[str, Any]]:
         """Every message ever created, oldest first, deleted ones included: duplicates show here."""
         with self.current():
-            return [dict(m.api_view(), deleted=m.deleted, created=m.created) for m in self.messages.values()]
+            return [dict(m.api_view(), deleted=m.deleted, created=m.created)
+                    for m in sorted(self.messages.values(), key=_created)]
+
+    def seed_messages(self, count: int, phone: str = "79990000000", time_create: float | None = None, *,
+                      step: float = 1.0, message: str = "seeded message {n}") -> list[str]:
+        """``count`` messages as if sent earlier, ``step`` seconds apart from ``time_create``; their ids.
+
+        For paging and usage tests: hundreds of messages without hundreds of rate-limited sends.
+        ``time_create`` defaults to just so far back that the last one is created now; no message
+        may be created in the emulator's future.  They count against their own month's quota and
+        run the usual lifecycle (long finished for old ones).  ``{n}`` in the text is the number.
+        """
+        if not _is_int(count) or not 1 <= count <= SEED_LIMIT:
+            raise ScenarioError(f"count {count!r} must be a whole number from 1 to {SEED_LIMIT}")
+        if not _is_number(step) or step < 0:
+            raise ScenarioError(f"step {step!r} must be seconds of 0 or more")
+        if time_create is not None and not _is_number(time_create):
+            raise ScenarioError(f"time_create {time_create!r} must be Unix seconds")
+        if not isinstance(message, str):
+            raise ScenarioError("message must be text")
+        try:
+            phone = check_phone(phone)
+            texts = [check_message(message.replace("{n}", str(n))) for n in range(count)]
+        except GoSMSError as exc:
+            raise ScenarioError(str(exc)) from None
+        with self.current() as now:
+            first = now - step * (count - 1) if time_create is None else float(time_create)
+            if first + step * (count - 1) > now + 1e-6:
+                raise ScenarioError("seeded messages cannot be created after the emulator's now; move the "
+                                    "clock on first or pick an earlier time_create")
+            return [self.create_message(message=text, phone_number=phone, device_id="", callback_id="",
+                                        to_sim=None, now=first + step * n).id
+                    for n, text in enumerate(texts)]
 
     # -- errors, rate limit, faults, log --------------------------------------------------------------
 
@@ -589,8 +639,8 @@ class State:
                 raise
 
     def _save(self) -> dict[str, Any]:
-        keep = ("account_blocked", "quota", "device_format", "rate_limit", "status_overrides", "lifecycle",
-                "delete_after", "failures", "tokens", "devices", "usage", "faults")
+        keep = ("account_blocked", "quota", "device_format", "list_offset", "list_order", "rate_limit",
+                "status_overrides", "lifecycle", "delete_after", "failures", "tokens", "devices", "usage", "faults")
         saved = {name: copy.deepcopy(getattr(self, name)) for name in keep}
         saved["clock_offset"] = self.clock.offset
         return saved
@@ -624,6 +674,15 @@ class State:
             if patch["device_format"] not in ("ru", "en"):
                 raise ScenarioError("device_format must be 'ru' (newer Russian page) or 'en' (English page)")
             self.device_format = patch["device_format"]
+        if "list_offset" in patch:
+            if patch["list_offset"] not in LIST_OFFSETS:
+                raise ScenarioError("list_offset must be 'page' (offset is a page number from 1), 'record1' or "
+                                    "'record0' (a record offset counted from 1 or from 0)")
+            self.list_offset = patch["list_offset"]
+        if "list_order" in patch:
+            if patch["list_order"] not in LIST_ORDERS:
+                raise ScenarioError("list_order must be 'newest_first' or 'oldest_first'")
+            self.list_order = patch["list_order"]
         if "rate_limit" in patch:
             limit = patch["rate_limit"]
             if not _is_int(limit) or limit < 0:
@@ -736,6 +795,8 @@ class State:
                 "quota_used": self.usage.get(month_key(now), 0),
                 "month": month_key(now),
                 "device_format": self.device_format,
+                "list_offset": self.list_offset,
+                "list_order": self.list_order,
                 "rate_limit": self.rate_limit,
                 "rate_limited": self.rate_limited,
                 "status_overrides": {str(code): status for code, status in sorted(self.status_overrides.items())},
@@ -755,6 +816,10 @@ class State:
 
 
 # -- value checks for scenarios ---------------------------------------------------------------------------
+
+def _created(message: StoredMessage) -> float:
+    return message.created
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
