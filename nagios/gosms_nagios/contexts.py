@@ -121,11 +121,8 @@ class ApiTimeContext(nagiosplugin.ScalarContext):  # type: ignore[misc]
         super().__init__("api_time", fmt_metric=lambda metric, context: f"answered in {metric.value:.3f} s")
 
 
-class QuotaContext(nagiosplugin.ScalarContext):  # type: ignore[misc]
-    """Per cent of the monthly quota used, against Nagios ranges."""
-
-    def __init__(self, warning: Optional[str], critical: Optional[str]) -> None:
-        super().__init__("quota", warning, critical)
+class _PercentContext(nagiosplugin.ScalarContext):  # type: ignore[misc]
+    """A percentage against Nagios ranges, saying in words where the range starts to alert."""
 
     def evaluate(self, metric: Any, resource: Any) -> Any:
         if not self.critical.match(metric.value):
@@ -133,24 +130,24 @@ class QuotaContext(nagiosplugin.ScalarContext):  # type: ignore[misc]
         if not self.warning.match(metric.value):
             return Result(Warn, f"warning {_past(self.warning, ' %')}", metric)
         return Result(Ok, None, metric)
+
+
+class QuotaContext(_PercentContext):
+    """Per cent of the monthly quota used."""
+
+    def __init__(self, warning: Optional[str], critical: Optional[str]) -> None:
+        super().__init__("quota", warning, critical)
 
     def describe(self, metric: Any) -> Optional[str]:
         resource = metric.resource
         return f"{metric.value:.1f} % used this month, {resource.used} of {resource.quota} SMS"
 
 
-class DeliveryContext(nagiosplugin.ScalarContext):  # type: ignore[misc]
+class DeliveryContext(_PercentContext):
     """Per cent of the last N messages that failed to send or to be delivered."""
 
     def __init__(self, warning: Optional[str], critical: Optional[str]) -> None:
         super().__init__("delivery", warning, critical)
-
-    def evaluate(self, metric: Any, resource: Any) -> Any:
-        if not self.critical.match(metric.value):
-            return Result(Critical, f"critical {_past(self.critical, ' %')}", metric)
-        if not self.warning.match(metric.value):
-            return Result(Warn, f"warning {_past(self.warning, ' %')}", metric)
-        return Result(Ok, None, metric)
 
     def describe(self, metric: Any) -> Optional[str]:
         resource = metric.resource

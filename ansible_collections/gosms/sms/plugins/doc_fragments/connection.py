@@ -37,3 +37,26 @@ options:
 requirements:
   - gosms-ops (the gosms Python library, installed on the host that runs the module)
 """
+
+    # Attributes every gosms.sms module shares (listed before ansible.builtin.action_common_attributes,
+    # whose descriptions they keep: an earlier fragment's values win when fragments merge): it runs anywhere and belongs to the action group
+    # group/gosms.sms.gosms, so module_defaults can set the token once for all of them.
+    ATTRIBUTES = r"""
+attributes:
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - gosms.sms.gosms
+"""
+
+    # Modules that only read from GoSMS.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; reads the same in check mode.
+  diff_mode:
+    support: none
+"""

@@ -16,6 +16,7 @@ author:
   - gosms-ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - gosms.sms.connection
+  - gosms.sms.connection.ATTRIBUTES
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
 attributes:
@@ -23,12 +24,6 @@ attributes:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - gosms.sms.gosms
 options:
   id:
     description:

@@ -16,20 +16,10 @@ author:
   - gosms-ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - gosms.sms.connection
+  - gosms.sms.connection.ATTRIBUTES
+  - gosms.sms.connection.READ_ONLY
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
-attributes:
-  check_mode:
-    support: full
-    details: Read-only; reads the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - gosms.sms.gosms
 options:
   id:
     description:

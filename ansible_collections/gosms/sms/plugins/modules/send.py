@@ -20,6 +20,7 @@ author:
   - gosms-ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - gosms.sms.connection
+  - gosms.sms.connection.ATTRIBUTES
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
 attributes:
@@ -28,12 +29,6 @@ attributes:
     details: Validates all input locally and reports what would be sent, without any request to GoSMS.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - gosms.sms.gosms
 options:
   to:
     description:
