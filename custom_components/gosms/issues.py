@@ -41,10 +41,20 @@ _SEVERITIES: Final[Mapping[Severity, ir.IssueSeverity]] = {
 
 
 def issue_key(info: ErrorInfo) -> str | None:
-    """The issue a table row opens, or None when it is about one request, not the account."""
-    if not info.known or info.field is not None or info.severity not in _SEVERITIES:
+    """The issue a table row opens, or None when it is about one request, not the account.
+
+    A missing permission always opens one, whatever its monitoring state: a token that may no
+    longer read messages or phones leaves entities unavailable, and only the owner can fix it.
+    """
+    if not info.known or info.field is not None:
+        return None
+    if info.severity not in _SEVERITIES and info.category is not Category.PERMISSION:
         return None
     return ISSUE_KEYS.get(info.category)
+
+
+def _issue_severity(info: ErrorInfo) -> ir.IssueSeverity:
+    return _SEVERITIES.get(info.severity, ir.IssueSeverity.WARNING)
 
 
 def issue_id(entry: ConfigEntry, key: str) -> str:
@@ -73,7 +83,7 @@ def async_raise_issue(
         DOMAIN,
         issue_id(entry, key),
         is_fixable=False,
-        severity=_SEVERITIES[err.info.severity],
+        severity=_issue_severity(err.info),
         translation_key=key,
         translation_placeholders=placeholders,
         data={"entry_id": entry.entry_id, "source": source},

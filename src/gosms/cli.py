@@ -354,7 +354,13 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         # The first failure at the top as well, so a script reads `.error_code` as for any command.
         document.update({k: v for k, v in _error_document(first_failure).items() if k not in document})
     if args.wait and result.ids:
-        delivered, report = _wait_all(client, result, args, out)
+        try:
+            delivered, report = _wait_all(client, result, args, out)
+        except GoSMSError as exc:
+            # The messages are out; only the delivery check failed. Say so, or a script resends.
+            out.note(f"Sent ({', '.join(result.ids)}), but delivery could not be checked: {_describe(exc)}")
+            document["delivery_error"] = _error_document(exc)
+            delivered, report = False, []
         document["delivery"] = report
         if not delivered:
             code = EXIT_FAILURE

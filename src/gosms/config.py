@@ -107,8 +107,8 @@ def resolve_token(
     if env.get(ENV_TOKEN_FILE):
         return _read_token_file(env[ENV_TOKEN_FILE])
     raise ConfigError(
-        f"No GoSMS token: set {ENV_TOKEN}, or {ENV_TOKEN_FILE} / a token file naming a file that holds it "
-        "(from API Integration in the control panel)."
+        f"No GoSMS token: set {ENV_TOKEN}, or put the token in a file and name that file with {ENV_TOKEN_FILE} "
+        "or the tool's token-file option (the token is under API Integration in the control panel)."
     )
 
 
@@ -147,6 +147,6 @@ def resolve_api_url(
     if parts.scheme == "http" and not is_loopback_url(url) and not allow_insecure_http:
         raise ConfigError(
             f"Refusing plain http to {parts.hostname}: the token would cross the network unencrypted. "
-            "Use https, or allow insecure http explicitly."
+            "Use https, or allow insecure http explicitly (allow_insecure_http, --allow-insecure-http)."
         )
     return url

@@ -367,3 +367,15 @@ def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
     out, err = capsys.readouterr()
     assert json.loads(out)["error_type"] == "KeyError"
     assert SECRET not in out + err
+
+
+def test_wait_without_read_permission_says_the_message_went_out(emu: Emulator) -> None:
+    _no_grant("read")(emu)
+    result = run_cli("send", "--to", PHONE, "--message", "wait for me", "--wait", "--deadline", "0", "--json",
+                     emu=emu)
+    assert result.code == cli.EXIT_FAILURE
+    assert "but delivery could not be checked" in result.stderr
+    assert_reported(result, 1007)
+    document = result.json()
+    assert document["ok"] is True and document["delivery_error"]["error_code"] == 1007
+    assert len(stored(emu, "wait for me")) == 1

@@ -139,3 +139,19 @@ async def test_action_description(hass: HomeAssistant) -> None:
     fields = descriptions[DOMAIN][SERVICE_SEND_SMS]["fields"]
     assert set(fields) == {str(key) for key in SEND_SMS_SCHEMA.schema}
     assert fields["config_entry_id"]["selector"] == {"config_entry": {"integration": DOMAIN}}
+
+
+async def test_lost_read_permission_opens_a_repair_and_its_return_closes_it(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    registry = ir.async_get(hass)
+    emulator.set_scenario(tokens={"token0": {"permissions": {"read": False}}})
+    await entry.runtime_data.coordinator.async_refresh()
+    issue = registry.async_get_issue(DOMAIN, issue_id(entry, "permission_denied"))
+    assert issue is not None and issue.translation_placeholders is not None
+    assert issue.translation_placeholders["code"] == "1007"
+
+    emulator.set_scenario(tokens={"token0": {"permissions": {"read": True}}})
+    await entry.runtime_data.coordinator.async_refresh()
+    assert registry.async_get_issue(DOMAIN, issue_id(entry, "permission_denied")) is None

@@ -17,6 +17,14 @@ def test_account_problems_open_repairs() -> None:
 
 def test_request_problems_do_not() -> None:
     for info in TABLE.values():
-        if info.field is not None or info.severity in (Severity.UNKNOWN, Severity.OK):
+        if info.field is not None or (
+            info.severity in (Severity.UNKNOWN, Severity.OK) and info.category is not Category.PERMISSION
+        ):
             assert issue_key(info) is None, info.code
     assert issue_key(lookup(99999)) is None
+
+
+def test_missing_permissions_open_a_repair_whatever_their_monitoring_state() -> None:
+    for info in TABLE.values():
+        if info.category is Category.PERMISSION:
+            assert issue_key(info) == ISSUE_KEYS[Category.PERMISSION], info.code

@@ -189,9 +189,12 @@ async def test_account_error_on_a_phone_read(
 
 
 async def test_phone_read_refused(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
-    """A token that may not see devices leaves the phones unavailable; not an account repair."""
+    """A token that may not see devices leaves the phones unavailable, and a repair says which grant is missing."""
     emulator.add_fault("error", endpoint="device_info", code=1011, count=None)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
     assert init_integration.runtime_data.coordinator.last_update_success
-    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
+    issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
+    assert [i.translation_key for i in issues] == ["permission_denied"]
+    assert issues[0].translation_placeholders is not None
+    assert issues[0].translation_placeholders["code"] == "1011"
