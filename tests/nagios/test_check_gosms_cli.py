@@ -162,6 +162,14 @@ def test_verbose_lines_follow_the_status_line(console: Checker, emu: Emulator) -
     assert lines[-1].startswith("| ") and "api_time=" in lines[-1], "perfdata on the last line with -v"
 
 
+def test_verbose_lines_never_call_a_failing_api_ok(console: Checker, emu: Emulator) -> None:
+    emu.set_scenario(account_blocked=True)
+    run = console.run("-v", api_url=emu.url)
+    assert run.returncode == 2, run
+    assert not [line for line in run.lines if line.startswith("OK: API")], run.lines
+    assert "api_time=" in run.lines[-1], "the response time stays in the performance data"
+
+
 def test_utf8_server_text_survives_a_latin1_locale(console: Checker, emu: Emulator) -> None:
     emu.set_scenario(account_blocked=True)
     run = console.run("-v", api_url=emu.url, env={"LANG": "en_US.ISO-8859-1", "LC_ALL": "C",
