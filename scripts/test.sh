@@ -194,11 +194,15 @@ stage lint              "."                     run_lint
 stage mypy              "src/gosms"             run_mypy
 stage core-py3.13       "tests/core"            pytest313 "${PYTEST_NON_HA[@]}" tests/core
 stage core-py3.9        "tests/core"            pytest39 tests/core
-stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha
+stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha \
+                                                tests/conformance/test_ha_conformance.py
 stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
 stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
 stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units
 stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
+# The CLI, the check, the collection and the client against an independent fake of the API,
+# written from the documentation with the opposite choices wherever it leaves room.
+stage conformance       "tests/conformance"     pytest313 "${PYTEST_NON_HA[@]}" tests/conformance
 stage benchmarks        "benchmarks"            run_benchmarks
 
 summary

@@ -192,7 +192,7 @@ class AsyncClient:
         await self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
 
     async def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
-        result: Page = await self.run(flows.list_page(self.api_url, self.token, self.retry, limit=limit,
+        result: Page = await self.run(flows.page(self.api_url, self.token, self.retry, limit=limit,
                                                       offset=offset, search=search))
         return result
 

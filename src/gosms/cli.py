@@ -472,7 +472,9 @@ def _cmd_device(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     device = client.device(device_id)
     seen = device.seconds_since_seen()
-    out.line(f"{device.name or 'device'} ({device.device_id})")
+    # Named by the id it was asked for: with the English page's shape, device_id is the phone's own id.
+    hardware = f", phone id {device.device_id}" if device.device_id and device.device_id != device_id else ""
+    out.line(f"{device.name or 'device'} ({device_id}{hardware})")
     out.line(f"  active: {'yes' if device.is_active else 'NO (it will not send)'}")
     out.line(f"  online: {'yes' if device.online() else 'NO'}"
              f"{f', last seen {seen:.0f} s ago' if seen is not None else ', never seen'}")

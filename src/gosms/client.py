@@ -187,7 +187,7 @@ class Client:
         self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
 
     def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
-        result: Page = self.run(flows.list_page(self.api_url, self.token, self.retry, limit=limit,
+        result: Page = self.run(flows.page(self.api_url, self.token, self.retry, limit=limit,
                                                 offset=offset, search=search))
         return result
 

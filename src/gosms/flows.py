@@ -32,6 +32,8 @@ __all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep"]
 CLOCK_SLACK = 120
 """Seconds of difference tolerated between this machine's clock and the server's ``time_create``."""
 LOOKBACK_LIMIT = 20
+LOOKBACK_MAX_PAGES = 10
+"""Pages of ``LOOKBACK_LIMIT`` searched for a send whose answer was lost (oldest-first servers)."""
 
 
 @dataclass(frozen=True)
@@ -122,16 +124,23 @@ def _find_sent(
 
     Raises when the check itself is impossible (no read permission, the API unreachable).
     """
-    request = protocol.build_list(base_url, token, limit=LOOKBACK_LIMIT, offset=1, search=phone)
-    page = Page.from_api((yield from call(request, policy)))
-    for item in page.items:
-        if (
-            item.phone_number == phone
-            and item.message.strip() == text.strip()
-            and item.time_create >= since - CLOCK_SLACK
-            and item.id not in exclude
-        ):
-            return item.id
+    # The Pager, not one ``offset=1`` request: a server counting records from 0 hides the newest
+    # match at offset=1, and a server listing oldest first puts it on the last page.
+    from .paging import NEWEST_FIRST, Pager  # paging imports this module
+
+    pager = Pager(LOOKBACK_LIMIT, max_pages=LOOKBACK_MAX_PAGES, ordered=False, search=phone)
+    while not pager.done:
+        items: list[Message] = yield from pager.step(base_url, token, policy)
+        for item in items:
+            if (
+                item.phone_number == phone
+                and item.message.strip() == text.strip()
+                and item.time_create >= since - CLOCK_SLACK
+                and item.id not in exclude
+            ):
+                return item.id
+        if pager.order == NEWEST_FIRST and items and items[-1].time_create < since - CLOCK_SLACK:
+            return None  # newest first and already older than the lost attempt
     return None
 
 
@@ -261,3 +270,24 @@ def list_page(
     data = yield from call(protocol.build_list(base_url, token, limit=limit, offset=offset, search=search),
                            policy)
     return Page.from_api(data if isinstance(data, dict) else {})
+
+
+def page(
+    base_url: str, token: Token, policy: RetryPolicy, *, limit: int = 100, offset: int = 1,
+    search: Optional[str] = None,
+) -> Flow:
+    """One page as a caller means it: ``offset=1`` is the first page whichever way the server counts.
+
+    A server that counts records from 0 answers ``offset=1`` from the second message on, which
+    shows as a first page shorter than the total allows; only then is ``offset=0`` asked as well.
+    """
+    first: Page = yield from list_page(base_url, token, policy, limit=limit, offset=offset, search=search)
+    if offset != 1 or len(first.items) >= min(limit, first.total_records):
+        return first
+    try:
+        from_zero: Page = yield from list_page(base_url, token, policy, limit=limit, offset=0, search=search)
+    except GoSMSError:  # a server that refuses offset=0 counts pages: the first answer stands
+        return first
+    if len(from_zero.items) > len(first.items):
+        return Page(from_zero.total_records, from_zero.limit, 1, from_zero.items)
+    return first

@@ -262,4 +262,5 @@ class Device:
             "low_battery_alert": self.low_battery_alert,
             "to_sim": self.to_sim,
             "sims": [{"slot_index": s.slot_index, "display_name": s.display_name} for s in self.sims],
+            "record_id": self.record_id,
         }

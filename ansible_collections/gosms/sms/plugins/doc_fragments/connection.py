@@ -38,9 +38,10 @@ requirements:
   - gosms-ops (the gosms Python library, installed on the host that runs the module)
 """
 
-    # Attributes every gosms.sms module shares (listed before ansible.builtin.action_common_attributes,
-    # whose descriptions they keep: an earlier fragment's values win when fragments merge): it runs anywhere and belongs to the action group
-    # group/gosms.sms.gosms, so module_defaults can set the token once for all of them.
+    # Attributes every gosms.sms module shares: it runs anywhere and belongs to the action group
+    # group/gosms.sms.gosms, so module_defaults can set the token once for all of them. Modules list
+    # this fragment before ansible.builtin.action_common_attributes, whose descriptions it keeps:
+    # when fragments merge, an earlier fragment's values win.
     ATTRIBUTES = r"""
 attributes:
   platform:
