@@ -127,7 +127,12 @@ class BulkResult:
             return f"Sent to {len(self.results)} number(s): " + ", ".join(
                 f"{r.phone_number} ({', '.join(r.ids)})" for r in self.results)
         went = ", ".join(r.phone_number for r in self.sent) or "none"
-        failed = "; ".join(f"{r.phone_number}: {str(r.error).rstrip('.')}" for r in self.failed)
+        # Each error is a whole sentence ending in its remedy: joined as sentences, not with "; ".
+        failed = " ".join(
+            f"{r.phone_number}: {text if text.endswith('.') else text + '.'}"
+            for r in self.failed
+            for text in [str(r.error)]
+        )
         return f"Sent to: {went}. Not sent to: {failed}"
 
     def as_dict(self) -> dict[str, Any]:

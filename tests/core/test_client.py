@@ -67,6 +67,7 @@ def test_partial_failure_says_who_got_it(emu: Emulator, client: Client) -> None:
     summary = result.summary()
     assert f"Sent to: {result.sent[0].phone_number}" in summary
     assert f"Not sent to: {failed.phone_number}: GoSMS error 1006" in summary
+    assert summary.endswith(failed.error.remedy) and ".;" not in summary
     data = result.as_dict()
     assert data["ok"] is False
     (bad,) = [r for r in data["results"] if not r["ok"]]
