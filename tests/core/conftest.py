@@ -6,13 +6,22 @@ aiohttp is mocked, so a test proves what a user of the library or the command wo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from core_helpers import FAST_RETRY, SECRET
+from hypothesis import HealthCheck, settings
 
 from gosms import Client
 from gosms.emulator import Emulator
+
+# Property tests: a fixed number of examples and no per-example deadline (CI shares 2 busy cores);
+# with CI set, derandomized and without the example database, so every run checks the same examples.
+settings.register_profile("dev", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True, database=None)
+settings.load_profile(os.environ.get("GOSMS_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
