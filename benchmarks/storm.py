@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,9 @@ from pathlib import Path
 from gosms.emulator import Emulator
 
 RATE_LIMIT = 10
+NICE = ["nice", "-n", "10"] if shutil.which("nice") else []
+"""The senders run at a lower priority than the emulator, which stands in for a server on another
+machine: a starved emulator answering late would measure this machine, not the clients."""
 
 
 def _gosms() -> list[str]:
@@ -67,7 +71,7 @@ def storm(emulator: Emulator, count: int, hosts: int, label: str) -> bool:
         processes = []
         for i, number in enumerate(numbers):
             env = dict(base, GOSMS_RUNTIME_DIR=dirs[i % hosts])
-            processes.append(subprocess.Popen([*_gosms(), "send", "--to", number, "--message", text], env=env,
+            processes.append(subprocess.Popen([*NICE, *_gosms(), "send", "--to", number, "--message", text], env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         exits = Counter()
         errors: list[str] = []
