@@ -302,24 +302,14 @@ class Outbox:
 
     # -- adding -----------------------------------------------------------------------------------
 
-    def add(
-        self,
-        client: Client,
-        phone_number: str,
-        message: str,
-        *,
-        device_id: Optional[str] = None,
-        to_sim: Optional[int] = None,
-        callback_id: Optional[str] = None,
-        invalid_chars: str = "fail",
-        long_message: str = "fail",
-        normalize: bool = False,
-        last_error: str = "",
-        source: str = "",
-    ) -> Entry:
-        """Queue an alert for one number without trying to send it; validated first, as a send is."""
-        plan = plan_send(phone_number, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
-                         invalid_chars=invalid_chars, long_message=long_message, normalize=normalize)
+    def add(self, client: Client, phone_number: str, message: str, *, last_error: str = "", source: str = "",
+            **send_options: Any) -> Entry:
+        """Queue an alert for one number without trying to send it, validated first as a send is.
+
+        ``send_options`` are :meth:`gosms.Client.send`'s (``device_id``, ``to_sim``, ``callback_id``,
+        ``invalid_chars``, ``long_message``, ``normalize``).
+        """
+        plan = plan_send(phone_number, message, **send_options)
         return self._store(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
                            to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source)
 
