@@ -220,6 +220,35 @@ def test_flush_exit_codes(emu: Emulator, tmp_path: Path) -> None:
     assert texts(emu) == Counter({"m1": 1})
 
 
+def test_an_account_refused_at_flush_time_keeps_its_alerts_waiting(emu: Emulator, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "ob")
+    with quick_client(emu.url) as client:
+        outbox.add(client, PHONE, "first")
+        outbox.add(client, PHONE, "second")
+        emu.set_scenario(account_blocked=True)
+        report = outbox.flush(client)
+        # The flush stops at the first refusal: the next alert would be refused alike.
+        assert not report.ok and "GoSMS error 3000" in str(report.stopped_by)
+        assert len([r for r in emu.requests() if r["endpoint"] == "send"]) == 1
+        assert [e.message for e in outbox.entries(("new",))] == ["first", "second"]
+        emu.set_scenario(account_blocked=False)  # support unblocked it: nothing was lost
+        assert outbox.flush(client).ok
+    assert [m["message"] for m in stored(emu)] == ["first", "second"]
+
+
+def test_a_refusal_of_one_message_sets_it_aside_and_the_rest_goes_out(emu: Emulator, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "ob")
+    with quick_client(emu.url) as client:
+        outbox.add(client, PHONE, "pinned to a phone that is gone", device_id=emu.device_id)
+        outbox.add(client, PHONE, "any phone")
+        emu.add_fault("error", endpoint="send", code=1016)  # no device with this device_id
+        report = outbox.flush(client)
+    assert [(e.message, exc.code) for e, exc in report.failed] == [("pinned to a phone that is gone", 1016)]
+    assert not report.ok and report.stopped_by is None
+    assert [m["message"] for m in stored(emu)] == ["any phone"]
+    assert [e.message for e in outbox.entries(("failed",))] == ["pinned to a phone that is gone"]
+
+
 def test_entries_of_another_account_are_left_waiting(emu: Emulator, tmp_path: Path) -> None:
     other_token = emu.add_token("another-token-value-1234")
     outbox = Outbox(tmp_path / "ob")
@@ -384,3 +413,39 @@ def test_nothing_listens_after_the_emulator_stops() -> None:
         port = emu.port
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+# -- the shipped service manager files -------------------------------------------------------------
+
+CONTRIB = Path(__file__).resolve().parents[2] / "contrib"
+
+
+def _unit_values(path: Path, key: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in path.read_text().splitlines() if line.startswith(key + "=")]
+
+
+@pytest.mark.parametrize("unit", ["gosms-outbox.service", "gosms-outbox-run.service"])
+def test_the_systemd_units_run_commands_the_cli_accepts(unit: str) -> None:
+    from gosms import cli
+
+    (exec_start,) = _unit_values(CONTRIB / "systemd" / unit, "ExecStart")
+    program, *arguments = exec_start.split()
+    assert program.endswith("/gosms")
+    parsed = cli.build_parser().parse_args(arguments)  # an unknown option would exit here
+    assert parsed.command == "outbox" and parsed.action in ("flush", "run")
+    assert not any("TOKEN=" in value for value in _unit_values(CONTRIB / "systemd" / unit, "Environment"))
+
+
+def test_the_timer_starts_the_flush_and_the_cron_line_is_a_flush() -> None:
+    from gosms import cli
+
+    timer = CONTRIB / "systemd" / "gosms-outbox.timer"
+    assert (timer.with_suffix(".service")).exists()  # a timer starts the service of its own name
+    assert _unit_values(timer, "OnUnitInactiveSec")
+    (line,) = [x for x in (CONTRIB / "cron" / "gosms-outbox").read_text().splitlines()
+               if x.strip() and not x.startswith("#")]
+    words = line.split()[5:]  # after the five time fields
+    words = [w for w in words if "=" not in w.split("/")[0] or w.startswith("--")]
+    command = words[: words.index(">/dev/null")] if ">/dev/null" in words else words
+    assert command[0] == "gosms"
+    assert cli.build_parser().parse_args(command[1:]).action == "flush"
