@@ -95,8 +95,9 @@ def test_a_reset_connection_outage_is_queued_by_the_command(emu: Emulator, tmp_p
     assert "account" not in entry and "salt" not in entry
     assert {r["fault"] for r in emu.requests()} == {"outage"}
     emu.end_outage()
-    flushed = run_cli("outbox", "flush", emu=emu, env=env)
+    flushed = run_cli("outbox", "flush", "-v", emu=emu, env=env)  # run_cli checks the log for the token
     assert flushed.code == 0, flushed.stderr
+    assert "DEBUG POST" in flushed.stderr
     assert texts(emu) == Counter({"db1 down": 1})
     assert_private_and_tokenless(tmp_path / "ob")
 
