@@ -35,6 +35,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import time
@@ -66,6 +67,8 @@ __all__ = [
     "is_transient",
     "send_or_queue",
 ]
+
+log = logging.getLogger("gosms")
 
 ENV_OUTBOX = "GOSMS_OUTBOX"
 DEFAULT_MAX_AGE = 4 * 3600.0
@@ -291,8 +294,10 @@ class Outbox:
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     entry = Entry.from_dict(data, state)
-                except (OSError, ValueError, TypeError, KeyError):
-                    continue  # a foreign or damaged file is left alone, never sent
+                except (OSError, ValueError, TypeError, KeyError) as exc:
+                    # Left where it is for a person to look at; never guessed at, never sent.
+                    log.warning("outbox: cannot read %s (%s); it is left alone", path, exc)
+                    continue
                 found[entry.id] = entry  # STATES is in order: a later state overrides
         return sorted((e for e in found.values() if e.state in states), key=lambda e: (e.created, e.id))
 
@@ -401,7 +406,7 @@ class Outbox:
                     report.expired.append(entry)
                     continue
                 self._deliver(client, entry, known, report, clock)
-            self._prune_sent(clock())
+            self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
 
@@ -437,11 +442,16 @@ class Outbox:
         self._write(entry, "sent")
         (report.recovered if recovered else report.sent).append(entry)
 
-    def _prune_sent(self, now: float) -> None:
+    def _prune(self, now: float) -> None:
+        """Forget delivered entries after a day, and temp files a crash left half-written."""
         for entry in self._load(("sent",)):
             if entry.age(now) > max(KEEP_SENT, self.max_age):
                 with contextlib.suppress(FileNotFoundError):
                     (self._folder("sent") / f"{entry.id}.json").unlink()
+        for tmp in self._folder("tmp").glob("*.json"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > 3600:
+                    tmp.unlink()
 
 
 def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> flows.Flow:

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,6 +48,14 @@ def assert_private_and_tokenless(directory: Path) -> None:
     assert found.returncode == 1 and not found.stdout
 
 
+def wait_for(condition: Callable[[], object], seconds: float = 600) -> None:
+    """Poll until ``condition`` holds; the bound is only there so a broken run ends."""
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "gave up waiting"
+        time.sleep(0.05)
+
+
 def texts(emu: Emulator) -> Counter[str]:
     return Counter(m["message"] for m in stored(emu))
 
@@ -60,7 +69,7 @@ def outbox_env(directory: Path) -> dict[str, str]:
 
 def test_alerts_refused_during_a_503_outage_are_queued_then_sent_once(emu: Emulator, tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    emu.outage(60)
+    emu.outage(3600)  # an hour of emulator time: however slow the machine, it lasts until advanced
     with quick_client(emu.url) as client:
         result = send_or_queue(client, outbox, [PHONE, OTHER], "web01: disk 95% full")
         assert not result.ok and result.accepted
@@ -73,7 +82,7 @@ def test_alerts_refused_during_a_503_outage_are_queued_then_sent_once(emu: Emula
         assert outbox.flush(client).stopped_by is not None  # still out: nothing sent, nothing lost
         assert stored(emu) == [] and len(outbox.entries(("new",))) == 2
 
-        emu.advance(61)  # the outage ends on the emulator's clock
+        emu.advance(3600)  # the outage ends on the emulator's clock
         report = outbox.flush(client)
     assert report.ok, report.as_dict()
     assert texts(emu) == Counter({"web01: disk 95% full": 2})
@@ -128,7 +137,8 @@ def test_a_timeout_is_queued_and_the_flush_finds_the_message_instead_of_doubling
         result = send_or_queue(c, outbox, PHONE, "api timeout alert")
     (entry,) = result.queued
     assert entry.maybe_sent_since is not None
-    assert texts(emu) == Counter({"api timeout alert": 1})  # it did arrive
+    wait_for(lambda: stored(emu))  # the server carries it out before its slow answer, maybe after the timeout
+    assert texts(emu) == Counter({"api timeout alert": 1})
     emu.clear_faults()
     with quick_client(emu.url) as client:
         report = outbox.flush(client)
@@ -250,6 +260,17 @@ def test_a_refusal_of_one_message_sets_it_aside_and_the_rest_goes_out(emu: Emula
     assert [e.message for e in outbox.entries(("failed",))] == ["pinned to a phone that is gone"]
 
 
+def test_a_damaged_file_is_left_alone_and_the_rest_goes_out(emu: Emulator, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "ob")
+    with quick_client(emu.url) as client:
+        outbox.add(client, PHONE, "intact")
+        damaged = tmp_path / "ob" / "new" / "00000000000000000001-deadbeef.json"
+        damaged.write_text('{"id": "00000000000000000001-deadbeef", "phone_n')
+        report = outbox.flush(client)
+    assert report.ok and [m["message"] for m in stored(emu)] == ["intact"]
+    assert damaged.exists()
+
+
 def test_entries_of_another_account_are_left_waiting(emu: Emulator, tmp_path: Path) -> None:
     other_token = emu.add_token("another-token-value-1234")
     outbox = Outbox(tmp_path / "ob")
@@ -267,7 +288,8 @@ def test_concurrent_flushes_send_each_alert_once(emu: Emulator, tmp_path: Path) 
             outbox.add(client, PHONE, f"storm alert {n}")
     env = outbox_env(tmp_path / "ob")
     with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(lambda _: run_cli("outbox", "flush", emu=emu, env=env), range(3)))
+        results = list(pool.map(lambda _: run_cli("outbox", "flush", "--lock-wait", "600", emu=emu, env=env,
+                                                  timeout=900), range(3)))
     assert all(r.code == 0 for r in results), [r.stderr for r in results]
     assert texts(emu) == Counter({f"storm alert {n}": 1 for n in range(8)})
 
@@ -276,8 +298,13 @@ def test_concurrent_flushes_send_each_alert_once(emu: Emulator, tmp_path: Path) 
 
 
 def queue_twenty_during_an_outage(emu: Emulator, env: dict[str, str]) -> list[str]:
-    """20 ``gosms send --queue`` runs while the API answers 503 for 60 s of emulator time."""
-    emu.outage(60)
+    """20 ``gosms send --queue`` runs while the API answers 503.
+
+    The outage lasts until ended, not 60 s, so that a machine too busy to start 20 commands in a
+    minute does not end it half-way (benchmarks/outbox_outage.py runs a real 60 s one); it is then
+    ended as a timed one is, by moving the emulator's clock past it.
+    """
+    emu.outage(None)
     alerts = [f"host{n:02d}: CRITICAL" for n in range(20)]
 
     def send(text: str) -> int:
@@ -286,10 +313,9 @@ def queue_twenty_during_an_outage(emu: Emulator, env: dict[str, str]) -> list[st
     with ThreadPoolExecutor(4) as pool:
         codes = list(pool.map(send, alerts))
     assert codes == [0] * 20
-    if emu.snapshot()["outage"]["active"]:  # on a slow machine the minute may be over already
-        assert stored(emu) == []
-    emu.advance(60)  # the minute of outage is over
-    assert not emu.snapshot()["outage"]["active"]
+    assert stored(emu) == [] and len(emu.requests()) >= 20
+    assert {r["fault"] for r in emu.requests()} == {"outage"}
+    emu.end_outage()
     return alerts
 
 
@@ -306,13 +332,13 @@ def test_a_flush_killed_half_way_and_run_again_delivers_each_alert_once(emu: Emu
     env = outbox_env(tmp_path / "ob")
     alerts = queue_twenty_during_an_outage(emu, env)
     # The 11th send is carried out and then answered slowly: the kill lands while it is in flight.
-    emu.add_fault("slow", endpoint="send", after=10, seconds=60)
+    emu.add_fault("slow", endpoint="send", after=10, seconds=900)  # cut short when the emulator stops
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GOSMS_")}
     environ.update(env, GOSMS_TOKEN=SECRET, GOSMS_API_URL=emu.url)
-    flush = subprocess.Popen([*_command(), "outbox", "flush", "--timeout", "120"], env=environ,
+    flush = subprocess.Popen([*_command(), "outbox", "flush", "--timeout", "1000"], env=environ,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
         while not any(r["fault"] == "slow" for r in emu.requests()):
             assert flush.poll() is None, "the flush ended before the slow send"
             assert time.monotonic() < deadline, "the slow send never arrived"
@@ -346,10 +372,8 @@ def test_run_keeps_flushing_and_stops_cleanly_on_sigterm(emu: Emulator, tmp_path
     try:
         with quick_client(emu.url) as client:
             Outbox(tmp_path / "ob").add(client, PHONE, "queued while the service runs")
-        deadline = time.monotonic() + 60
-        while not stored(emu):
-            assert service.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for(lambda: stored(emu) or service.poll() is not None)
+        assert service.poll() is None
         service.send_signal(signal.SIGTERM)
         out, err = service.communicate(timeout=60)
     finally:
@@ -384,12 +408,12 @@ def test_the_outbox_option_beats_the_environment(emu: Emulator, tmp_path: Path) 
 def test_outage_control_route_over_http(emu: Emulator) -> None:
     control = emu.control_url
     assert "POST /_emulator/outage" in requests.get(control, timeout=5).json()["routes"]
-    answer = requests.post(control + "/outage", json={"seconds": 30, "mode": "503"}, timeout=5)
+    answer = requests.post(control + "/outage", json={"seconds": 600, "mode": "503"}, timeout=5)
     assert answer.status_code == 200 and answer.json()["active"]
     api = requests.get(emu.url + "/sms?limit=1&offset=1", headers={"Authorization": f"Bearer {SECRET}"}, timeout=5)
     assert api.status_code == 503
     assert requests.get(control + "/state", timeout=5).json()["outage"]["mode"] == "503"
-    emu.advance(30)
+    emu.advance(600)
     assert requests.get(emu.url + "/sms?limit=1&offset=1", headers={"Authorization": f"Bearer {SECRET}"}, timeout=5).ok
     requests.post(control + "/outage", json={"mode": "reset"}, timeout=5)
     with pytest.raises(requests.ConnectionError):
