@@ -133,7 +133,7 @@ def test_a_timeout_is_queued_and_the_flush_finds_the_message_instead_of_doubling
     # and no retry: the alert is queued as possibly sent.
     emu.add_fault("slow", endpoint="*", count=None, seconds=3)
     outbox = Outbox(tmp_path / "ob")
-    with Client(SECRET, api_url=emu.url, retry=RetryPolicy(attempts=1, deadline=0.0), timeout=(2.0, 0.5)) as c:
+    with Client(SECRET, api_url=emu.url, retry=RetryPolicy(attempts=1, deadline=5.0), timeout=(2.0, 0.5)) as c:
         result = send_or_queue(c, outbox, PHONE, "api timeout alert")
     (entry,) = result.queued
     assert entry.maybe_sent_since is not None
@@ -221,8 +221,8 @@ def test_flush_exit_codes(emu: Emulator, tmp_path: Path) -> None:
     empty = run_cli("outbox", "flush", emu=emu, env=env)
     assert empty.code == 0 and "0 waiting" in empty.stdout
     emu.outage(None)
-    assert run_cli("send", "--queue", "--deadline", "0", "--to", PHONE, "--message", "m1", emu=emu, env=env).code == 0
-    still_down = run_cli("outbox", "flush", "--deadline", "0", "--json", emu=emu, env=env)
+    assert run_cli("send", "--queue", "--deadline", "1", "--to", PHONE, "--message", "m1", emu=emu, env=env).code == 0
+    still_down = run_cli("outbox", "flush", "--deadline", "1", "--json", emu=emu, env=env)
     assert still_down.code == 1
     assert len(still_down.json()["pending"]) == 1 and still_down.json()["stopped_by"]
     emu.end_outage()
@@ -396,7 +396,7 @@ def test_default_directory_follows_xdg_and_the_override() -> None:
 
 def test_the_outbox_option_beats_the_environment(emu: Emulator, tmp_path: Path) -> None:
     emu.outage(None)
-    run_cli("send", "--queue", "--deadline", "0", "--outbox", str(tmp_path / "chosen"), "--to", PHONE,
+    run_cli("send", "--queue", "--deadline", "1", "--outbox", str(tmp_path / "chosen"), "--to", PHONE,
             "--message", "m", emu=emu, env=outbox_env(tmp_path / "env"))
     assert len(Outbox(tmp_path / "chosen").entries()) == 1
     assert not (tmp_path / "env").exists()
