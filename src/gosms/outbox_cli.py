@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import GoSMSError
-from .outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox
+from .outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
 
 if TYPE_CHECKING:
     from .cli import Output
@@ -146,7 +146,13 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         out.note(f"another flush is working on {outbox.directory}; nothing was sent by this one. Try again "
                  "later or raise --lock-wait.")
     elif report.stopped_by is not None:
-        out.note(f"stopped: {_describe(report.stopped_by)}")
+        waiting = len(report.pending)
+        if is_transient(report.stopped_by):
+            out.note(f"GoSMS cannot take alerts yet ({report.stopped_by}); {waiting} alert(s) wait for the next "
+                     "flush.")
+        else:
+            out.note(f"GoSMS refuses this account, so the flush stopped: {_describe(report.stopped_by)} "
+                     f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")

@@ -225,7 +225,13 @@ def test_flush_exit_codes(emu: Emulator, tmp_path: Path) -> None:
     still_down = run_cli("outbox", "flush", "--deadline", "1", "--json", emu=emu, env=env)
     assert still_down.code == 1
     assert len(still_down.json()["pending"]) == 1 and still_down.json()["stopped_by"]
+    assert "GoSMS cannot take alerts yet" in still_down.stderr and "1 alert(s) wait" in still_down.stderr
     emu.end_outage()
+    emu.set_scenario(account_blocked=True)
+    blocked = run_cli("outbox", "flush", emu=emu, env=env)
+    assert blocked.code == 1
+    assert "GoSMS refuses this account" in blocked.stderr and "GoSMS error 3000" in blocked.stderr
+    emu.set_scenario(account_blocked=False)
     done = run_cli("outbox", "flush", emu=emu, env=env)
     assert done.code == 0 and "1 sent, 0 waiting" in done.stdout
     assert texts(emu) == Counter({"m1": 1})
