@@ -408,6 +408,16 @@ def test_the_outbox_option_beats_the_environment(emu: Emulator, tmp_path: Path) 
     assert not (tmp_path / "env").exists()
 
 
+def test_an_outbox_that_cannot_be_written_is_a_set_up_error_said_at_once(emu: Emulator, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    emu.outage(None)
+    cli = run_cli("send", "--queue", "--deadline", "1", "--outbox", str(not_a_folder), "--to", PHONE,
+                  "--message", "m", emu=emu)
+    assert cli.code == 3
+    assert "Cannot write the outbox folder" in cli.stderr and str(not_a_folder) in cli.stderr
+
+
 # -- the emulator's outage mode --------------------------------------------------------------------
 
 
