@@ -366,6 +366,35 @@ def test_a_flush_killed_half_way_and_run_again_delivers_each_alert_once(emu: Emu
     assert outbox.entries(("new", "sending")) == []
 
 
+def test_a_flush_killed_before_its_send_was_carried_out_sends_it_on_the_next_run(
+        emu: Emulator, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "ob")
+    with quick_client(emu.url) as client:
+        for n in range(6):
+            outbox.add(client, PHONE, f"alert {n}")
+    # The 4th send is held before the API acts on it, longer than the test lasts: killed then, it
+    # never happened, and the next flush finds nothing on the server and sends it.
+    emu.add_fault("slow_before", endpoint="send", after=3, seconds=900)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GOSMS_")}
+    environ.update(outbox_env(tmp_path / "ob"), GOSMS_TOKEN=SECRET, GOSMS_API_URL=emu.url)
+    flush = subprocess.Popen([*_command(), "outbox", "flush", "--timeout", "1000"], env=environ,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(e.message == "alert 3" for e in outbox.entries(("sending",)))
+                 or flush.poll() is not None)
+        assert flush.poll() is None
+        flush.send_signal(signal.SIGKILL)
+    finally:
+        flush.wait(timeout=30)
+    (claimed,) = outbox.entries(("sending",))
+    assert claimed.message == "alert 3" and len(stored(emu)) == 3
+    emu.clear_faults()
+    again = run_cli("outbox", "flush", emu=emu, env=outbox_env(tmp_path / "ob"))
+    assert again.code == 0, again.stderr
+    assert f"sent to {PHONE}" in again.stdout and "already sent" not in again.stdout
+    assert [m["message"] for m in stored(emu)] == [f"alert {n}" for n in range(6)]
+
+
 # -- run: a service that keeps the outbox drained ----------------------------------------------------
 
 
