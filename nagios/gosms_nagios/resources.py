@@ -24,6 +24,7 @@ from gosms.validation import MAX_PAGE_LIMIT
 
 from .budget import Budget
 from .state import StateFile
+from .text import plain_text
 
 __all__ = ["Account", "Delivery", "Phone", "Quota", "Session"]
 
@@ -135,7 +136,7 @@ class Quota(_Part):
         ]
         problem = self.store.save(usage.as_state())
         if problem:
-            metrics.append(Metric("state_file", f"{problem}; every run counts the month again",
+            metrics.append(Metric("state_file", f"{problem}, so every run counts the month again",
                                   context="state_file"))
         return metrics
 
@@ -156,8 +157,9 @@ class Phone(_Part):
 
     @property
     def label(self) -> str:
-        if self.device is not None and self.device.name:
-            return f'phone "{self.device.name}" {self.device_id}'
+        name = plain_text(self.device.name) if self.device is not None and self.device.name else ""
+        if name:
+            return f'phone "{name}" {self.device_id}'
         return f"phone {self.device_id}"
 
     def failed(self, exc: GoSMSError) -> Any:
@@ -183,9 +185,8 @@ class Phone(_Part):
             Metric(f"last_seen_{self.device_id}", None if age is None else int(age), "s", min=0,
                    context="phone_seen"),
         ]
-        if device.battery is not None:
-            metrics.append(Metric(f"battery_{self.device_id}", device.battery, "%", min=0, max=100,
-                                  context="phone_battery"))
+        metrics.append(Metric(f"battery_{self.device_id}", device.battery, "%", min=0, max=100,
+                              context="phone_battery"))
         return metrics
 
 

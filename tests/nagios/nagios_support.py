@@ -41,7 +41,7 @@ STATUS_LINE = re.compile(r"^GOSMS (OK|WARNING|CRITICAL|UNKNOWN) - \S")
 STATE_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 # Monitoring Plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max]
 PERF_ITEM = re.compile(
-    r"^(?P<label>'[^'=]+'|[^'= ]+)=(?P<value>-?[0-9.]+)(?P<uom>s|%|B|KB|MB|TB|c)?"
+    r"^(?P<label>'[^'=]+'|[^'= ]+)=(?P<value>-?[0-9.]+|U)(?P<uom>s|%|B|KB|MB|TB|c)?"
     r"(;(?P<warn>[~@0-9.:-]*))?(;(?P<crit>[~@0-9.:-]*))?(;(?P<min>-?[0-9.]*))?(;(?P<max>-?[0-9.]*))?$"
 )
 

@@ -7,6 +7,7 @@ and are also checked against the core table, which the check reads them from.
 from __future__ import annotations
 
 import pytest
+from gosms_nagios.text import plain_text
 from nagios_support import SECRET, Checker, assert_no_secret, endpoints_called, send_messages
 
 from gosms.emulator import Emulator
@@ -123,7 +124,8 @@ def test_api_error_states_descriptions_and_remedies(check: Checker, emu: Emulato
     assert run.returncode == exit_code, run
     assert run.status.startswith(f"GOSMS {info.severity.name} - "), run
     assert f"GoSMS error {code}: {info.description}" in run.status
-    assert f"Fix: {info.remedy}" in run.status
+    assert f"Fix: {plain_text(info.remedy)}" in run.status
+    assert ";" not in run.status.split("|")[0], "Nagios turns ; into : in plugin output"
     assert len(run.lines) == 1
     assert_no_secret(run.stdout, run.stderr)
 
@@ -225,7 +227,7 @@ def test_tampered_state_file_is_ignored(console: Checker, emu: Emulator) -> None
 # -- phones -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("fields", "args", "exit_code", "text"), [
-    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS; switch it on under My Devices: https://cms.gosms.ru/devices)",
+    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS, switch it on under My Devices: https://cms.gosms.ru/devices)",
                  id="inactive"),
     pytest.param({"last_seen_ago": 500}, [], 1, "last seen 8 min ago (warning after 6 min)", id="heartbeat-late"),
     pytest.param({"last_seen_ago": 1200}, [], 2, "last seen 20 min ago (critical after 16 min)", id="offline"),
