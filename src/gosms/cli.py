@@ -30,6 +30,8 @@ from .client import Client
 from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact
 from .errors import TABLE, APIError, ConfigError, GoSMSError, ProtocolError, TransportError, ValidationError
 from .models import Message
+from .outbox import QueuedSend, send_or_queue
+from .outbox_cli import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
 from .outcomes import BulkResult
 from .retry import RetryPolicy
 
@@ -57,7 +59,9 @@ API address:
   --api-url, else ${ENV_API_URL}, else https://api.gosms.ru/v1.
 
 exit status:
-  {EXIT_OK}  success (with --wait: every message delivered)
+  {EXIT_OK}  success (with --wait: every message delivered);
+     {EXIT_QUEUED_NOTE};
+     outbox flush: nothing is left waiting and nothing expired or failed
   {EXIT_FAILURE}  the API refused or could not be reached, some recipients were not sent to,
      or (with --wait) a message failed or was not delivered in time
   {EXIT_USAGE}  invalid input or usage; nothing was sent
@@ -262,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "truncate")
     send.add_argument("--normalize", action="store_true",
                       help="accept numbers as people type them: +7 (999) 123-45-67")
+    send.add_argument("--queue", action="store_true",
+                      help="a recipient the API cannot take before the deadline (429, 5xx, timeout, "
+                           "unreachable) is queued in the outbox for 'gosms outbox flush', not failed")
+    add_outbox_option(send)
     _wait_options(send, "then wait until every message is delivered or failed")
 
     status = command("status", "show a message's delivery status", _cmd_status)
@@ -285,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop this phone from sending")
     action.add_argument("--delete", dest="action", action="store_const", const="delete",
                         help="remove this phone from the account")
+
+    outbox = command("outbox", "list the alerts waiting in the outbox, send them (flush), or keep sending "
+                               "them (run)", _cmd_outbox)
+    add_outbox_arguments(outbox)
 
     command("errors", "print every GoSMS error code with its meaning and remedy (no token needed)",
             _cmd_errors)
@@ -344,9 +356,14 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
     client = _client(args, out)
-    result = client.send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
-                         invalid_chars=args.invalid_chars, long_message=args.long_message,
-                         normalize=args.normalize)
+    options: dict[str, Any] = dict(device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
+                                   invalid_chars=args.invalid_chars, long_message=args.long_message,
+                                   normalize=args.normalize)
+    if args.queue:
+        result: BulkResult = send_or_queue(client, outbox_of(args), args.to, message, source="gosms send",
+                                           **options)
+    else:
+        result = client.send(args.to, message, **options)
     code = _report_send(result, out)
     document = result.as_dict()
     first_failure = next((r.error for r in result.failed if r.error is not None), None)
@@ -371,8 +388,12 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
 
 def _report_send(result: BulkResult, out: Output) -> int:
     parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
+    queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
     for r in result.results:
-        if r.ok:
+        if r.phone_number in queued:
+            out.line(f"queued for {r.phone_number}: the API could not take it now "
+                     f"({r.error if r.error else '?'}); it waits in the outbox for 'gosms outbox flush'")
+        elif r.ok:
             out.line(f"sent to {r.phone_number}{parts}: {', '.join(r.ids)}")
         else:
             done = f" ({len(r.ids)} of {len(result.parts)} parts went out: {', '.join(r.ids)})" if r.ids else ""
@@ -381,7 +402,7 @@ def _report_send(result: BulkResult, out: Output) -> int:
             out.note(f"NOT sent to {r.phone_number}{done}: {_describe(r.error) if r.error else '?'}{maybe}")
         for note in r.notes:
             out.note(f"{r.phone_number}: {note}")
-    if result.ok:
+    if result.ok or (isinstance(result, QueuedSend) and result.accepted):
         return EXIT_OK
     went = ", ".join(r.phone_number for r in result.sent) or "nobody"
     missed = ", ".join(r.phone_number for r in result.failed)
@@ -485,6 +506,10 @@ def _cmd_device(args: argparse.Namespace, out: Output) -> int:
         out.line(f"  SIM slot {sim.slot_index}: {sim.display_name}")
     out.document(dict(device.as_dict(), ok=True))
     return EXIT_OK
+
+
+def _cmd_outbox(args: argparse.Namespace, out: Output) -> int:
+    return run_outbox_command(args, out, lambda: _client(args, out), EXIT_OK, EXIT_FAILURE)
 
 
 def _cmd_errors(args: argparse.Namespace, out: Output) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .clock import iso_utc
 from .faults import FaultError, parse_rules
+from .outage import OutageError
 from .state import ScenarioError, State
 
 __all__ = ["CONTROL_PREFIX", "handle"]
@@ -71,6 +72,15 @@ def _clear_faults(state: State, raw: bytes) -> Any:
     return []
 
 
+def _start_outage(state: State, raw: bytes) -> Any:
+    return state.start_outage(_object(raw))
+
+
+def _end_outage(state: State, raw: bytes) -> Any:
+    state.end_outage()
+    return {"outage": None}
+
+
 def _reset(state: State, raw: bytes) -> Any:
     state.reset()
     return {"reset": True}
@@ -117,6 +127,8 @@ _ROUTES: Mapping[tuple[str, str], Callable[[State, bytes], Any]] = {
     ("DELETE", "/faults"): _clear_faults,
     ("GET", "/clock"): lambda state, raw: _clock(state, b""),
     ("POST", "/clock"): _clock,
+    ("POST", "/outage"): _start_outage,
+    ("DELETE", "/outage"): _end_outage,
     ("POST", "/reset"): _reset,
     ("GET", "/requests"): lambda state, raw: state.requests(),
     ("DELETE", "/requests"): _clear_requests,
@@ -143,5 +155,5 @@ def handle(state: State, method: str, path: str, raw: bytes) -> tuple[int, Any]:
             404, {"error": f"no control route {CONTROL_PREFIX}{path}", **_index(state, raw)})
     try:
         return 200, action(state, raw)
-    except (_BadRequest, ScenarioError, FaultError, TypeError, ValueError) as exc:
+    except (_BadRequest, ScenarioError, FaultError, OutageError, TypeError, ValueError) as exc:
         return 400, {"error": str(exc)}

@@ -50,7 +50,7 @@ PROXY_502_PAGE = (
 """What nginx in front of an upstream that is down sends; clients must not try to read it as JSON."""
 
 _FIELDS = frozenset(
-    ("kind", "endpoint", "count", "seconds", "code", "status", "body", "content_type", "execute")
+    ("kind", "endpoint", "count", "seconds", "code", "status", "body", "content_type", "execute", "after")
 )
 
 
@@ -77,6 +77,8 @@ class FaultRule:
     content_type: str = "text/plain; charset=utf-8"
     execute: bool | None = None
     """Whether the API carries the request out; None takes the kind's own behaviour."""
+    after: int = 0
+    """Matching requests let through untouched before the rule applies: a fault in the middle of a run."""
 
     @property
     def executes(self) -> bool:
@@ -90,6 +92,8 @@ class FaultRule:
                                 "executes": self.executes}
         if self.kind in ("slow", "slow_before"):
             data["seconds"] = self.seconds
+        if self.after:
+            data["after"] = self.after
         if self.kind == "error":
             data["code"] = self.code
         if self.kind == "status":
@@ -131,8 +135,11 @@ class FaultRule:
             raise FaultError(f"fault execute {execute!r} must be true, false or null")
         if execute is False and kind in ("slow", "slow_before"):
             raise FaultError("a slow answer is the API's own answer, late: slow requests are always carried out")
+        after = data.get("after", 0)
+        if not _is_int(after) or after < 0:
+            raise FaultError(f"fault after {after!r} must be a whole number of 0 or more")
         return cls(kind=kind, endpoint=endpoint, count=count, seconds=float(seconds), code=code,
-                   status=status, body=body, content_type=content_type, execute=execute)
+                   status=status, body=body, content_type=content_type, execute=execute, after=after)
 
 
 def parse_rules(data: Any) -> list[FaultRule]:

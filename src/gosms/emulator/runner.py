@@ -134,7 +134,7 @@ class Emulator:
         self.state.apply(patch)
 
     def add_fault(self, kind: str, endpoint: str = "*", count: int | None = 1, **options: Any) -> None:
-        """Queue one fault rule (options: seconds, code, status, body, content_type, execute)."""
+        """Queue one fault rule (options: seconds, code, status, body, content_type, execute, after)."""
         self.state.add_faults(parse_rules(dict(options, kind=kind, endpoint=endpoint, count=count)))
 
     def add_faults(self, rules: Iterable[Mapping[str, Any]]) -> None:
@@ -148,6 +148,15 @@ class Emulator:
 
     def clear_faults(self) -> None:
         self.state.clear_faults()
+
+    def outage(self, seconds: float | None = None, mode: str = "503") -> dict[str, Any]:
+        """As ``POST /_emulator/outage``: every API request fails (503, or ``mode="reset"``) for
+        ``seconds`` of emulator time, or until :meth:`end_outage` when None."""
+        return self.state.start_outage({"seconds": seconds, "mode": mode})
+
+    def end_outage(self) -> None:
+        """As ``DELETE /_emulator/outage``."""
+        self.state.end_outage()
 
     def advance(self, seconds: float) -> float:
         """Move the emulator clock forward; returns the new emulator time (Unix seconds)."""

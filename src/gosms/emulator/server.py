@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import api, control
 from .faults import PROXY_502_PAGE, FaultRule
+from .outage import OUTAGE_BODY
 from .state import State
 
 __all__ = ["API_PREFIX", "EmulatorServer", "Handler"]
@@ -201,6 +202,15 @@ class Handler(BaseHTTPRequestHandler):
             self._write(status, text, TEXT_TYPE, extra)
             return
         entry["endpoint"] = endpoint
+        outage = state.outage_now()
+        if outage is not None:
+            entry.update(fault="outage", status=503 if outage.mode == "503" else None)
+            state.record(entry)
+            if outage.mode == "503":
+                self._write(503, OUTAGE_BODY, TEXT_TYPE)
+            else:
+                self._drop()
+            return
         rule = state.take_fault(endpoint)
         reply: api.Reply | None = None
         if rule is None or rule.executes:

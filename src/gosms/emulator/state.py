@@ -38,6 +38,7 @@ from gosms.validation import check_device_id, check_message, check_phone
 
 from .clock import Clock, iso_utc, month_key
 from .faults import ENDPOINTS, FaultRule, parse_rules
+from .outage import Outage, parse_outage
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
@@ -270,6 +271,7 @@ class State:
         self._pending: set[str] = set()
         self.usage: dict[str, int] = {}
         self.faults: list[FaultRule] = []
+        self.outage: Outage | None = None
         self.log: deque[dict[str, Any]] = deque(maxlen=_LOG_LIMIT)
         self._log_seq = itertools.count(1)
         self._windows: dict[tuple[str, str], deque[float]] = {}
@@ -602,12 +604,31 @@ class State:
         with self.lock:
             for index, rule in enumerate(self.faults):
                 if rule.matches(endpoint):
+                    if rule.after > 0:
+                        rule.after -= 1
+                        return None
                     if rule.count is not None:
                         rule.count -= 1
                         if rule.count <= 0:
                             del self.faults[index]
                     return rule
             return None
+
+    def start_outage(self, data: Any) -> dict[str, Any]:
+        """Every API request fails from now on, for ``seconds`` of emulator time (see :mod:`.outage`)."""
+        with self.lock:
+            now = self.clock.now()
+            self.outage = parse_outage(data, now)
+            return self.outage.as_dict(now)
+
+    def end_outage(self) -> None:
+        with self.lock:
+            self.outage = None
+
+    def outage_now(self) -> Outage | None:
+        """The outage in force at this moment, if any."""
+        with self.lock:
+            return self.outage if self.outage is not None and self.outage.active(self.clock.now()) else None
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -808,6 +829,7 @@ class State:
                 "tokens": [record.snapshot(index) for index, record in enumerate(self.tokens.values())],
                 "devices": [device.snapshot(now) for device in self.devices.values()],
                 "faults": [rule.as_dict() for rule in self.faults],
+                "outage": self.outage.as_dict(now) if self.outage is not None else None,
                 "messages": sum(1 for m in self.messages.values() if not m.deleted),
                 "messages_created": len(self.messages),
                 "requests_logged": len(self.log),
