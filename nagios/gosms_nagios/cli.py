@@ -8,9 +8,10 @@ argument (``ps`` would show it to every user): it comes from ``GOSMS_TOKEN`` or 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 from nagiosplugin import Range  # type: ignore[import-untyped]
 
@@ -30,10 +31,13 @@ __all__ = [
     "DEFAULT_QUOTA_WARNING",
     "DEFAULT_TIMEOUT",
     "Parser",
+    "bounded",
     "build_parser",
     "parse_args",
     "unknown_exit",
 ]
+
+N = TypeVar("N", int, float)
 
 PLUGIN_NAME = "check_gosms"
 STATUS_PREFIX = "GOSMS"
@@ -86,34 +90,27 @@ class _RefuseToken(argparse.Action):
         )
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+def bounded(convert: Callable[[str], N], what: str, low: float, high: float = math.inf, *, unit: str = "",
+            above: bool = False) -> Callable[[str], N]:
+    """An argparse type: ``convert`` the text, then keep it within ``low`` (excluded when ``above``) and ``high``."""
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if (value <= low if above else value < low) or value > high or value != value:
+            if high != math.inf:
+                bound = f"from {low:g} to {high:g}{unit}"
+            else:
+                bound = f"more than {low:g}{unit}" if above else f"{low:g}{unit} or more"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
+        return value
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
-    return value
-
-
-def _percent(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole per cent") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 100")
-    return value
+_positive_int = bounded(int, "a whole number", 1)
+_seconds = bounded(float, "a number of seconds", 0, unit=" seconds", above=True)
+_percent = bounded(int, "a whole per cent", 0, 100)
 
 
 def _range(text: str) -> str:
