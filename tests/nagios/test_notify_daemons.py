@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -268,3 +269,24 @@ def test_nagios4_sends_problem_and_recovery_by_sms(nagios: tuple[Daemon, Flip, l
     log = logs[0].read_text(errors="replace")
     assert "SERVICE NOTIFICATION: oncall-sms;web01;HTTP;CRITICAL;notify-service-by-gosms" in log, log[-2000:]
     assert SECRET not in log
+
+
+def test_nagios4_accepts_the_sample_with_its_dependency_and_contact(tmp_path: Path) -> None:
+    """The shipped sample (services, servicedependency, SMS contact) and commands.cfg pass Nagios' own check."""
+    assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
+    sample = tmp_path / "gosms.cfg"
+    shutil.copy(NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample", sample)
+    stock = Path("/etc/nagios4/objects")  # the package's templates, time periods, contacts, e-mail commands
+    config = tmp_path / "nagios.cfg"
+    config.write_text("\n".join([
+        *(f"cfg_file={stock / name}" for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")),
+        f"cfg_file={NAGIOS_COMMANDS}", f"cfg_file={sample}", f"resource_file={tmp_path / 'resource.cfg'}",
+        f"lock_file={tmp_path / 'lock'}", f"temp_path={tmp_path}", f"check_result_path={tmp_path}",
+        "nagios_user=root", "nagios_group=root", "illegal_macro_output_chars=`~$&|'\"<>", "",
+    ]))
+    (tmp_path / "resource.cfg").write_text(f"$USER1$={tmp_path}\n")
+    done = subprocess.run([NAGIOS4, "-v", str(config)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "Total Errors:   0" in done.stdout
+    assert "Checked 2 service dependencies" in done.stdout, "quota and phone each wait for the account"
+    assert "oncall-sms" in sample.read_text()
