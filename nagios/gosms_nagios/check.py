@@ -28,7 +28,6 @@ from .contexts import (
     SkippedContext,
 )
 from .resources import Account, Delivery, Phone, Quota, Session
-from .state import StateFile, default_state_path
 from .summary import GoSMSSummary
 
 __all__ = ["GoSMSCheck", "build_check", "main", "worst_state"]
@@ -78,6 +77,8 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
         GoSMSSummary(),
     ]
     if args.quota:
+        from .state import StateFile, default_state_path  # only a quota check keeps a state
+
         path = args.state_file or default_state_path(client.api_url, client.token)
         objects += [
             Quota(session, args.quota, StateFile(path, client.api_url)),

@@ -13,7 +13,6 @@ import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
 from gosms.errors import APIError, GoSMSError, RateLimitError, Severity
-from gosms.health import PHONE_PROBLEMS, PhoneProblem
 
 __all__ = [
     "ApiTimeContext",
@@ -185,6 +184,8 @@ class PhoneActiveContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         if metric.value:
             return Result(Ok, None, metric)
+        from gosms.health import PHONE_PROBLEMS, PhoneProblem
+
         info = PHONE_PROBLEMS[PhoneProblem.INACTIVE]
         return Result(nagios_state(info.severity), f"it sends no SMS, {info.remedy}", metric)
 
@@ -203,6 +204,8 @@ class PhoneSeenContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         device = resource.device
         if metric.value is None:
+            from gosms.health import PHONE_PROBLEMS, PhoneProblem
+
             info = PHONE_PROBLEMS[PhoneProblem.NEVER_SEEN]
             return Result(nagios_state(info.severity), "it has never reported to GoSMS", metric)
         if not device.online(offline_after=self.critical):

@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import time
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Metric
@@ -19,12 +19,15 @@ from nagiosplugin import Metric
 from gosms.client import Client
 from gosms.errors import APIError, GoSMSError, TransportError
 from gosms.models import Device
-from gosms.usage import MonthUsage
 from gosms.validation import MAX_PAGE_LIMIT
 
 from .budget import Budget
-from .state import StateFile
 from .text import plain_text
+
+if TYPE_CHECKING:  # the quota's modules load only when --quota asks for them
+    from gosms.usage import MonthUsage
+
+    from .state import StateFile
 
 __all__ = ["Account", "Delivery", "Phone", "Quota", "Session"]
 
