@@ -77,7 +77,7 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
         GoSMSSummary(),
     ]
     if args.quota:
-        from .state import StateFile, default_state_path  # only a quota check keeps a state
+        from gosms.usage_state import StateFile, default_state_path  # only a quota check keeps a state
 
         path = args.state_file or default_state_path(client.api_url, client.token)
         objects += [

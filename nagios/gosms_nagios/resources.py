@@ -26,8 +26,7 @@ from .text import plain_text
 
 if TYPE_CHECKING:  # the quota's modules load only when --quota asks for them
     from gosms.usage import MonthUsage
-
-    from .state import StateFile
+    from gosms.usage_state import StateFile
 
 __all__ = ["Account", "Delivery", "Phone", "Quota", "Session"]
 

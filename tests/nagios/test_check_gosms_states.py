@@ -6,10 +6,13 @@ and are also checked against the core table, which the check reads them from.
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from gosms_nagios.text import plain_text
-from nagios_support import SECRET, Checker, assert_no_secret, endpoints_called, send_messages
+from nagios_support import SECRET, VENV_BIN, Checker, assert_no_secret, endpoints_called, send_messages
 
+from gosms import Client
 from gosms.emulator import Emulator
 from gosms.errors import TABLE
 
@@ -324,3 +327,21 @@ def test_slow_api_is_critical_before_the_plugin_timeout(console: Checker, emu: E
     assert run.returncode == 2, run
     assert "did not answer in time" in run.status
     assert run.seconds < 4, "the client gave up inside the plugin timeout"
+
+
+def test_quota_count_and_gosms_usage_agree_after_a_deletion(console: Checker, emu: Emulator) -> None:
+    """The tariff counts deleted messages too: the check and ``gosms usage`` keep them counted, alike."""
+    ids = send_messages(emu, 3)
+    first = console.run("--quota", "10", api_url=emu.url)
+    assert "3 of 10 SMS" in first.status, first
+    emu.advance(301)  # the API deletes a message only 5 minutes after it was created
+    with Client(emu.token, api_url=emu.url, rate_limit=0) as client:
+        client.delete(ids[0])
+    assert emu.snapshot()["quota_used"] == 3, "the emulated tariff still counts the deleted message"
+    check = console.run("--quota", "10", api_url=emu.url)
+    assert "3 of 10 SMS" in check.status, check
+    env = console.environment(SECRET, {"GOSMS_API_URL": emu.url})  # the same user, cache and account
+    usage = subprocess.run([str(VENV_BIN / "gosms"), "usage"], env=env, capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 0, usage
+    assert ": 3 message(s) created this month" in usage.stdout, usage.stdout
+    assert_no_secret(usage.stdout, usage.stderr)
