@@ -2,10 +2,18 @@
 
 Each run is a fresh process, as Nagios and Icinga start one per check.  The baseline is a bare
 ``python -c 'import requests; requests.get(...)'`` of the same read-only call the check makes every
-run (``GET /sms?limit=1``), against the same emulated API over loopback.  Printed: median wall time
-and peak resident memory (GNU time's ``%M``) of each, and the ratios.
-Goals: wall time <= 1.3x the baseline, peak memory <= 40 MB.  Nothing is asserted about time
-(machines differ); the script only fails when a check does not answer OK.
+run (``GET /sms?limit=1``), against the same emulated API over loopback.  The runs of the programs
+compared are interleaved (A, B, C, A, B, C, ...), so a machine that gets busier half-way slows every
+series alike; medians are compared.  Printed: median wall time and peak resident memory (GNU time's
+``%M``) of each, and the ratios next to the goals:
+
+- account check <= 1.15x the bare call (the same Python: the venv's console script, and the single
+  file check_gosms.pyz under /usr/bin/python3 against a bare call by that Python);
+- full check (quota, phone, delivery) <= 1.3x the account check;
+- peak memory <= 40 MB.
+
+Nothing is asserted about time (machines differ); the script only fails when a check does not
+answer OK.  The helpers here are shared with benchmarks/notify_gosms.py.
 
     .venv/bin/python benchmarks/check_gosms.py [--runs N]
 """
@@ -19,85 +27,146 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gosms.emulator import Emulator
 
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "benchmark-token-0123456789abcdef"
 CONSOLE = Path(sys.executable).parent / "check_gosms"
+SYSTEM_PYTHON = "/usr/bin/python3"
 BASELINE = (
     "import os, requests; "
     "requests.get(os.environ['GOSMS_API_URL'] + '/sms?limit=1&offset=1', "
     "headers={'Authorization': 'Bearer ' + os.environ['GOSMS_TOKEN']}, timeout=10).raise_for_status()"
 )
-GOAL_RATIO = 1.3
-TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else ""
+GOAL_ACCOUNT = 1.15
+GOAL_FULL = 1.3
 GOAL_MB = 40.0
 
 
-def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS in MB, exit code and stdout of one run of ``argv``.
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else ""
 
-    The peak comes from GNU time (``%M``): a child started straight from this process would report
-    this process's own peak too (Linux carries the pre-exec memory high-water mark over into the
-    child's ``ru_maxrss``), and this process holds the emulator.  Without /usr/bin/time, ``wait4``
-    gives an upper bound.
+
+@dataclass
+class Series:
+    name: str
+    argv: list[str]
+    env: Mapping[str, str]
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        """Median CPU seconds (user + system): less swayed than wall time by other jobs on the machine."""
+        return statistics.median(self.cpus)
+
+    def line(self) -> str:
+        return (f"  {self.name:<44} median {self.median * 1000:7.1f} ms   (min {min(self.walls) * 1000:6.1f})"
+                f"   CPU {self.cpu * 1000:6.1f} ms   peak RSS {max(self.peaks):5.1f} MB")
+
+
+def measure(argv: Sequence[str], env: Mapping[str, str]) -> tuple[float, float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS in MB, exit code and output of one run of ``argv``.
+
+    The peak comes from GNU time: a child started straight from this process would report this
+    process's own peak too (Linux carries the high-water mark over exec), and this process holds
+    the emulator.  Without /usr/bin/time, ``wait4`` gives an upper bound.
     """
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        wrapped = [TIME, "-f", "%M", "-o", report.name, *argv] if TIME else argv
+        wrapped = [TIME, "-f", "%M", "-o", report.name, *argv] if TIME else list(argv)
         started = time.perf_counter()
-        proc = subprocess.Popen(wrapped, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(wrapped, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         proc.stdout.close()
         peak_kb = float(report.read().split()[-1]) if TIME else float(usage.ru_maxrss)
-    return wall, peak_kb / 1024.0, proc.returncode, out.decode(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime  # GNU time's own share is a millisecond or so, alike for all
+    return wall, cpu, peak_kb / 1024.0, os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
-def series(name: str, argv: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    measure(argv, env)  # warm the page cache and the bytecode caches
-    walls, peaks = [], []
-    for _ in range(runs):
-        wall, peak, code, out = measure(argv, env)
-        if code != 0:
-            raise SystemExit(f"{name} exited {code}:\n{out}")
-        walls.append(wall)
-        peaks.append(peak)
-        time.sleep(0.12)  # stay under the emulated API's 10 requests/s
-    wall, peak = statistics.median(walls), max(peaks)
-    print(f"  {name:<34} median {wall * 1000:7.1f} ms   (min {min(walls) * 1000:6.1f})   peak RSS {peak:5.1f} MB")
-    return wall, peak
+def run_interleaved(series: Sequence[Series], runs: int, between: Callable[[], None] = lambda: None) -> None:
+    """One warm-up run of each, then ``runs`` rounds of one run each; fails on a non-zero exit."""
+    for rnd in range(runs + 1):
+        for one in series:
+            wall, cpu, peak, code, out = measure(one.argv, one.env)
+            if code != 0:
+                raise SystemExit(f"{one.name} exited {code}:\n{out}")
+            if rnd:  # round 0 warms the page cache and the bytecode caches
+                one.walls.append(wall)
+                one.cpus.append(cpu)
+                one.peaks.append(peak)
+            between()
+    for one in series:
+        print(one.line())
+
+
+def ratio_line(label: str, slow: Series, fast: Series, goal: float) -> str:
+    """The wall-time ratio against its goal, and the CPU-time ratio beside it."""
+    value = slow.median / fast.median
+    return (f"  {label:<50} {value:.2f}x (goal <= {goal}x){'' if value <= goal else '  ** above goal **'}"
+            f"   CPU {slow.cpu / fast.cpu:.2f}x")
+
+
+def build_single_files(out: Path) -> Path:
+    """The .pyz files from this checkout, with bytecode for the system Python (as a packager builds them)."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_single_files.py"), "--out", str(out),
+                    "--python", SYSTEM_PYTHON], check=True, capture_output=True)
+    return out
+
+
+def system_python_ready() -> bool:
+    """Whether /usr/bin/python3 has the distribution's requests and nagiosplugin (scripts/setup.sh --icinga)."""
+    if not os.access(SYSTEM_PYTHON, os.X_OK):
+        return False
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import requests, nagiosplugin"], capture_output=True)
+    return probe.returncode == 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    with Emulator(tokens=[TOKEN]) as emu:
+    with Emulator(tokens=[TOKEN]) as emu, tempfile.TemporaryDirectory(prefix="gosms-bench-") as tmp:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "GOSMS_TOKEN": TOKEN,
-               "GOSMS_API_URL": emu.url, "XDG_CACHE_HOME": str(Path(os.environ.get("TMPDIR", "/tmp")))}
-        print(f"check_gosms benchmark: {args.runs} runs each, Python {sys.version.split()[0]}, API {emu.url}")
+               "GOSMS_API_URL": emu.url, "XDG_CACHE_HOME": tmp, "GOSMS_RUNTIME_DIR": str(Path(tmp) / "run")}
+        print(f"check_gosms benchmark: {args.runs} interleaved runs each, Python {sys.version.split()[0]}, "
+              f"API {emu.url}")
         if not TIME:
             print("  (no /usr/bin/time: peak memory is an upper bound, it includes this process's own)")
-        base_wall, base_peak = series("baseline: python -c requests.get", [sys.executable, "-c", BASELINE], env,
-                                      args.runs)
-        check_wall, check_peak = series("check_gosms (account check)", [str(CONSOLE)], env, args.runs)
-        full = [str(CONSOLE), "--quota", "1000", "--device", emu.device_id, "--delivery-window", "20",
-                f"--state-file={Path(env['XDG_CACHE_HOME']) / f'check_gosms-bench-{os.getpid()}.json'}"]
-        full_wall, full_peak = series("check_gosms (quota+phone+delivery)", full, env, args.runs)
-        Path(full[-1].split("=", 1)[1]).unlink(missing_ok=True)
-    ratio = check_wall / base_wall
-    print(f"  wall time ratio, account check / baseline:   {ratio:.2f}x (goal <= {GOAL_RATIO}x)"
-          f"{'' if ratio <= GOAL_RATIO else '  ** above goal **'}")
-    print(f"  wall time ratio, full check / baseline:      {full_wall / base_wall:.2f}x "
-          "(a device request and two more list requests, which the client spaces 0.1 s apart to stay "
-          "under the API's 10 requests/s per endpoint)")
-    print(f"  peak memory: account check {check_peak:.1f} MB, full {full_peak:.1f} MB, baseline {base_peak:.1f} MB "
-          f"(ratio {check_peak / base_peak:.2f}x; goal <= {GOAL_MB:.0f} MB)"
-          f"{'' if max(check_peak, full_peak) <= GOAL_MB else '  ** above goal **'}")
+        full_args = ["--quota", "1000", "--device", emu.device_id, "--delivery-window", "20"]
+        base = Series("baseline: python -c requests.get", [sys.executable, "-c", BASELINE], env)
+        account = Series("check_gosms (account check)", [str(CONSOLE)], env)
+        full = Series("check_gosms (quota+phone+delivery)", [str(CONSOLE), *full_args], env)
+        series = [base, account, full]
+        single = system_python_ready()
+        if single:
+            built = build_single_files(Path(tmp) / "dist")
+            pyz = str(built / "check_gosms.pyz")
+            sys_base = Series("baseline: /usr/bin/python3 -c requests.get", [SYSTEM_PYTHON, "-c", BASELINE], env)
+            sys_account = Series("check_gosms.pyz under /usr/bin/python3", [pyz], env)
+            sys_full = Series("check_gosms.pyz, quota+phone+delivery", [pyz, *full_args], env)
+            series += [sys_base, sys_account, sys_full]
+        run_interleaved(series, args.runs, between=lambda: time.sleep(0.05))
+    print(ratio_line("account check / bare requests.get (venv):", account, base, GOAL_ACCOUNT))
+    print(ratio_line("full check / account check (venv):", full, account, GOAL_FULL))
+    if single:
+        print(ratio_line("single file account check / bare call (system):", sys_account, sys_base, GOAL_ACCOUNT))
+        print(ratio_line("single file full / account check (system):", sys_full, sys_account, GOAL_FULL))
+    else:
+        print("  (no /usr/bin/python3 with python3-requests and python3-nagiosplugin: single file not measured)")
+    peak = max(max(s.peaks) for s in series if s.name.startswith("check_gosms"))
+    print(f"  peak memory of a check: {peak:.1f} MB (goal <= {GOAL_MB:.0f} MB)"
+          f"{'' if peak <= GOAL_MB else '  ** above goal **'}")
     return 0
 
 

@@ -2,7 +2,8 @@
 # Build the development/test environment. Idempotent and fast when nothing changed.
 #
 #   scripts/setup.sh            .venv (3.13.0) + .venv39 (3.9.18) + ansible-test pip stand-in
-#   scripts/setup.sh --icinga   also install Debian's icinga2 if it is missing
+#   scripts/setup.sh --icinga   also install Debian's icinga2, nagios4-core, python3-requests and
+#                               python3-nagiosplugin (daemons and system Python for tests/nagios)
 #   scripts/setup.sh --force    rebuild both venvs even if their stamps match
 #
 # Each venv carries a stamp: a hash of everything its contents depend on (lock,
@@ -92,13 +93,18 @@ seed_get_pip() {
 seed_get_pip
 
 if [ "$want_icinga" = 1 ]; then
-    if dpkg-query -W -f='${Status}' icinga2 2>/dev/null | grep -q 'install ok installed'; then
-        log "icinga2: installed"
+    # The daemons the Nagios tests run, and the system Python's packages the single files use.
+    missing=()
+    for pkg in icinga2 nagios4-core python3-requests python3-nagiosplugin; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" = 0 ]; then
+        log "icinga2, nagios4-core, python3-requests, python3-nagiosplugin: installed"
     else
-        log "icinga2: installing from Debian"
+        log "installing from Debian: ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq icinga2 >/dev/null
+        apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
     fi
 fi
 

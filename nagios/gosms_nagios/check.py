@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
 import nagiosplugin  # type: ignore[import-untyped]
@@ -28,10 +28,41 @@ from .contexts import (
     SkippedContext,
 )
 from .resources import Account, Delivery, Phone, Quota, Session
-from .state import StateFile, default_state_path
 from .summary import GoSMSSummary
 
-__all__ = ["build_check", "main"]
+__all__ = ["GoSMSCheck", "build_check", "main", "worst_state"]
+
+# Worst last: the order of the Monitoring Plugins' max_state_alt().  CRITICAL outranks UNKNOWN, so a
+# token that may not read phones (UNKNOWN) does not hide a quota past -c (CRITICAL), and an UNKNOWN
+# part is not hidden by the OK ones.
+_STATE_ORDER = (nagiosplugin.Ok, nagiosplugin.Unknown, nagiosplugin.Warn, nagiosplugin.Critical)
+
+
+def worst_state(states: Iterable[Any]) -> Any:
+    """The state a check with these part states reports (UNKNOWN when there is none)."""
+    ranked = [state for state in states if state in _STATE_ORDER]
+    return max(ranked, key=_STATE_ORDER.index) if ranked else nagiosplugin.Unknown
+
+
+class GoSMSCheck(nagiosplugin.Check):  # type: ignore[misc]
+    """nagiosplugin's Check with the Monitoring Plugins' ranking of states, and the GOSMS prefix.
+
+    nagiosplugin ranks by exit code, which puts UNKNOWN (3) above CRITICAL (2).  The prefix is set
+    after construction: nagiosplugin 1.3 (Debian 12's python3-nagiosplugin) has no ``name=``.
+    """
+
+    def __init__(self, *objects: Any) -> None:
+        super().__init__(*objects)
+        self.name = STATUS_PREFIX
+
+    @property
+    def state(self) -> Any:
+        return worst_state(result.state for result in self.results)
+
+    @property
+    def exitcode(self) -> int:
+        return int(self.state)
+
 
 
 def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any:
@@ -46,6 +77,8 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
         GoSMSSummary(),
     ]
     if args.quota:
+        from gosms.usage_state import StateFile, default_state_path  # only a quota check keeps a state
+
         path = args.state_file or default_state_path(client.api_url, client.token)
         objects += [
             Quota(session, args.quota, StateFile(path, client.api_url)),
@@ -64,7 +97,7 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
             Delivery(session, args.delivery_window),
             DeliveryContext(args.delivery_warning, args.delivery_critical),
         ]
-    return nagiosplugin.Check(*objects, name=STATUS_PREFIX)
+    return GoSMSCheck(*objects)
 
 
 def _trace_http(verbose: int) -> None:
@@ -82,7 +115,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         sys.stdout.reconfigure(errors="replace")
     args = parse_args(argv)
     try:
-        client = Client(api_url=args.api_url, token_file=args.token_file)
+        client = Client(api_url=args.api_url, token_file=args.token_file,
+                        allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         unknown_exit(str(exc))
     _trace_http(args.verbose)
@@ -93,7 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         except nagiosplugin.Timeout:
             unknown_exit(
                 f"plugin timeout: the check did not finish within {args.timeout} s "
-                f"({client.api_url}); raise -t if the first count of a busy month needs longer"
+                f"({client.api_url}). Raise -t if the first count of a busy month needs longer."
             )
 
 

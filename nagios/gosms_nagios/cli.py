@@ -8,9 +8,10 @@ argument (``ps`` would show it to every user): it comes from ``GOSMS_TOKEN`` or 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 from nagiosplugin import Range  # type: ignore[import-untyped]
 
@@ -21,6 +22,8 @@ from gosms.health import OFFLINE_CRITICAL_AFTER_SECONDS
 from gosms.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.validation import MAX_PAGE_LIMIT, check_device_id
 
+from .text import plain_text
+
 __all__ = [
     "DEFAULT_DELIVERY_CRITICAL",
     "DEFAULT_DELIVERY_WARNING",
@@ -28,10 +31,13 @@ __all__ = [
     "DEFAULT_QUOTA_WARNING",
     "DEFAULT_TIMEOUT",
     "Parser",
+    "bounded",
     "build_parser",
     "parse_args",
     "unknown_exit",
 ]
+
+N = TypeVar("N", int, float)
 
 PLUGIN_NAME = "check_gosms"
 STATUS_PREFIX = "GOSMS"
@@ -47,7 +53,7 @@ MAX_DELIVERY_WINDOW = 10 * MAX_PAGE_LIMIT
 
 def unknown_exit(message: str, detail: str = "") -> NoReturn:
     """Print an UNKNOWN status line (and optional detail lines) on stdout and exit 3."""
-    text = f"{STATUS_PREFIX} UNKNOWN - {message.strip()}\n"
+    text = f"{STATUS_PREFIX} UNKNOWN - {plain_text(message)}\n"
     if detail:
         text += detail.rstrip("\n") + "\n"
     sys.stdout.write(text)
@@ -79,49 +85,51 @@ class _RefuseToken(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: Optional[str] = None) -> None:
         parser.error(
-            f"the token is never given on the command line, where every user can see it with ps; "
-            f"put it in the environment variable {ENV_TOKEN} or in a file named by --token-file"
+            f"the token is never given on the command line, where every user can see it with ps. "
+            f"Put it in the environment variable {ENV_TOKEN} or in a file named by --token-file."
         )
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+def bounded(convert: Callable[[str], N], what: str, low: float, high: float = math.inf, *, unit: str = "",
+            above: bool = False) -> Callable[[str], N]:
+    """An argparse type: ``convert`` the text, then keep it within ``low`` (excluded when ``above``) and ``high``."""
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if (value <= low if above else value < low) or value > high or value != value:
+            if high != math.inf:
+                bound = f"from {low:g} to {high:g}{unit}"
+            else:
+                bound = f"more than {low:g}{unit}" if above else f"{low:g}{unit} or more"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
+        return value
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
-    return value
-
-
-def _percent(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole per cent") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 100")
-    return value
+_positive_int = bounded(int, "a whole number", 1)
+_seconds = bounded(float, "a number of seconds", 0, unit=" seconds", above=True)
+_percent = bounded(int, "a whole per cent", 0, 100)
 
 
 def _range(text: str) -> str:
-    """A Nagios threshold range ([@][start:][end]), checked the way nagiosplugin will read it."""
+    """A Nagios threshold range ([@][start:][end]), checked the way nagiosplugin will read it.
+
+    nagiosplugin reads ``''``, ``@`` and ``~:`` as ranges that never (or, inverted, always) alert, and
+    would echo them into the performance data: a threshold with no number in it is a mistake, refused.
+    """
+    spec = text.strip()
+    bounds = spec[1:] if spec.startswith("@") else spec
+    hint = f"{text!r} is not a threshold range like 80, 10:90, 10:, ~:50 or @20:30"
+    if not any(ch.isdigit() for ch in bounds):
+        raise argparse.ArgumentTypeError(f"{hint}: it has no number, so it would never (or always) alert")
     try:
-        Range(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a threshold range like 80, 10:90, ~:50 or @20:30") from None
-    return text
+        Range(spec)
+    except ValueError as exc:
+        detail = str(exc) if "greater than" in str(exc) else "it does not parse"
+        raise argparse.ArgumentTypeError(f"{hint}: {detail}") from None
+    return spec
 
 
 def _device_id(text: str) -> str:
@@ -172,6 +180,9 @@ def build_parser() -> Parser:
     api = parser.add_argument_group("API and token")
     api.add_argument("--api-url", metavar="URL",
                      help=f"GoSMS API base URL (default: ${ENV_API_URL} or the public API)")
+    api.add_argument("--allow-insecure-http", action="store_true",
+                     help="allow plain http to an address that is not this machine (the token then "
+                          "crosses the network unencrypted; for a TLS-terminating proxy next to you)")
     api.add_argument("--token-file", metavar="PATH",
                      help=f"file holding the token (default: ${ENV_TOKEN}, then ${ENV_TOKEN_FILE})")
     api.add_argument("--token", action=_RefuseToken, nargs="?", help=argparse.SUPPRESS)
@@ -179,8 +190,8 @@ def build_parser() -> Parser:
     quota = parser.add_argument_group("monthly quota (only with --quota)")
     quota.add_argument("--quota", type=_positive_int, metavar="SMS",
                        help="SMS per month on the tariff; counts the messages created this month")
-    quota.add_argument("-w", "--warning", type=_range, default=DEFAULT_QUOTA_WARNING, metavar="RANGE",
-                       help="quota used, per cent: WARNING outside this range (default: %(default)s)")
+    quota.add_argument("-w", "--warning", type=_range, metavar="RANGE",
+                       help=f"quota used, per cent: WARNING outside this range (default: {DEFAULT_QUOTA_WARNING})")
     quota.add_argument("-c", "--critical", type=_range, metavar="RANGE",
                        help="quota used, per cent: CRITICAL outside this range (default: none)")
     quota.add_argument("--state-file", metavar="PATH",
@@ -190,30 +201,61 @@ def build_parser() -> Parser:
     phones = parser.add_argument_group("phones (only with --device)")
     phones.add_argument("--device", dest="devices", action="append", type=_device_id, default=[],
                         metavar="ID", help="a phone to check (repeatable): active, heartbeat, battery")
-    phones.add_argument("--offline-warning", type=_seconds, default=float(OFFLINE_AFTER_SECONDS),
-                        metavar="SECONDS",
-                        help="WARNING when the phone was last seen longer ago (default: %(default)g)")
-    phones.add_argument("--offline-critical", type=_seconds, default=float(DEFAULT_OFFLINE_CRITICAL),
-                        metavar="SECONDS",
-                        help="CRITICAL when the phone was last seen longer ago (default: %(default)g)")
-    phones.add_argument("--battery-warning", type=_percent, default=LOW_BATTERY_PERCENT, metavar="PERCENT",
-                        help="WARNING when the battery is below this and not charging (default: %(default)s)")
+    phones.add_argument("--offline-warning", type=_seconds, metavar="SECONDS",
+                        help="WARNING when the phone was last seen longer ago "
+                             f"(default: {OFFLINE_AFTER_SECONDS:g})")
+    phones.add_argument("--offline-critical", type=_seconds, metavar="SECONDS",
+                        help="CRITICAL when the phone was last seen longer ago "
+                             f"(default: {DEFAULT_OFFLINE_CRITICAL:g})")
+    phones.add_argument("--battery-warning", type=_percent, metavar="PERCENT",
+                        help="WARNING when the battery is below this and not charging "
+                             f"(default: {LOW_BATTERY_PERCENT})")
     phones.add_argument("--battery-critical", type=_percent, metavar="PERCENT",
                         help="CRITICAL when the battery is below this and not charging (default: none)")
 
     delivery = parser.add_argument_group("delivery (only with --delivery-window)")
     delivery.add_argument("--delivery-window", type=_delivery_window, metavar="N",
                           help="judge the last N messages: share that failed to send or deliver")
-    delivery.add_argument("--delivery-warning", type=_range, default=DEFAULT_DELIVERY_WARNING,
-                          metavar="RANGE", help="failed, per cent: WARNING outside (default: %(default)s)")
-    delivery.add_argument("--delivery-critical", type=_range, default=DEFAULT_DELIVERY_CRITICAL,
-                          metavar="RANGE", help="failed, per cent: CRITICAL outside (default: %(default)s)")
+    delivery.add_argument("--delivery-warning", type=_range, metavar="RANGE",
+                          help=f"failed, per cent: WARNING outside (default: {DEFAULT_DELIVERY_WARNING})")
+    delivery.add_argument("--delivery-critical", type=_range, metavar="RANGE",
+                          help=f"failed, per cent: CRITICAL outside (default: {DEFAULT_DELIVERY_CRITICAL})")
     return parser
+
+
+# Thresholds only mean something with the part they judge: given alone they would be ignored in
+# silence (an OK where the user asked for a threshold), so they are refused, naming what is missing.
+# (--state-file alone is allowed: it only says where a count would be kept, and templates pass it.)
+_NEEDS = (
+    ("quota", "--quota SMS (the SMS per month on your tariff)",
+     (("warning", "-w/--warning"), ("critical", "-c/--critical"))),
+    ("devices", "--device ID (the phone to watch)",
+     (("offline_warning", "--offline-warning"), ("offline_critical", "--offline-critical"),
+      ("battery_warning", "--battery-warning"), ("battery_critical", "--battery-critical"))),
+    ("delivery_window", "--delivery-window N (how many recent messages to judge)",
+     (("delivery_warning", "--delivery-warning"), ("delivery_critical", "--delivery-critical"))),
+)
+_DEFAULTS = {
+    "warning": DEFAULT_QUOTA_WARNING,
+    "offline_warning": float(OFFLINE_AFTER_SECONDS),
+    "offline_critical": float(DEFAULT_OFFLINE_CRITICAL),
+    "battery_warning": LOW_BATTERY_PERCENT,
+    "delivery_warning": DEFAULT_DELIVERY_WARNING,
+    "delivery_critical": DEFAULT_DELIVERY_CRITICAL,
+}
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for part, missing, options in _NEEDS:
+        given = [flag for dest, flag in options if getattr(args, dest) is not None]
+        if given and not getattr(args, part):
+            parser.error(f"{' and '.join(given)} only {'apply' if len(given) > 1 else 'applies'} with "
+                         f"{missing}: add it, or leave {'them' if len(given) > 1 else 'it'} out")
+    for dest, default in _DEFAULTS.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, default)
     if args.offline_critical < args.offline_warning:
         parser.error("--offline-critical must not be shorter than --offline-warning")
     if args.battery_critical is not None and args.battery_critical > args.battery_warning:

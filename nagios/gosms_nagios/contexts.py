@@ -12,8 +12,7 @@ from typing import Any, Optional
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
-from gosms.errors import APIError, GoSMSError, Severity
-from gosms.health import PHONE_PROBLEMS, PhoneProblem
+from gosms.errors import APIError, GoSMSError, RateLimitError, Severity
 
 __all__ = [
     "ApiTimeContext",
@@ -40,9 +39,17 @@ def nagios_state(severity: Severity) -> Any:
 
 
 def error_text(exc: GoSMSError) -> str:
-    """One line for an operator: the table's description and remedy for API errors."""
+    """One line for an operator: the table's description and remedy for API errors.
+
+    A 429 that outlasted the retries means the account's requests (every program using it counts)
+    are over the API's rate limit: the API works, so it is worded as rate limiting, not as an outage.
+    """
     if isinstance(exc, APIError):
         return f"GoSMS error {exc.code}: {exc.description} Fix: {exc.remedy}"
+    if isinstance(exc, RateLimitError):
+        return ("rate limited: GoSMS kept answering 429 Too Many Requests until the check's time ran out "
+                "(the limit counts every program using this account). The API is up, but alerts may be "
+                "delayed. Fix: spread out what else uses the account, or raise -t.")
     return str(exc)
 
 
@@ -62,10 +69,22 @@ def duration(seconds: float) -> str:
 
 
 def _past(rng: Range, unit: str = "") -> str:
-    """Where a range starts to alert, in words: ``past 80 %`` for the usual ``80``."""
-    if not rng.invert and rng.start == 0 and rng.end != float("inf"):
+    """Where a range alerts, in words: ``past 80 %`` for the usual ``80``, ``inside 70 to 80 %`` for ``@70:80``.
+
+    A plain range alerts outside start..end, an inverted one (``@``) inside it, ends included.
+    """
+    inf = float("inf")
+    if rng.invert:
+        if rng.start == -inf:
+            return f"at {rng.end}{unit} or less"
+        if rng.end == inf:
+            return f"at {rng.start}{unit} or more"
+        return f"inside {rng.start} to {rng.end}{unit}"
+    if rng.start == -inf or (rng.start == 0 and rng.end != inf):
         return f"past {rng.end}{unit}"
-    return f"outside {rng._format(False)}{unit}"
+    if rng.end == inf:
+        return f"below {rng.start}{unit}"
+    return f"outside {rng.start} to {rng.end}{unit}"
 
 
 class ErrorContext(nagiosplugin.Context):  # type: ignore[misc]
@@ -165,8 +184,10 @@ class PhoneActiveContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         if metric.value:
             return Result(Ok, None, metric)
+        from gosms.health import PHONE_PROBLEMS, PhoneProblem
+
         info = PHONE_PROBLEMS[PhoneProblem.INACTIVE]
-        return Result(nagios_state(info.severity), f"it sends no SMS; {info.remedy}", metric)
+        return Result(nagios_state(info.severity), f"it sends no SMS, {info.remedy}", metric)
 
     def describe(self, metric: Any) -> Optional[str]:
         return "active" if metric.value else "inactive"
@@ -183,6 +204,8 @@ class PhoneSeenContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         device = resource.device
         if metric.value is None:
+            from gosms.health import PHONE_PROBLEMS, PhoneProblem
+
             info = PHONE_PROBLEMS[PhoneProblem.NEVER_SEEN]
             return Result(nagios_state(info.severity), "it has never reported to GoSMS", metric)
         if not device.online(offline_after=self.critical):
@@ -213,6 +236,8 @@ class PhoneBatteryContext(nagiosplugin.Context):  # type: ignore[misc]
 
     def evaluate(self, metric: Any, resource: Any) -> Any:
         device = resource.device
+        if metric.value is None:
+            return Result(Ok, "the phone does not report it", metric)
         if self.critical is not None and device.battery_low(self.critical):
             return Result(Critical, f"not charging, critical below {self.critical} %", metric)
         if device.battery_low(self.warning):
@@ -220,9 +245,13 @@ class PhoneBatteryContext(nagiosplugin.Context):  # type: ignore[misc]
         return Result(Ok, None, metric)
 
     def describe(self, metric: Any) -> Optional[str]:
+        if metric.value is None:
+            return "battery n/a"
         charging = metric.resource.device.is_charging
         return f"battery {metric.value} %" + (" (charging)" if charging else "")
 
     def performance(self, metric: Any, resource: Any) -> Any:
         critical = Range(f"{self.critical}:") if self.critical is not None else None
+        if metric.value is None:  # the guidelines' "U": the value could not be determined
+            return Performance(metric.name, "U", "", Range(f"{self.warning}:"), critical, 0, 100)
         return Performance(metric.name, metric.value, "%", Range(f"{self.warning}:"), critical, 0, 100)

@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import time
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Metric
@@ -19,11 +19,14 @@ from nagiosplugin import Metric
 from gosms.client import Client
 from gosms.errors import APIError, GoSMSError, TransportError
 from gosms.models import Device
-from gosms.usage import MonthUsage
 from gosms.validation import MAX_PAGE_LIMIT
 
 from .budget import Budget
-from .state import StateFile
+from .text import plain_text
+
+if TYPE_CHECKING:  # the quota's modules load only when --quota asks for them
+    from gosms.usage import MonthUsage
+    from gosms.usage_state import StateFile
 
 __all__ = ["Account", "Delivery", "Phone", "Quota", "Session"]
 
@@ -135,7 +138,7 @@ class Quota(_Part):
         ]
         problem = self.store.save(usage.as_state())
         if problem:
-            metrics.append(Metric("state_file", f"{problem}; every run counts the month again",
+            metrics.append(Metric("state_file", f"{problem}, so every run counts the month again",
                                   context="state_file"))
         return metrics
 
@@ -156,8 +159,9 @@ class Phone(_Part):
 
     @property
     def label(self) -> str:
-        if self.device is not None and self.device.name:
-            return f'phone "{self.device.name}" {self.device_id}'
+        name = plain_text(self.device.name) if self.device is not None and self.device.name else ""
+        if name:
+            return f'phone "{name}" {self.device_id}'
         return f"phone {self.device_id}"
 
     def failed(self, exc: GoSMSError) -> Any:
@@ -183,9 +187,8 @@ class Phone(_Part):
             Metric(f"last_seen_{self.device_id}", None if age is None else int(age), "s", min=0,
                    context="phone_seen"),
         ]
-        if device.battery is not None:
-            metrics.append(Metric(f"battery_{self.device_id}", device.battery, "%", min=0, max=100,
-                                  context="phone_battery"))
+        metrics.append(Metric(f"battery_{self.device_id}", device.battery, "%", min=0, max=100,
+                              context="phone_battery"))
         return metrics
 
 

@@ -14,6 +14,8 @@ from nagiosplugin import Ok
 
 from gosms.errors import APIError, ProtocolError
 
+from .text import plain_text, sentence
+
 __all__ = ["GoSMSSummary"]
 
 
@@ -23,14 +25,21 @@ def _label(result: Any) -> str:
 
 
 def _grouped(results: Any, keep: Callable[[Any], bool]) -> str:
-    """``label: text, text; label: text`` for the kept results, in the order the results come."""
+    """``label: text, text. label: text.`` for the kept results, in the order the results come.
+
+    One sentence per part, without ``;`` (Nagios would turn it into ``:``) and without a doubled
+    full stop where a text from the core already ends in one.
+    """
     groups: dict[str, list[str]] = {}
     for result in results:
-        text = str(result).strip()
+        text = plain_text(str(result))
         if not keep(result) or not text:
             continue
-        groups.setdefault(_label(result), []).append(text)
-    return "; ".join(f"{label}: {', '.join(texts)}" for label, texts in groups.items())
+        texts = groups.setdefault(_label(result), [])
+        if texts:
+            texts[-1] = texts[-1].rstrip(".")
+        texts.append(text)
+    return " ".join(sentence(f"{label}: {', '.join(texts)}") for label, texts in groups.items())
 
 
 class GoSMSSummary(nagiosplugin.Summary):  # type: ignore[misc]
@@ -43,7 +52,7 @@ class GoSMSSummary(nagiosplugin.Summary):  # type: ignore[misc]
     def verbose(self, results: Any) -> list[str]:
         lines = []
         for result in results:
-            text = str(result).strip()
+            text = plain_text(str(result))
             if not text:
                 continue
             lines.append(f"{str(result.state).upper()}: {_label(result)}: {text}")
@@ -51,14 +60,14 @@ class GoSMSSummary(nagiosplugin.Summary):  # type: ignore[misc]
             if isinstance(value, APIError):
                 details = [f"category {value.info.category.value}"]
                 if value.server_message:
-                    details.append(f"server said {value.server_message!r}")
+                    details.append(f"server said {plain_text(value.server_message)!r}")
                 if value.hash:
                     details.append(f"error hash {value.hash}")
                 if value.http_status is not None:
                     details.append(f"HTTP {value.http_status}")
                 lines.append("    " + ", ".join(details))
             elif isinstance(value, ProtocolError) and value.excerpt:
-                lines.append(f"    HTTP {value.http_status}, body starts {value.excerpt!r}")
+                lines.append(f"    HTTP {value.http_status}, body starts {plain_text(value.excerpt)!r}")
         return lines
 
     def empty(self) -> str:

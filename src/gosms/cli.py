@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Optional, Union
 
 from . import __version__
@@ -316,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     usage = command("usage", "count the messages created this calendar month (Moscow time)", _cmd_usage)
     usage.add_argument("--state-file", metavar="PATH",
-                       help="keep the count here between runs, so only new messages are paged through")
+                       help="keep the count here between runs, so only new messages are paged through and "
+                            "deleted ones stay counted (default: $XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, the "
+                            "file check_gosms --quota uses for the same user, address and token)")
     return parser
 
 
@@ -537,24 +538,21 @@ def _cmd_errors(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cmd_usage(args: argparse.Namespace, out: Output) -> int:
-    state_path = Path(args.state_file) if args.state_file else None
-    state: Optional[dict[str, Any]] = None
-    if state_path is not None and state_path.exists():
-        try:
-            loaded = json.loads(state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            out.note(f"ignoring unreadable state file {str(state_path)!r} ({exc}); counting from scratch")
-        else:
-            state = loaded if isinstance(loaded, dict) else None
+    # The same state as check_gosms --quota (gosms.usage_state): a message counted once stays counted
+    # after it is deleted, as the tariff counts it, so both tools give one count.
+    from .usage_state import StateFile, default_state_path
+
     client = _client(args, out)
+    store = StateFile(args.state_file or default_state_path(client.api_url, client.token), client.api_url)
+    state = store.load()
+    if state is None and store.path.exists():
+        out.note(f"ignoring the state file: {store.note}")
     result = client.month_usage(state)
-    if state_path is not None:
-        try:
-            tmp = state_path.with_name(state_path.name + ".tmp")
-            tmp.write_text(json.dumps(result.as_state()), encoding="utf-8")
-            os.replace(tmp, state_path)
-        except OSError as exc:
-            raise ConfigError(f"Cannot write the state file {str(state_path)!r}: {exc.strerror}.") from None
+    problem = store.save(result.as_state())
+    if problem and args.state_file:
+        raise ConfigError(f"{problem[0].upper()}{problem[1:]}.")
+    if problem:
+        out.note(f"{problem}: the next count pages the month again")
     out.line(f"{result.month}: {result.count} message(s) created this month (Moscow time)")
     out.document({"ok": True, "month": result.month, "count": result.count, "pages_read": result.pages_read})
     return EXIT_OK

@@ -6,20 +6,21 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import requests
 
-from . import flows, usage
+from . import flows
 from .budget import NO_TURN, for_account, wait_for_turn
 from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
-from .paging import Pager
 from .protocol import Request, Response
 from .retry import DEFAULT_RATE, RetryPolicy
+
+if TYPE_CHECKING:
+    from .usage import MonthUsage
 
 __all__ = ["DEFAULT_TIMEOUT", "Client"]
 
@@ -176,6 +177,8 @@ class Client:
         if len(plan.recipients) == 1:
             results = [one(plan.recipients[0])]
         else:
+            from concurrent.futures import ThreadPoolExecutor  # only for several numbers: start-up stays lean
+
             with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(plan.recipients))) as pool:
                 results = list(pool.map(one, plan.recipients))
         return BulkResult(results, plan.parts)
@@ -219,13 +222,17 @@ class Client:
         Paging copes with servers that count ``offset`` in pages or in records (see
         :mod:`gosms.paging`); ``max_pages`` bounds the walk to that many pages' worth of messages.
         """
+        from .paging import Pager  # imported where used: a check that only asks the account starts faster
+
         pager = Pager(page_size, max_pages=max_pages, search=search)
         while not pager.done:
             yield from self.run(pager.step(self.api_url, self.token, self.retry))
 
-    def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
+    def month_usage(self, state: Optional[dict[str, Any]] = None) -> MonthUsage:
         """Messages created this month; pass the previous result's ``as_state()`` to page less."""
-        result: usage.MonthUsage = self.run(usage.month_usage(self.api_url, self.token, self.retry,
+        from . import usage
+
+        result: MonthUsage = self.run(usage.month_usage(self.api_url, self.token, self.retry,
                                                               state=state))
         return result
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nagios_support import RUNNERS, SECRET, VENV39_PYTHON, Checker, staged_nagiosplugin
+from nagios_support import RUNNERS, SECRET, VENV39_PYTHON, Checker, build_single_files, staged_nagiosplugin
 
 from gosms.emulator import Emulator
 
@@ -25,6 +25,12 @@ def py39_path(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return staged_nagiosplugin(tmp_path_factory.mktemp("py39-nagiosplugin"))
 
 
+@pytest.fixture(scope="session")
+def single_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """check_gosms.pyz, notify_gosms.pyz and gosms.pyz, built once per test run."""
+    return build_single_files(tmp_path_factory.mktemp("single-files"))
+
+
 @pytest.fixture(params=RUNNERS)
 def check(request: pytest.FixtureRequest, tmp_path: Path, py39_path: Path | None) -> Checker:
     """check_gosms run as a subprocess, once per way of installing it."""
@@ -32,7 +38,8 @@ def check(request: pytest.FixtureRequest, tmp_path: Path, py39_path: Path | None
         pytest.skip(".venv39 does not exist (scripts/setup.sh creates it)")
     home = tmp_path / "home"
     home.mkdir()
-    return Checker(request.param, home, py39_path)
+    built = request.getfixturevalue("single_files") if request.param == "pyz" else None
+    return Checker(request.param, home, py39_path, built)
 
 
 @pytest.fixture

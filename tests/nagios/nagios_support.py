@@ -5,7 +5,10 @@ Three ways to run it, all against the emulator over loopback HTTP:
 - ``console``: the console script installed in the venv running the tests (``.venv/bin/check_gosms``);
 - ``dropin``: the shipped drop-in ``nagios/check_gosms``, executed through its own
   ``#!/usr/bin/env python3`` line with that venv first on PATH (as a plugin directory runs it);
-- ``py39``: the drop-in under ``.venv39``'s Python 3.9, the oldest supported one.
+- ``py39``: the drop-in under ``.venv39``'s Python 3.9, the oldest supported one;
+- ``pyz``: the single file ``check_gosms.pyz`` built by ``scripts/build_single_files.py``, run through
+  its ``#!/usr/bin/python3`` line with only the distribution's packages (Debian 12: requests 2.28,
+  nagiosplugin 1.3.2) and no virtualenv on PATH.
 """
 
 from __future__ import annotations
@@ -35,13 +38,15 @@ VENV39_PYTHON = REPO / ".venv39" / "bin" / "python"
 SECRET = "nagios-Tok3n-" + "b7e1c0ffee5ecret9d2a"
 """The check's token in these tests: long and unusual, so finding it in any output is no accident."""
 
-RUNNERS = ("console", "dropin", "py39")
+RUNNERS = ("console", "dropin", "py39", "pyz")
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+BUILD_SCRIPT = REPO / "scripts" / "build_single_files.py"
 
 STATUS_LINE = re.compile(r"^GOSMS (OK|WARNING|CRITICAL|UNKNOWN) - \S")
 STATE_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 # Monitoring Plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max]
 PERF_ITEM = re.compile(
-    r"^(?P<label>'[^'=]+'|[^'= ]+)=(?P<value>-?[0-9.]+)(?P<uom>s|%|B|KB|MB|TB|c)?"
+    r"^(?P<label>'[^'=]+'|[^'= ]+)=(?P<value>-?[0-9.]+|U)(?P<uom>s|%|B|KB|MB|TB|c)?"
     r"(;(?P<warn>[~@0-9.:-]*))?(;(?P<crit>[~@0-9.:-]*))?(;(?P<min>-?[0-9.]*))?(;(?P<max>-?[0-9.]*))?$"
 )
 
@@ -106,10 +111,12 @@ def staged_nagiosplugin(cache: Path) -> Optional[Path]:
 class Checker:
     """Runs check_gosms one way (console, dropin, py39) with a clean environment."""
 
-    def __init__(self, runner: str, home: Path, pythonpath: Optional[Path] = None) -> None:
+    def __init__(self, runner: str, home: Path, pythonpath: Optional[Path] = None,
+                 single_files: Optional[Path] = None) -> None:
         self.runner = runner
         self.home = home
         self.pythonpath = pythonpath
+        self.single_files = single_files
 
     def command(self) -> list[str]:
         if self.runner == "console":
@@ -118,11 +125,13 @@ class Checker:
             return [str(DROP_IN)]
         if self.runner == "py39":
             return [str(VENV39_PYTHON), str(DROP_IN)]
+        if self.runner == "pyz" and self.single_files is not None:
+            return [str(self.single_files / "check_gosms.pyz")]
         raise ValueError(self.runner)
 
     def environment(self, token: Optional[str], extra: Optional[Mapping[str, str]] = None) -> dict[str, str]:
         env = {
-            "PATH": f"{VENV_BIN}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
+            "PATH": "/usr/bin:/bin" if self.runner == "pyz" else f"{VENV_BIN}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.home / "cache"),
@@ -146,6 +155,13 @@ class Checker:
         argv = self.command() + ([f"--api-url={api_url}"] if api_url else []) + list(args)
         return subprocess.Popen(argv, env=self.environment(token), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=self.home)
+
+
+def build_single_files(out: Path) -> Path:
+    """The .pyz files, built from this checkout as a packager would (bytecode for the system Python)."""
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(out), "--python", str(SYSTEM_PYTHON)],
+                   check=True, capture_output=True)
+    return out
 
 
 def fast_lifecycle(emu: Any) -> None:

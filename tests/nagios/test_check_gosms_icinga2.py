@@ -16,13 +16,10 @@ Icinga 2 must be installed (``scripts/setup.sh --icinga``): the test fails, not 
 
 from __future__ import annotations
 
-import contextlib
 import grp
 import json
 import os
 import pwd
-import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daemon_support import ICINGA2, stop_group
 from nagios_support import REPO, SECRET, VENV_BIN, send_messages
 
 from gosms.emulator import Emulator
 from gosms.errors import TABLE
 
-ICINGA2 = shutil.which("icinga2") or "/usr/sbin/icinga2"
 COMMAND_CONF = REPO / "nagios" / "icinga2" / "gosms.conf"
 PLUGIN_DIR = REPO / "nagios"
 HOST = "gosms-gateway"
@@ -144,17 +141,7 @@ object Service "{SERVICE}" {{
         """TERM the daemon's whole process group (umbrella, worker, spawn helper) and wait for all of it."""
         if self.proc is None:
             return
-        group = self.proc.pid
-        _signal_group(group, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            self.proc.poll()  # reap the umbrella process: a zombie still counts as a group member
-            if not _group_alive(group):
-                break
-            time.sleep(0.2)
-        if _group_alive(group):
-            _signal_group(group, signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        stop_group(self.proc)
         self.proc = None
 
     def results(self) -> list[CheckResult]:
@@ -211,19 +198,6 @@ def _netstrings(data: bytes) -> Iterator[dict[str, Any]]:
         item = json.loads(payload)
         if isinstance(item, dict):
             yield item
-
-
-def _signal_group(group: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, sig)
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture

@@ -6,9 +6,13 @@ and are also checked against the core table, which the check reads them from.
 
 from __future__ import annotations
 
-import pytest
-from nagios_support import SECRET, Checker, assert_no_secret, endpoints_called, send_messages
+import subprocess
 
+import pytest
+from gosms_nagios.text import plain_text
+from nagios_support import SECRET, VENV_BIN, Checker, assert_no_secret, endpoints_called, send_messages
+
+from gosms import Client
 from gosms.emulator import Emulator
 from gosms.errors import TABLE
 
@@ -123,7 +127,8 @@ def test_api_error_states_descriptions_and_remedies(check: Checker, emu: Emulato
     assert run.returncode == exit_code, run
     assert run.status.startswith(f"GOSMS {info.severity.name} - "), run
     assert f"GoSMS error {code}: {info.description}" in run.status
-    assert f"Fix: {info.remedy}" in run.status
+    assert f"Fix: {plain_text(info.remedy)}" in run.status
+    assert ";" not in run.status.split("|")[0], "Nagios turns ; into : in plugin output"
     assert len(run.lines) == 1
     assert_no_secret(run.stdout, run.stderr)
 
@@ -225,7 +230,7 @@ def test_tampered_state_file_is_ignored(console: Checker, emu: Emulator) -> None
 # -- phones -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("fields", "args", "exit_code", "text"), [
-    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS; switch it on under My Devices: https://cms.gosms.ru/devices)",
+    pytest.param({"active": False}, [], 2, ": inactive (it sends no SMS, switch it on under My Devices: https://cms.gosms.ru/devices)",
                  id="inactive"),
     pytest.param({"last_seen_ago": 500}, [], 1, "last seen 8 min ago (warning after 6 min)", id="heartbeat-late"),
     pytest.param({"last_seen_ago": 1200}, [], 2, "last seen 20 min ago (critical after 16 min)", id="offline"),
@@ -322,3 +327,21 @@ def test_slow_api_is_critical_before_the_plugin_timeout(console: Checker, emu: E
     assert run.returncode == 2, run
     assert "did not answer in time" in run.status
     assert run.seconds < 4, "the client gave up inside the plugin timeout"
+
+
+def test_quota_count_and_gosms_usage_agree_after_a_deletion(console: Checker, emu: Emulator) -> None:
+    """The tariff counts deleted messages too: the check and ``gosms usage`` keep them counted, alike."""
+    ids = send_messages(emu, 3)
+    first = console.run("--quota", "10", api_url=emu.url)
+    assert "3 of 10 SMS" in first.status, first
+    emu.advance(301)  # the API deletes a message only 5 minutes after it was created
+    with Client(emu.token, api_url=emu.url, rate_limit=0) as client:
+        client.delete(ids[0])
+    assert emu.snapshot()["quota_used"] == 3, "the emulated tariff still counts the deleted message"
+    check = console.run("--quota", "10", api_url=emu.url)
+    assert "3 of 10 SMS" in check.status, check
+    env = console.environment(SECRET, {"GOSMS_API_URL": emu.url})  # the same user, cache and account
+    usage = subprocess.run([str(VENV_BIN / "gosms"), "usage"], env=env, capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 0, usage
+    assert ": 3 message(s) created this month" in usage.stdout, usage.stdout
+    assert_no_secret(usage.stdout, usage.stderr)

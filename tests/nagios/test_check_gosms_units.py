@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from gosms_nagios.budget import Budget, budget_for_timeout
 from gosms_nagios.contexts import duration
-from gosms_nagios.state import StateFile, default_state_dir, default_state_path, state_key
 from nagios_support import SECRET
 
 from gosms.client import DEFAULT_TIMEOUT, Client
 from gosms.config import Token
+from gosms.usage_state import StateFile, default_state_dir, default_state_path, state_key
 
 URL = "https://api.gosms.ru/v1"
 
@@ -23,7 +23,7 @@ def test_default_state_location_names_no_token() -> None:
     assert default_state_dir({"XDG_CACHE_HOME": "relative/not/used"}) == Path("/var/tmp")
     assert default_state_dir({"XDG_CACHE_HOME": "/home/n/.cache"}) == Path("/home/n/.cache/gosms-ops")
     path = default_state_path(URL, token, {})
-    assert path.name == f"check_gosms-{os.getuid()}-{state_key(URL, token)}.json"
+    assert path.name == f"usage-{os.getuid()}-{state_key(URL, token)}.json"
     assert SECRET not in str(path)
     assert state_key(URL, token) != state_key(URL, Token(SECRET + "x")), "one file per token"
     assert state_key(URL, token) != state_key("https://proxy.example/v1", token), "one file per address"

@@ -1,9 +1,16 @@
-"""The month-usage count kept between check runs, so a busy account is not re-paged every time.
+"""The month's usage count kept between runs, shared by ``gosms usage`` and ``check_gosms --quota``.
 
-One small JSON file per API address and token.  Its name carries a hash of the address and of a
-hash of the token, never the token; it is written atomically (temporary file + rename) with mode
-0600, and a file that is not a regular file owned by the running user is ignored, so another user
-cannot plant a state (or a symlink) in a shared directory such as ``/var/tmp``.
+The tariff counts every message created this month, deleted ones too (a deletion does not give an
+SMS back), but the message list shows only the ones not deleted.  So the count keeps what it has
+seen: a message counted once stays counted after it is deleted.  Both tools read and write the same
+file (by default one per user, API address and token), so they give the same count; a message
+deleted before any count saw it is beyond every count made from the list.
+
+One small JSON file: the :meth:`~gosms.usage.MonthUsage.as_state` fields plus the API address and a
+format version.  Its name carries a hash of the address and of a hash of the token, never the token;
+it is written atomically (temporary file + rename) with mode 0600, and a file that is not a regular
+file owned by the running user is ignored, so another user cannot plant a state (or a symlink) in a
+shared directory such as ``/var/tmp``.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from gosms.config import Token
+from .config import Token
 
 __all__ = ["STATE_VERSION", "StateFile", "default_state_dir", "default_state_path", "state_key"]
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""2: the usage fields at the top level, readable by ``gosms usage`` and the check alike."""
 ENV_CACHE_HOME = "XDG_CACHE_HOME"
 FALLBACK_DIR = "/var/tmp"
 
@@ -44,7 +52,7 @@ def default_state_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
 
 
 def default_state_path(api_url: str, token: Token, environ: Optional[Mapping[str, str]] = None) -> Path:
-    return default_state_dir(environ) / f"check_gosms-{os.getuid()}-{state_key(api_url, token)}.json"
+    return default_state_dir(environ) / f"usage-{os.getuid()}-{state_key(api_url, token)}.json"
 
 
 class StateFile:
@@ -61,10 +69,10 @@ class StateFile:
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
-            self.note = "no state file yet: counting the month from the start"
+            self.note = "no state file yet: counting from scratch"
             return None
         except OSError as exc:
-            self.note = f"state file {self.path} not read ({_reason(exc)}): counting the month from the start"
+            self.note = f"state file {self.path} not read ({_reason(exc)}): counting from scratch"
             return None
         try:
             info = os.fstat(fd)
@@ -74,25 +82,19 @@ class StateFile:
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 data = json.loads(handle.read(1 << 20).decode("utf-8"))
         except (OSError, ValueError) as exc:
-            self.note = f"state file {self.path} not usable ({_reason(exc)}): counting the month again"
+            self.note = f"state file {self.path} not usable ({_reason(exc)}): counting from scratch"
             return None
         finally:
             os.close(fd)
-        if (
-            not isinstance(data, dict)
-            or data.get("version") != STATE_VERSION
-            or data.get("api_url") != self.api_url
-            or not isinstance(data.get("usage"), dict)
-        ):
-            self.note = f"state file {self.path} is for another address or version: counting the month again"
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION or data.get("api_url") != self.api_url:
+            self.note = f"state file {self.path} is for another address or version: counting from scratch"
             return None
-        usage: dict[str, Any] = data["usage"]
-        return usage
+        return {key: value for key, value in data.items() if key not in ("version", "api_url")}
 
     def save(self, usage: Mapping[str, Any]) -> Optional[str]:
         """Write the state atomically; the reason it could not be written, or None."""
         directory = self.path.parent
-        payload = json.dumps({"version": STATE_VERSION, "api_url": self.api_url, "usage": dict(usage)},
+        payload = json.dumps({**usage, "version": STATE_VERSION, "api_url": self.api_url},
                              sort_keys=True).encode("utf-8")
         tmp_name = ""
         try:

@@ -1,0 +1,66 @@
+"""Sending one composed alert within the notification's time, and queueing what cannot go now.
+
+The core does the work: :class:`gosms.Client` sends (rate budget, retries, de-duplication after a
+lost answer) and :func:`gosms.outbox.send_or_queue` queues each number whose send failed for a
+reason that passes.  This module only fits the client's timeouts and retry deadline into the
+notifier's ``--timeout`` (the check's :class:`~.budget.Budget` does the same for a check) and words
+the outcome for the daemon's log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Optional
+
+from gosms.client import Client
+from gosms.outbox import Outbox, is_transient, send_or_queue
+from gosms.outcomes import BulkResult
+
+from .budget import Budget, budget_for_timeout
+
+__all__ = ["Outcome", "deliver"]
+
+SOURCE = "notify_gosms"
+"""Names the notifier in outbox entries (``gosms outbox`` shows where an alert came from)."""
+
+
+@dataclasses.dataclass
+class Outcome:
+    code: int
+    """0 sent to all, 1 some number refused for good (or not queued), 4 the rest queued."""
+    lines: list[str]
+
+
+def _words(result: BulkResult, queued: Sequence[str]) -> Outcome:
+    lines: list[str] = []
+    refused = False
+    for recipient in result.results:
+        if recipient.ok:
+            lines.append(f"sent to {recipient.phone_number}: {', '.join(recipient.ids)}")
+        elif recipient.phone_number in queued:
+            lines.append(f"queued for {recipient.phone_number}: GoSMS could not take it in time ({recipient.error}). "
+                         "It waits in the outbox: 'gosms outbox flush' sends it.")
+        else:
+            refused = True
+            lines.append(f"NOT sent to {recipient.phone_number}: {recipient.error}")
+    if refused:
+        return Outcome(1, lines)
+    return Outcome(4 if queued else 0, lines)
+
+
+def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_file: Optional[str],
+            allow_insecure_http: bool, timeout: float, queue: bool, outbox_dir: Optional[str]) -> Outcome:
+    """Send ``text`` to ``numbers`` (already valid) within ``timeout`` seconds; queue what cannot go now."""
+    client = Client(api_url=api_url, token_file=token_file, allow_insecure_http=allow_insecure_http)
+    with client:
+        Budget(budget_for_timeout(timeout)).arm(client)
+        if not queue:
+            result = client.send(list(numbers), text)
+            still = [r.phone_number for r in result.failed if r.error is not None and is_transient(r.error)]
+            outcome = _words(result, [])
+            if still:
+                outcome.lines.append("not queued (--no-queue): send it again later")
+            return outcome
+        queued = send_or_queue(client, Outbox(outbox_dir), list(numbers), text, source=SOURCE)
+        return _words(queued, queued.queued_numbers)

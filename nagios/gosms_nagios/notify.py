@@ -1,0 +1,186 @@
+"""notify_gosms: the notification command that sends a Nagios/Icinga alert as one SMS through GoSMS.
+
+The daemon calls it once per contact and notification, with its macros as options.  It composes
+one SMS that always fits (:mod:`.compose`), sends it to every number given, and, where GoSMS cannot
+be reached in time for a reason that passes (429, 5xx, time-out, unreachable), queues the alert in
+the outbox so that ``gosms outbox flush`` delivers it later: the command returns well inside the
+daemon's notification timeout either way.  The token comes from a file or the environment, never
+from the command line, and is never printed.
+
+Exit codes (the daemon logs a non-zero one):
+  0  sent to every number
+  1  not sent to at least one number and not queued (GoSMS refused it, or a number is invalid)
+  2  usage: no number, no notification type or host, an unknown option; nothing sent
+  3  configuration: no token, unreadable token file, unsafe or unreadable API URL; nothing sent
+  4  GoSMS could not be reached in time: queued in the outbox for every number not sent to
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, Optional
+
+from gosms import __version__ as gosms_version
+from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
+from gosms.errors import GoSMSError, ValidationError
+from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
+
+from .cli import bounded
+from .compose import MIN_LENGTH, Notification, compose
+
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_QUEUED", "EXIT_USAGE", "main", "parse_args"]
+
+PROG = "notify_gosms"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_QUEUED = 0, 1, 2, 3, 4
+DEFAULT_TIMEOUT = 20.0
+"""Seconds for the whole delivery: below Nagios' notification_timeout (30 s) and Icinga's (60 s)."""
+TEXT_OPTIONS = ("--type", "--host", "--service", "--state", "--output", "--time", "--author", "--comment")
+"""Free text from the daemon: a plugin output may start with ``-`` and must not read as an option."""
+_NUMBER_SEPARATORS = re.compile(r"[,;]")
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    sys.stderr.write(f"{PROG}: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        _fail(EXIT_USAGE, f"{message}. Try '{PROG} --help'.")
+
+
+class _RefuseToken(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        parser.error(f"the token is never given on the command line, where every user can see it with ps: "
+                     f"put it in a file named by --token-file, or in the environment variable {ENV_TOKEN}")
+
+
+_max_length = bounded(int, "a whole number of characters", MIN_LENGTH, MAX_MESSAGE_LENGTH)
+_seconds = bounded(float, "a number of seconds", 2, unit=" seconds")
+
+
+EPILOG = f"""\
+Nagios Core: the commands notify-host-by-gosms and notify-service-by-gosms in nagios/commands.cfg.
+Icinga 2: the NotificationCommands gosms-host-notification and gosms-service-notification in
+nagios/icinga2/gosms.conf.
+
+Environment: {ENV_TOKEN} (the token), {ENV_TOKEN_FILE} (a file holding it), {ENV_API_URL}.
+Exit codes: 0 sent to every number, 1 not sent to some number (refused by GoSMS or an invalid
+number), 2 usage error (nothing sent), 3 configuration error: token or API URL (nothing sent),
+4 GoSMS not reachable in time: queued in the outbox, 'gosms outbox flush' sends it.
+"""
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog=PROG, description="Sends a Nagios or Icinga notification as one SMS through GoSMS.ru.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
+    parser.add_argument("-V", "--version", action="version", version=f"{PROG} {gosms_version} (gosms-ops)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="say what was sent, queued or refused")
+    to = parser.add_argument_group("who")
+    to.add_argument("--to", action="append", default=[], metavar="NUMBER",
+                    help="phone number(s) to text ($CONTACTPAGER$, $user.pager$); repeatable, or "
+                         "several in one separated by commas")
+    what = parser.add_argument_group("what (the daemon's macros)")
+    what.add_argument("--type", default="", help="notification type: PROBLEM, RECOVERY, ACKNOWLEDGEMENT, ...")
+    what.add_argument("--host", default="", help="host name")
+    what.add_argument("--service", default="", help="service description (leave out for a host notification)")
+    what.add_argument("--state", default="", help="host or service state: DOWN, CRITICAL, OK, ...")
+    what.add_argument("--output", default="", help="the plugin output")
+    what.add_argument("--time", default="", help="when ($SHORTDATETIME$, $icinga.short_date_time$)")
+    what.add_argument("--author", default="", help="who acknowledged or commented")
+    what.add_argument("--comment", default="", help="the acknowledgement or comment text")
+    what.add_argument("--max-length", type=_max_length, default=MAX_MESSAGE_LENGTH, metavar="CHARS",
+                      help="longest SMS to compose (default: %(default)s, the API's limit)")
+    how = parser.add_argument_group("how")
+    how.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                     help="give up sending after this and queue instead (default: %(default)g)")
+    how.add_argument("--no-queue", action="store_true",
+                     help="do not queue what could not be sent in time (exit 1 instead of 4)")
+    how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
+                                                      "$XDG_STATE_HOME/gosms-ops/outbox)")
+    how.add_argument("--api-url", metavar="URL", help=f"GoSMS API base URL (default: ${ENV_API_URL} or the public API)")
+    how.add_argument("--allow-insecure-http", action="store_true",
+                     help="allow plain http to an address that is not this machine")
+    how.add_argument("--token-file", metavar="PATH",
+                     help=f"file holding the token (default: ${ENV_TOKEN}, then ${ENV_TOKEN_FILE})")
+    how.add_argument("--token", action=_RefuseToken, nargs="?", help=argparse.SUPPRESS)
+    return parser
+
+
+def _joined(argv: Sequence[str]) -> list[str]:
+    """``--output -x`` as ``--output=-x``: Icinga passes each value as its own argument."""
+    out: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in TEXT_OPTIONS:
+            out.append(f"{item}={next(items, '')}")
+        else:
+            out.append(item)
+    return out
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(_joined(sys.argv[1:] if argv is None else argv))
+    numbers = [n for item in args.to for n in _NUMBER_SEPARATORS.split(item.strip()) if n.strip()]
+    if not numbers:
+        parser.error("no phone number: give --to NUMBER (Nagios: the contact's pager, Icinga 2: the user's "
+                     "pager attribute)")
+    if not args.host.strip():
+        parser.error("no host: give --host (the daemon's host name macro)")
+    args.numbers = numbers
+    args.token_file = args.token_file or None  # an empty macro means "not given"
+    return args
+
+
+def _numbers(raw: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Valid numbers (normalised, each once) and one sentence per invalid one."""
+    valid: list[str] = []
+    problems: list[str] = []
+    for number in raw:
+        try:
+            phone = normalize_phone(number)
+        except ValidationError as exc:
+            problems.append(f"NOT sent to {number!r}: GoSMS error {exc.code}: {exc.description} {exc.detail}")
+            continue
+        if phone not in valid:
+            valid.append(phone)
+    return valid, problems
+
+
+def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+        sys.stderr.reconfigure(errors="replace")  # type: ignore[union-attr]
+    args = parse_args(argv)
+    note = Notification(type=args.type, host=args.host, state=args.state, output=args.output,
+                        service=args.service, time=args.time, author=args.author, comment=args.comment)
+    text = compose(note, args.max_length)
+    valid, problems = _numbers(args.numbers)
+    if not valid:
+        _fail(EXIT_USAGE, " ".join(problems) + " Nothing sent.")
+
+    from .deliver import deliver  # the client (requests) only once the input is known to be good
+
+    try:
+        outcome = deliver(valid, text, api_url=args.api_url, token_file=args.token_file,
+                          allow_insecure_http=args.allow_insecure_http, timeout=args.timeout,
+                          queue=not args.no_queue, outbox_dir=args.outbox)
+    except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
+        _fail(EXIT_CONFIG, f"{exc} Nothing sent.")
+    lines = outcome.lines + problems
+    if args.verbose:
+        lines.append(f"text ({len(text)} characters): {text}")
+    stream = sys.stdout if outcome.code == EXIT_OK and not problems else sys.stderr
+    stream.write("".join(f"{PROG}: {line}\n" for line in lines))
+    stream.flush()
+    sys.exit(EXIT_FAILED if problems and outcome.code == EXIT_OK else outcome.code)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.notify
+    main()

@@ -1,0 +1,292 @@
+"""The shipped notification commands run by the real daemons: a service goes CRITICAL, an SMS lands.
+
+Icinga 2 runs ``nagios/icinga2/gosms.conf`` unchanged (its NotificationCommands and Notification
+templates), Nagios Core 4 runs ``nagios/commands.cfg`` unchanged with a contact whose pager is a
+number.  Both execute ``notify_gosms`` as the single file under ``/usr/bin/python3`` from their
+plugin directory, and the SMS is read back from the emulator: PROBLEM when the service turns
+CRITICAL, RECOVERY when it is OK again.  Neither may be skipped: the set-up installs both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from daemon_support import ICINGA2, ICINGA_CONF, NAGIOS4, NAGIOS_COMMANDS, Daemon, Flip, wait_until
+from nagios_support import SECRET
+
+from gosms.emulator import Emulator
+
+HOST = "web01"
+SERVICE = "HTTP"
+PAGER = "79991234567"
+CRITICAL_OUTPUT = "HTTP CRITICAL - 500 🔥 Internal Server Error ~ retry"
+PROBLEM_TEXT = "HTTP CRITICAL - 500 (fire) Internal Server Error"
+"""The output as the SMS carries it: the emoji spelled out, so GoSMS accepts it."""
+OK_OUTPUT = "HTTP OK - 200 in 0.02 s"
+TIME = r"\[[0-9][0-9:./ -]+\]"
+
+
+def plugin_dir(root: Path, single_files: Path) -> Path:
+    """The daemon's plugin folder: notify_gosms installed as the single file, as the README says."""
+    folder = root / "plugins"
+    folder.mkdir(parents=True)
+    shutil.copy2(single_files / "notify_gosms.pyz", folder / "notify_gosms")
+    return folder
+
+
+def sms_texts(emu: Emulator) -> list[str]:
+    return [m["message"] for m in emu.messages() if m["phone_number"] == PAGER]
+
+
+def expect_problem_then_recovery(daemon: Daemon, flip: Flip, emu: Emulator, logs: list[Path],
+                                 problem: str, recovery: str) -> None:
+    flip.set(2, CRITICAL_OUTPUT)
+    wait_until(lambda: len(sms_texts(emu)) >= 1, daemon, "PROBLEM SMS", logs=logs)
+    [first] = sms_texts(emu)
+    assert re.fullmatch(problem + " " + TIME, first), first
+    flip.set(0, OK_OUTPUT)
+    wait_until(lambda: len(sms_texts(emu)) >= 2, daemon, "RECOVERY SMS", logs=logs)
+    second = sms_texts(emu)[1]
+    assert re.fullmatch(recovery + " " + TIME, second), second
+    time.sleep(2)  # a notification sent twice would have arrived by now
+    assert len(sms_texts(emu)) == 2, sms_texts(emu)
+
+
+# -- Icinga 2 ---------------------------------------------------------------------------------------------
+
+
+def icinga_config(root: Path, plugins: Path, flip: Flip, emu: Emulator) -> str:
+    return f"""
+const PluginDir = "{plugins}"
+
+include "{ICINGA_CONF}"
+
+object CheckerComponent "checker" {{ }}
+object NotificationComponent "notification" {{ }}
+
+object FileLogger "debug-file" {{
+  path = "{root / 'log' / 'debug.log'}"
+  severity = "debug"
+}}
+
+object CheckCommand "flip" {{
+  command = [ "{flip.plugin}" ]
+}}
+
+object Host "{HOST}" {{
+  check_command = "dummy"
+  enable_active_checks = false
+}}
+
+object CheckCommand "dummy" {{
+  command = [ "/bin/true" ]
+}}
+
+object Service "{SERVICE}" {{
+  host_name = "{HOST}"
+  check_command = "flip"
+  check_interval = 1s
+  retry_interval = 1s
+  max_check_attempts = 1
+}}
+
+object User "oncall" {{
+  pager = "+7 (999) 123-45-67"
+}}
+
+apply Notification "sms" to Service {{
+  import "gosms-service-notification"
+  users = [ "oncall" ]
+  interval = 0
+  vars.gosms_token = "{SECRET}"
+  vars.gosms_api_url = "{emu.url}"
+  vars.gosms_outbox = "{root / 'outbox'}"
+  assign where service.name == "{SERVICE}"
+}}
+"""
+
+
+@pytest.fixture
+def icinga(tmp_path: Path, emu: Emulator, single_files: Path) -> Iterator[tuple[Daemon, Flip, list[Path]]]:
+    assert Path(ICINGA2).exists(), "icinga2 is not installed: run scripts/setup.sh --icinga"
+    root = tmp_path / "icinga2"
+    for name in ("etc", "log", "cache", "data", "run", "spool"):
+        (root / name).mkdir(parents=True)
+    flip = Flip(root / "flip")
+    config = root / "etc" / "icinga2.conf"
+    config.write_text(icinga_config(root, plugin_dir(root, single_files), flip, emu))
+    constants = {
+        "LogDir": root / "log", "CacheDir": root / "cache", "DataDir": root / "data", "InitRunDir": root / "run",
+        "SpoolDir": root / "spool", "StatePath": root / "data" / "icinga2.state",
+        "ObjectsPath": root / "cache" / "icinga2.debug", "VarsPath": root / "cache" / "icinga2.vars",
+        "PidPath": root / "run" / "icinga2.pid", "ModAttrPath": root / "data" / "modified-attributes.conf",
+        "RunAsUser": "root", "RunAsGroup": "root",
+    }
+    defines = [f"-D{name}={value}" for name, value in constants.items()]
+    daemon = Daemon([ICINGA2, "daemon", "-c", str(config), *defines, "-x", "notice"], root / "log" / "console.log")
+    daemon.start()
+    yield daemon, flip, [root / "log" / "debug.log"]
+    daemon.stop()
+
+
+def test_icinga2_sends_problem_and_recovery_by_sms(icinga: tuple[Daemon, Flip, list[Path]], emu: Emulator) -> None:
+    daemon, flip, logs = icinga
+    ran = f"Running command '{flip.plugin}'"
+    wait_until(lambda: logs[0].exists() and ran in logs[0].read_text(errors="replace"), daemon, "the first check",
+               logs=logs)
+    expect_problem_then_recovery(
+        daemon, flip, emu, logs,
+        problem=re.escape(f"PROBLEM: {HOST}/{SERVICE} is CRITICAL: {PROBLEM_TEXT} - retry"),
+        recovery=re.escape(f"RECOVERY: {HOST}/{SERVICE} is OK: {OK_OUTPUT}"))
+    debug = logs[0].read_text(errors="replace")
+    assert "notify_gosms" in debug, "the shipped NotificationCommand ran"
+    assert SECRET not in debug, "the token travels in the environment, not on the logged command line"
+
+
+# -- Nagios Core 4 ------------------------------------------------------------------------------------------
+
+
+def nagios_config(root: Path, plugins: Path, flip: Flip, emu: Emulator) -> str:
+    """nagios.cfg: every file under ``root``, one-second interval unit, the shipped commands.cfg."""
+    token_file = root / "gosms.token"
+    token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o600)
+    (root / "resource.cfg").write_text(f"$USER1$={plugins}\n")
+    (root / "objects.cfg").write_text(f"""
+define timeperiod {{
+    timeperiod_name 24x7
+    alias           always
+    sunday          00:00-24:00
+    monday          00:00-24:00
+    tuesday         00:00-24:00
+    wednesday       00:00-24:00
+    thursday        00:00-24:00
+    friday          00:00-24:00
+    saturday        00:00-24:00
+}}
+define command {{
+    command_name    check_flip
+    command_line    {flip.plugin}
+}}
+define contact {{
+    contact_name                    oncall-sms
+    pager                           {PAGER}
+    host_notification_period        24x7
+    service_notification_period     24x7
+    host_notification_options       d,u,r
+    service_notification_options    w,u,c,r
+    host_notification_commands      notify-host-by-gosms
+    service_notification_commands   notify-service-by-gosms
+    _GOSMS_TOKEN_FILE               {token_file}
+}}
+define host {{
+    host_name               {HOST}
+    address                 127.0.0.1
+    max_check_attempts      1
+    check_period            24x7
+    active_checks_enabled   0
+    contacts                oncall-sms
+    notification_interval   0
+    notification_period     24x7
+}}
+define service {{
+    host_name               {HOST}
+    service_description     {SERVICE}
+    check_command           check_flip
+    check_interval          1
+    retry_interval          1
+    max_check_attempts      1
+    check_period            24x7
+    contacts                oncall-sms
+    notification_interval   0
+    notification_period     24x7
+}}
+""")
+    files = {name: root / name for name in ("nagios.log", "status.dat", "retention.dat", "objects.cache",
+                                          "objects.precache", "nagios.lock", "nagios.cmd", "nagios.tmp")}
+    (root / "checkresults").mkdir()
+    return f"""
+log_file={files['nagios.log']}
+cfg_file={NAGIOS_COMMANDS}
+cfg_file={root / 'objects.cfg'}
+resource_file={root / 'resource.cfg'}
+object_cache_file={files['objects.cache']}
+precached_object_file={files['objects.precache']}
+status_file={files['status.dat']}
+state_retention_file={files['retention.dat']}
+retain_state_information=0
+lock_file={files['nagios.lock']}
+temp_file={files['nagios.tmp']}
+temp_path={root}
+check_result_path={root / 'checkresults'}
+command_file={files['nagios.cmd']}
+check_external_commands=0
+nagios_user=root
+nagios_group=root
+interval_length=1
+service_inter_check_delay_method=n
+max_service_check_spread=1
+check_result_reaper_frequency=1
+enable_notifications=1
+execute_service_checks=1
+enable_environment_macros=0
+log_notifications=1
+notification_timeout=30
+use_syslog=0
+illegal_macro_output_chars=`~$&|'"<>
+"""
+
+
+@pytest.fixture
+def nagios(tmp_path: Path, emu: Emulator, single_files: Path) -> Iterator[tuple[Daemon, Flip, list[Path]]]:
+    assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
+    root = tmp_path / "nagios4"
+    root.mkdir()
+    flip = Flip(root / "flip")
+    config = root / "nagios.cfg"
+    config.write_text(nagios_config(root, plugin_dir(root, single_files), flip, emu))
+    # The API address and the outbox reach notify_gosms through the environment Nagios passes on.
+    env = {"GOSMS_API_URL": emu.url, "GOSMS_OUTBOX": str(root / "outbox")}
+    daemon = Daemon([NAGIOS4, str(config)], root / "console.log", env)
+    daemon.start()
+    yield daemon, flip, [root / "nagios.log"]
+    daemon.stop()
+
+
+def test_nagios4_sends_problem_and_recovery_by_sms(nagios: tuple[Daemon, Flip, list[Path]], emu: Emulator) -> None:
+    daemon, flip, logs = nagios
+    expect_problem_then_recovery(
+        daemon, flip, emu, logs,
+        # Nagios itself drops ~ from plugin output (illegal_macro_output_chars, as the stock nagios.cfg sets)
+        problem=re.escape(f"PROBLEM: {HOST}/{SERVICE} is CRITICAL: {PROBLEM_TEXT} retry"),
+        recovery=re.escape(f"RECOVERY: {HOST}/{SERVICE} is OK: {OK_OUTPUT}"))
+    log = logs[0].read_text(errors="replace")
+    assert "SERVICE NOTIFICATION: oncall-sms;web01;HTTP;CRITICAL;notify-service-by-gosms" in log, log[-2000:]
+    assert SECRET not in log
+
+
+def test_nagios4_accepts_the_sample_with_its_dependency_and_contact(tmp_path: Path) -> None:
+    """The shipped sample (services, servicedependency, SMS contact) and commands.cfg pass Nagios' own check."""
+    assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
+    sample = tmp_path / "gosms.cfg"
+    shutil.copy(NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample", sample)
+    stock = Path("/etc/nagios4/objects")  # the package's templates, time periods, contacts, e-mail commands
+    config = tmp_path / "nagios.cfg"
+    config.write_text("\n".join([
+        *(f"cfg_file={stock / name}" for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")),
+        f"cfg_file={NAGIOS_COMMANDS}", f"cfg_file={sample}", f"resource_file={tmp_path / 'resource.cfg'}",
+        f"lock_file={tmp_path / 'lock'}", f"temp_path={tmp_path}", f"check_result_path={tmp_path}",
+        "nagios_user=root", "nagios_group=root", "illegal_macro_output_chars=`~$&|'\"<>", "",
+    ]))
+    (tmp_path / "resource.cfg").write_text(f"$USER1$={tmp_path}\n")
+    done = subprocess.run([NAGIOS4, "-v", str(config)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "Total Errors:   0" in done.stdout
+    assert "Checked 2 service dependencies" in done.stdout, "quota and phone each wait for the account"
+    assert "oncall-sms" in sample.read_text()
