@@ -16,13 +16,14 @@ from typing import Any, Optional, Union
 import aiohttp
 
 from . import flows, usage
+from .budget import NO_TURN, Budget, Turn, for_account
 from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
 from .paging import Pager
 from .protocol import Request, Response
-from .retry import DEFAULT_RATE, RetryPolicy, Spacing, shared_spacing
+from .retry import DEFAULT_RATE, RetryPolicy
 
 __all__ = ["AsyncClient"]
 
@@ -43,20 +44,21 @@ def classify_aiohttp_error(exc: BaseException, host: str) -> flows.Failure:
     return flows.Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
 
 
-class AsyncLimiter:
-    """The asyncio side of the rate limiter: reservations are instant, the waiting is awaited.
+async def wait_for_turn(budget: Budget, endpoint: str, not_after: Optional[float]) -> bool:
+    """:func:`gosms.budget.wait_for_turn` for the event loop: False when no turn comes in time.
 
-    The spacing may be shared with threaded clients of the same account; its lock is only held
-    for the reservation itself, so the event loop never blocks on it for long.
+    The budget may lock a file shared with other processes, so each look at it runs in the
+    loop's executor; the event loop itself only ever awaits.
     """
-
-    def __init__(self, rate: float = DEFAULT_RATE, *, spacing: Optional[Spacing] = None) -> None:
-        self._spacing = spacing if spacing is not None else Spacing(rate)
-
-    async def acquire(self, endpoint: str) -> None:
-        delay = self._spacing.reserve(endpoint)
-        if delay > 0:
-            await asyncio.sleep(delay)
+    loop = asyncio.get_running_loop()
+    turn: Optional[Turn] = None
+    while True:
+        turn = await loop.run_in_executor(None, budget.admit, endpoint, turn, not_after)
+        if turn.late:
+            return False
+        if turn.go:
+            return True
+        await asyncio.sleep(turn.wait)
 
 
 class AsyncClient:
@@ -80,8 +82,9 @@ class AsyncClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.verify = verify
-        # Shared with every client of this account in the process, threaded ones included.
-        self._limiter = AsyncLimiter(spacing=shared_spacing(self.api_url, self.token, rate_limit))
+        # Shared with every client and process of this account on this machine, threaded ones
+        # included.  No file is touched here: this runs on the event loop.
+        self._budget = for_account(self.api_url, self.token, rate_limit)
         self._session = session
         self._own_session = session is None
         self._known_ids: set[str] = set()
@@ -105,8 +108,10 @@ class AsyncClient:
             self._session = aiohttp.ClientSession()
         return self._session
 
-    async def _perform(self, request: Request) -> Union[Response, flows.Failure]:
-        await self._limiter.acquire(request.endpoint.name)
+    async def _perform(self, request: Request, not_after: Optional[float] = None
+                       ) -> Union[Response, flows.Failure]:
+        if not await wait_for_turn(self._budget, request.endpoint.name, not_after):
+            return flows.Failure(NO_TURN, sent=False, rate_limited=True)
         host = self.api_url.split("/")[2]
         log.debug("%s %s", request.method, request.url)
         started = time.monotonic()
@@ -127,6 +132,9 @@ class AsyncClient:
             log.debug("%s %s failed: %s", request.method, request.url, failure.message)
             return failure
         log.debug("%s %s -> %s in %.3fs", request.method, request.url, result.status, time.monotonic() - started)
+        if result.status == 429:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._budget.observe, request.endpoint.name, result.status, result.headers)
         return result
 
     async def run(self, flow: flows.Flow) -> Any:
@@ -137,7 +145,7 @@ class AsyncClient:
                     await asyncio.sleep(step.seconds)
                     step = flow.send(None)
                 else:
-                    step = flow.send(await self._perform(step.request))
+                    step = flow.send(await self._perform(step.request, step.not_after))
         except StopIteration as stop:
             return stop.value
         except GoSMSError as exc:

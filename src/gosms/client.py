@@ -12,13 +12,14 @@ from typing import Any, Optional, Union
 import requests
 
 from . import flows, usage
+from .budget import NO_TURN, for_account, wait_for_turn
 from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
 from .outcomes import BulkResult, RecipientResult, plan_send
 from .paging import Pager
 from .protocol import Request, Response
-from .retry import DEFAULT_RATE, RateLimiter, RetryPolicy, shared_spacing
+from .retry import DEFAULT_RATE, RetryPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "Client"]
 
@@ -69,8 +70,9 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.verify = verify
-        # Shared with every client of this account in the process: the API counts per account.
-        self._limiter = RateLimiter(spacing=shared_spacing(self.api_url, self.token, rate_limit))
+        # Shared with every client and process of this account on this machine: the API counts per
+        # account.  No file is touched before the first request.
+        self._budget = for_account(self.api_url, self.token, rate_limit)
         self._own_session = session is None
         self._session = session or requests.Session()
         self._known_ids: set[str] = set()
@@ -90,8 +92,9 @@ class Client:
 
     # -- driving flows -------------------------------------------------------------------------
 
-    def _perform(self, request: Request) -> Union[Response, flows.Failure]:
-        self._limiter.acquire(request.endpoint.name)
+    def _perform(self, request: Request, not_after: Optional[float] = None) -> Union[Response, flows.Failure]:
+        if not wait_for_turn(self._budget, request.endpoint.name, not_after):
+            return flows.Failure(NO_TURN, sent=False, rate_limited=True)
         host = self.api_url.split("/")[2]
         log.debug("%s %s", request.method, request.url)
         started = time.monotonic()
@@ -111,6 +114,7 @@ class Client:
             return failure
         log.debug("%s %s -> %s in %.3fs", request.method, request.url, answer.status_code,
                   time.monotonic() - started)
+        self._budget.observe(request.endpoint.name, answer.status_code, answer.headers)
         return Response(answer.status_code, dict(answer.headers), answer.content)
 
     def run(self, flow: flows.Flow) -> Any:

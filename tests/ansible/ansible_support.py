@@ -71,6 +71,8 @@ def ansible_env(tmp_path: Path, emulator: Emulator | None) -> dict[str, str]:
         ANSIBLE_CALLBACK_PLUGINS=str(RECORDER),
         ANSIBLE_CALLBACKS_ENABLED="record_results",
         GOSMS_TEST_RESULTS=str(tmp_path / "results.json"),
+        # The account's rate budget lives here: each test starts with its own.
+        GOSMS_RUNTIME_DIR=str(tmp_path / "runtime"),
     )
     if emulator is not None:
         env.update(GOSMS_TOKEN=emulator.token, GOSMS_API_URL=emulator.url)

@@ -6,6 +6,7 @@ aiohttp is mocked, so a test proves what a user of the library or the command wo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: takes tens of seconds (rate-limited bursts); part of the suite, deselect with "
         "-m 'not slow' for a quick run")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Budget files of the test accounts go to a folder of this run, not the user's runtime dir.
+
+    Each emulator listens on a port of its own, so each test's account has a budget of its own.
+    """
+    path = tmp_path_factory.mktemp("runtime")
+    path.chmod(0o700)
+    before = os.environ.get("GOSMS_RUNTIME_DIR")
+    os.environ["GOSMS_RUNTIME_DIR"] = str(path)
+    yield str(path)
+    if before is None:
+        del os.environ["GOSMS_RUNTIME_DIR"]
+    else:
+        os.environ["GOSMS_RUNTIME_DIR"] = before
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def _command() -> list[str]:
 def run_cli(*args: str, emu: Emulator | None = None, token: str | None = SECRET, input: str | None = None,
             env: dict[str, str] | None = None, timeout: float = 60.0) -> CLIResult:
     """Run the installed ``gosms`` in a subprocess; every run is checked for leaks and tracebacks."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GOSMS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GOSMS_") or k == "GOSMS_RUNTIME_DIR"}
     environ["PYTHONIOENCODING"] = "utf-8"
     if token is not None:
         environ["GOSMS_TOKEN"] = token

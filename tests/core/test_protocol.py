@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from gosms import protocol
+from gosms.budget import MARGIN, WINDOW, Budget
 from gosms.config import Token, redact, resolve_api_url, resolve_token
 from gosms.errors import APIError, ConfigError, ProtocolError, RateLimitError, TransportError, ValidationError
 from gosms.models import Device, Message, MessageStatus, Page, parse_time
 from gosms.protocol import Response, decode
-from gosms.retry import RetryPolicy, Spacing, is_safe_to_resend
+from gosms.retry import RetryPolicy, is_safe_to_resend
 
 BASE = "https://api.gosms.ru/v1"
 TOKEN = Token("tok-3f9a1c7e-secret")
@@ -281,13 +282,15 @@ def test_what_is_retried_and_what_is_resent() -> None:
     assert not is_safe_to_resend(APIError(1000))
 
 
-def test_spacing_per_endpoint() -> None:
+def test_budget_per_endpoint() -> None:
     now = [100.0]
-    spacing = Spacing(rate=10, margin=0.0, clock=lambda: now[0])
-    assert [round(spacing.reserve("send"), 3) for _ in range(3)] == [0.0, 0.1, 0.2]
-    assert spacing.reserve("list") == 0.0  # another endpoint has its own budget
+    budget = Budget(rate=10, clock=lambda: now[0])
+    turns = [budget.admit("send") for _ in range(11)]
+    assert all(t.go for t in turns[:10])  # a burst within the budget goes out at once
+    assert not turns[10].go and turns[10].slot == 100.0 + WINDOW + MARGIN  # the 11th waits for the window
+    assert budget.admit("list").go  # another endpoint has its own budget
     now[0] += 5
-    assert spacing.reserve("send") == 0.0
+    assert budget.admit("send").go
 
 
 # -- models ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .runner import Emulator
-from .state import DEFAULT_TOKEN, LIST_OFFSETS, LIST_ORDERS, ScenarioError
+from .state import DEFAULT_TOKEN, LIST_OFFSETS, LIST_ORDERS, RATE_LIMIT_MODES, ScenarioError
 
 __all__ = ["main"]
 
@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-order", choices=LIST_ORDERS, help="the message list's order (default newest_first)")
     parser.add_argument("--rate-limit", type=int, metavar="N",
                         help="requests per second per endpoint and token before 429 (default 10, 0 = off)")
+    parser.add_argument("--rate-limit-mode", choices=tuple(RATE_LIMIT_MODES),
+                        help="; ".join(f"{name}: {meaning}" for name, meaning in RATE_LIMIT_MODES.items()))
     parser.add_argument("-v", "--verbose", action="store_true", help="print each API request on stderr")
     return parser
 
@@ -60,6 +62,8 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
         scenario["list_order"] = args.list_order
     if args.rate_limit is not None:
         scenario["rate_limit"] = args.rate_limit
+    if args.rate_limit_mode is not None:
+        scenario["rate_limit_mode"] = args.rate_limit_mode
     return scenario
 
 

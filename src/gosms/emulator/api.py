@@ -24,8 +24,10 @@ depend on, so a test can also override most of them):
 - The monthly quota is the calendar month in Moscow time, as the core counts usage
   (:func:`gosms.usage.month_start`); deleted messages still count against it.
 - The rate limiter stands in front of the API: it counts before the token is checked (unknown
-  tokens too), per endpoint and token, in real time (not the emulator clock), and a refused
-  request does not count.  Its 429 is plain text, not the API's JSON.
+  tokens too), per endpoint and token, in real time (not the emulator clock).  By default a refused
+  request does not count and the 429 says ``Retry-After: 1``; ``rate_limit_mode: "strict"`` counts
+  refused requests too (hammering keeps the window shut) and sends no ``Retry-After``, as many
+  limiters do.  Its 429 is plain text, not the API's JSON.
 """
 
 from __future__ import annotations
@@ -115,15 +117,16 @@ def error_reply(state: State, code: int) -> Reply:
     return reply
 
 
-def too_many() -> Reply:
+def too_many(retry_after: bool = True) -> Reply:
     """The rate limiter's answer: plain text, as a limiter in front of the API sends, not the API's JSON."""
-    return Reply(429, b"Too Many Requests", "text/plain; charset=utf-8", {"Retry-After": "1"}, executed=False)
+    return Reply(429, b"Too Many Requests", "text/plain; charset=utf-8",
+                 {"Retry-After": "1"} if retry_after else {}, executed=False)
 
 
 def execute(state: State, endpoint: str, token: str | None, body: bytes, query: Mapping[str, str]) -> Reply:
     """Run one API request against the state and build its answer."""
     if not state.admit(endpoint, token or "", time.monotonic()):
-        return too_many()
+        return too_many(retry_after=state.rate_limit_mode != "strict")
     label: str | None = None
     with state.current() as now:
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .clock import iso_utc
 from .faults import FaultError, parse_rules
-from .state import ScenarioError, State
+from .state import RATE_LIMIT_MODES, ScenarioError, State
 
 __all__ = ["CONTROL_PREFIX", "handle"]
 
@@ -128,7 +128,9 @@ _ROUTES: Mapping[tuple[str, str], Callable[[State, bytes], Any]] = {
 
 
 def _index(state: State, raw: bytes) -> Any:
-    return {"routes": [f"{method} {CONTROL_PREFIX}{path}" for method, path in _ROUTES]}
+    return {"routes": [f"{method} {CONTROL_PREFIX}{path}" for method, path in _ROUTES],
+            "rate_limit_modes": dict(RATE_LIMIT_MODES),
+            "rate_limit_mode": state.snapshot()["rate_limit_mode"]}
 
 
 def handle(state: State, method: str, path: str, raw: bytes) -> tuple[int, Any]:

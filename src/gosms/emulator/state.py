@@ -2,7 +2,8 @@
 
 The state is a scenario (tokens, devices, quota, switches) plus what the API did with it (messages,
 usage, the request log).  The scenario keys: ``tokens``, ``devices``, ``account_blocked``, ``quota``,
-``quota_used``, ``device_format`` ("ru" | "en"), ``rate_limit``, ``status_overrides``, ``lifecycle``,
+``quota_used``, ``device_format`` ("ru" | "en"), ``rate_limit``, ``rate_limit_mode`` (see
+``RATE_LIMIT_MODES``), ``status_overrides``, ``lifecycle``,
 ``delete_after``, ``failures``, ``faults``, ``clock``, ``start_time``, and the two readings of the list
 page a client must survive: ``list_offset`` ("page": ``offset`` is a page number from 1, as our
 reading of the docs; "record1" / "record0": a record offset counted from 1 / from 0) and
@@ -45,6 +46,7 @@ __all__ = [
     "DEFAULT_STATUS_BY_CATEGORY",
     "DEFAULT_TOKEN",
     "PERMISSIONS",
+    "RATE_LIMIT_MODES",
     "Device",
     "ScenarioError",
     "State",
@@ -59,6 +61,12 @@ PERMISSIONS: tuple[str, ...] = ("send", "read", "delete", "devices_read", "devic
 
 DEFAULT_RATE_LIMIT = 10
 """Requests per second per endpoint and token (rate-limit page)."""
+
+RATE_LIMIT_MODES: Mapping[str, str] = {
+    "lenient": "refused requests do not count in the window; each 429 carries Retry-After: 1 (default)",
+    "strict": "refused requests count in the window, so hammering keeps it shut; no Retry-After",
+}
+"""How the rate limiter treats the requests it refuses: many real limiters behave as ``strict``."""
 
 DEFAULT_LIFECYCLE: Mapping[str, float] = {"waiting": 0.2, "processing": 0.2, "sent": 0.2}
 """Seconds a message spends in statuses 0, 1 and 2: fast, so tests that wait for delivery are quick."""
@@ -82,7 +90,7 @@ DELETE_AFTER_SECONDS = lookup(1010).retry_after
 
 _LOG_LIMIT = 10_000
 _SCENARIO_KEYS = frozenset((
-    "account_blocked", "quota", "quota_used", "device_format", "rate_limit", "status_overrides",
+    "account_blocked", "quota", "quota_used", "device_format", "rate_limit", "rate_limit_mode", "status_overrides",
     "lifecycle", "delete_after", "failures", "devices", "tokens", "faults", "clock", "start_time",
     "list_offset", "list_order",
 ))
@@ -260,6 +268,7 @@ class State:
         self.list_offset = "page"
         self.list_order = NEWEST_FIRST
         self.rate_limit = DEFAULT_RATE_LIMIT
+        self.rate_limit_mode = "lenient"
         self.status_overrides: dict[int, int] = {}
         self.lifecycle: dict[str, float] = dict(DEFAULT_LIFECYCLE)
         self.delete_after = DELETE_AFTER_SECONDS
@@ -576,7 +585,8 @@ class State:
             return DEFAULT_STATUS_BY_CATEGORY.get(lookup(code).category, 500)
 
     def admit(self, endpoint: str, token: str, moment: float) -> bool:
-        """Sliding one-second window per endpoint and token; a refused request is not counted in it."""
+        """Sliding one-second window per endpoint and token; a refused request counts in it only in
+        the ``strict`` mode."""
         with self.lock:
             if self.rate_limit <= 0:
                 return True
@@ -585,6 +595,8 @@ class State:
                 window.popleft()
             if len(window) >= self.rate_limit:
                 self.rate_limited += 1
+                if self.rate_limit_mode == "strict":
+                    window.append(moment)
                 return False
             window.append(moment)
             return True
@@ -640,6 +652,7 @@ class State:
 
     def _save(self) -> dict[str, Any]:
         keep = ("account_blocked", "quota", "device_format", "list_offset", "list_order", "rate_limit",
+                "rate_limit_mode",
                 "status_overrides", "lifecycle", "delete_after", "failures", "tokens", "devices", "usage", "faults")
         saved = {name: copy.deepcopy(getattr(self, name)) for name in keep}
         saved["clock_offset"] = self.clock.offset
@@ -688,6 +701,11 @@ class State:
             if not _is_int(limit) or limit < 0:
                 raise ScenarioError(f"rate_limit {limit!r} must be requests per second, 0 for no limit")
             self.rate_limit = limit
+        if "rate_limit_mode" in patch:
+            if patch["rate_limit_mode"] not in RATE_LIMIT_MODES:
+                raise ScenarioError("rate_limit_mode must be " + " or ".join(
+                    f"'{name}' ({meaning})" for name, meaning in RATE_LIMIT_MODES.items()))
+            self.rate_limit_mode = patch["rate_limit_mode"]
         if "status_overrides" in patch:
             self._apply_overrides(patch["status_overrides"])
         if "lifecycle" in patch:
@@ -798,6 +816,7 @@ class State:
                 "list_offset": self.list_offset,
                 "list_order": self.list_order,
                 "rate_limit": self.rate_limit,
+                "rate_limit_mode": self.rate_limit_mode,
                 "rate_limited": self.rate_limited,
                 "status_overrides": {str(code): status for code, status in sorted(self.status_overrides.items())},
                 "default_statuses": {str(code): DEFAULT_STATUS_BY_CATEGORY.get(info.category, 500)

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request as HTTPClient
 from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.budget import NO_TURN, for_account, wait_for_turn
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import redact_error
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.protocol import USER_AGENT, Response
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RateLimiter, shared_spacing
 
 DEFAULT_TIMEOUT = 20.0
 """Seconds for each connect and each read: finite, so a dead gateway never hangs a play."""
@@ -62,16 +62,25 @@ class Transport:
         self.token = token
         self.policy = policy
         self._host = urlsplit(api_url).netloc
-        self._limiter = RateLimiter(spacing=shared_spacing(api_url, token))
+        # The account's budget on this host, shared with every other fork and process using it.
+        self._budget = for_account(api_url, token)
         # The token travels in the request's own Authorization header: no netrc, no cookies kept.
         self._http = HTTPClient(timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
                                 validate_certs=validate_certs, ca_path=ca_path, client_cert=client_cert,
                                 client_key=client_key, use_proxy=use_proxy, http_agent=USER_AGENT,
                                 follow_redirects='none', use_netrc=False)
 
-    def perform(self, request):
-        """One request: the core's Response, or a Failure saying whether it may have been sent."""
-        self._limiter.acquire(request.endpoint.name)
+    def perform(self, request, not_after=None):
+        """One request in the account's turn: the core's Response, or a Failure saying whether it may
+        have been sent (``not_after``: the latest start worth waiting for, on the budget's clock)."""
+        if not wait_for_turn(self._budget, request.endpoint.name, not_after):
+            return flows.Failure(NO_TURN, sent=False, rate_limited=True)
+        answer = self._exchange(request)
+        if isinstance(answer, Response):
+            self._budget.observe(request.endpoint.name, answer.status, answer.headers)
+        return answer
+
+    def _exchange(self, request):
         try:
             answer = self._http.open(request.method, request.url, data=request.body, headers=dict(request.headers))
             try:

@@ -25,10 +25,14 @@ from gosms.emulator import Emulator  # importable only once src/ is on the path
 
 
 @pytest.fixture
-def emulator(monkeypatch):
-    """An emulator with a long random token, so a leak of it cannot go unnoticed; no GOSMS_* leaks in."""
+def emulator(monkeypatch, tmp_path):
+    """An emulator with a long random token, so a leak of it cannot go unnoticed; no GOSMS_* leaks in.
+
+    The account's rate budget lives in the test's own runtime directory.
+    """
     for name in list(os.environ):
         if name.startswith('GOSMS_'):
             monkeypatch.delenv(name)
+    monkeypatch.setenv('GOSMS_RUNTIME_DIR', str(tmp_path / 'runtime'))
     with Emulator(tokens=['unit-' + secrets.token_hex(16)]) as emu:
         yield emu

@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional, Union
 
 from . import protocol
 from .config import Token, redact
-from .errors import APIError, Category, GoSMSError, ProtocolError, TransportError
+from .errors import APIError, Category, GoSMSError, ProtocolError, RateLimitError, TransportError
 from .models import Device, Message, Page
 from .protocol import Request, Response
 from .retry import RetryPolicy, is_safe_to_resend
@@ -43,7 +43,14 @@ LOOKBACK_MAX_PAGES = 10
 
 @dataclass(frozen=True)
 class Call:
+    """Perform ``request``; ``not_after`` (the flow's clock) is the latest it is worth starting.
+
+    A transport that has to wait for the account's rate budget past ``not_after`` answers a
+    rate-limited :class:`Failure` instead of sleeping beyond the caller's deadline.
+    """
+
     request: Request
+    not_after: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -57,17 +64,21 @@ class Failure:
 
     message: str
     sent: bool
+    rate_limited: bool = False
+    """Not sent because the account's rate budget had no turn before the deadline."""
 
 
 Outcome = Union[Response, Failure, None]
 Flow = Generator[Union[Call, Sleep], Outcome, Any]
 
 
-def drive(flow: Flow, perform: Callable[[Request], Outcome], sleep: Callable[[float], None]) -> Any:
+def drive(flow: Flow, perform: Callable[[Request, Optional[float]], Outcome], sleep: Callable[[float], None]
+          ) -> Any:
     """Run a flow to its result with a synchronous transport: ``perform`` each call, ``sleep`` each wait.
 
-    Every blocking transport (``requests`` in :class:`gosms.Client`, Ansible's own HTTP client in
-    the gosms.sms collection) is then just those two functions.
+    ``perform(request, not_after)`` gets the call's latest useful start (see :class:`Call`).  Every
+    blocking transport (``requests`` in :class:`gosms.Client`, Ansible's own HTTP client in the
+    gosms.sms collection) is then just those two functions.
     """
     try:
         step = next(flow)
@@ -76,7 +87,7 @@ def drive(flow: Flow, perform: Callable[[Request], Outcome], sleep: Callable[[fl
                 sleep(step.seconds)
                 step = flow.send(None)
             else:
-                step = flow.send(perform(step.request))
+                step = flow.send(perform(step.request, step.not_after))
     except StopIteration as stop:
         return stop.value
 
@@ -96,6 +107,8 @@ class SendResult:
 
 def _answer(outcome: Outcome) -> Any:
     if isinstance(outcome, Failure):
+        if outcome.rate_limited:
+            raise RateLimitError(outcome.message)
         raise TransportError(outcome.message, sent=outcome.sent)
     if outcome is None:  # pragma: no cover - a driver bug
         raise TransportError("no answer from the transport", sent=False)
@@ -123,18 +136,14 @@ def call(
     lost_answer = False
     while True:
         attempt += 1
-        outcome = yield Call(request)
+        outcome = yield Call(request, deadline)
         try:
             return _answer(outcome)
         except GoSMSError as exc:
             if gone_ok and lost_answer and isinstance(exc, APIError) and exc.info.category is Category.NOT_FOUND:
                 return None
-            if not policy.retryable(exc) or attempt >= policy.attempts:
-                raise
-            delay = policy.backoff(attempt, _retry_after(outcome))
-            if isinstance(exc, APIError):
-                delay = max(delay, exc.info.retry_after)
-            if clock() + delay > deadline:
+            delay = policy.delay(attempt, exc, _retry_after(outcome))
+            if policy.gives_up(attempt, exc) or clock() + delay > deadline:
                 raise
             lost_answer = lost_answer or not is_safe_to_resend(exc)
             yield Sleep(delay)
@@ -214,7 +223,7 @@ def send(
                     return SendResult(found, phone, text, attempt, recovered=True, notes=notes)
         attempt += 1
         started = wall_clock()
-        outcome = yield Call(request)
+        outcome = yield Call(request, deadline)
         try:
             data = _answer(outcome)
             message_id = data.get("id") if isinstance(data, dict) else None
@@ -228,10 +237,8 @@ def send(
             exclude.add(str(message_id))
             return SendResult(str(message_id), phone, text, attempt, notes=notes)
         except GoSMSError as exc:
-            delay = policy.backoff(attempt, _retry_after(outcome))
-            if isinstance(exc, APIError):
-                delay = max(delay, exc.info.retry_after)
-            if not policy.retryable(exc) or attempt >= policy.attempts or clock() + delay > deadline:
+            delay = policy.delay(attempt, exc, _retry_after(outcome))
+            if policy.gives_up(attempt, exc) or clock() + delay > deadline:
                 _with_notes(exc, notes, ambiguous=ambiguous_since is not None or not is_safe_to_resend(exc))
                 raise
             if not is_safe_to_resend(exc) and ambiguous_since is None:

@@ -3,36 +3,29 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
-"""When to try again, how long to wait, and how fast to go: one policy for both transports.
+"""When to try again and how long to wait: one policy for every transport.
 
-The API allows 10 requests per second per endpoint and answers 429 past that.  The limiter spaces
-request starts a little wider than 1/10 s per endpoint, so a burst stays under the cap at the
-server's end however it counts its window, and the rare 429 that still happens is retried (a 429
-provably was not executed, so even a send may be repeated).
-
-The API counts per account, not per client object, so the spacing is per account too: every client
-in the process for the same API address and token shares one :class:`Spacing` (see
-:func:`shared_spacing`).  A script that makes a new ``Client()`` for each alert then stays under the
-cap exactly like one long-lived client would.
+A request that provably was not executed (a 429, a refused connection) is retried until the
+deadline, however many attempts that takes: repeating it cannot double anything, and giving up
+early loses an alert exactly when a storm or a restart makes the API busy.  Its waits stay short
+(the backoff stops growing after a few steps): how fast the account may go is the business of the
+shared rate budget (:mod:`gosms.budget`), which every retry passes through again.  Everything
+else (5xx, timeouts, garbled answers) gets ``attempts`` tries with growing, jittered waits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
-import threading
-import time
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, Optional
 
-from .config import Token
+from .budget import DEFAULT_RATE
 from .errors import APIError, GoSMSError, ProtocolError, TransportError
 
-__all__ = ["DEFAULT_RATE", "RateLimiter", "RetryPolicy", "Spacing", "is_safe_to_resend", "shared_spacing"]
+__all__ = ["DEFAULT_RATE", "UNEXECUTED_BACKOFF_STEPS", "RetryPolicy", "is_safe_to_resend"]
 
-DEFAULT_RATE = 10.0
-"""Requests per second per endpoint that the API allows (rate-limit page)."""
+UNEXECUTED_BACKOFF_STEPS = 3
+"""Backoff steps after which the wait before repeating an unexecuted request stops growing."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +37,7 @@ class RetryPolicy:
     """
 
     attempts: int = 6
+    """Tries for a request that may have been executed; an unexecuted one is tried until the deadline."""
     deadline: float = 60.0
     base: float = 0.5
     factor: float = 2.0
@@ -68,6 +62,24 @@ class RetryPolicy:
             return exc.http_status == 429 or exc.http_status >= 500 or 200 <= exc.http_status < 300
         return isinstance(exc, TransportError)
 
+    def gives_up(self, attempt: int, exc: GoSMSError) -> bool:
+        """Whether ``exc`` after ``attempt`` tries ends the operation (the deadline aside)."""
+        if not self.retryable(exc):
+            return True
+        return attempt >= self.attempts and not is_safe_to_resend(exc)
+
+    def delay(self, attempt: int, exc: GoSMSError, retry_after: Optional[float] = None) -> float:
+        """The wait before the next try: short and jittered for unexecuted requests, growing otherwise.
+
+        The API's own rule for the code (``retry_after`` in the table) and the server's
+        ``Retry-After`` are never undercut.
+        """
+        step = min(attempt, UNEXECUTED_BACKOFF_STEPS) if is_safe_to_resend(exc) else attempt
+        delay = self.backoff(step, retry_after)
+        if isinstance(exc, APIError):
+            delay = max(delay, exc.info.retry_after)
+        return delay
+
 
 NO_RETRY = RetryPolicy(attempts=1, deadline=0.0)
 
@@ -79,69 +91,3 @@ def is_safe_to_resend(exc: GoSMSError) -> bool:
     if isinstance(exc, TransportError):
         return not exc.sent
     return False
-
-
-class Spacing:
-    """Per-endpoint start times; the caller sleeps the returned delay.
-
-    Kept free of any sleeping so the thread-safe and the asyncio limiter share it, and locked
-    itself because one instance serves every client of an account: threads of one client, many
-    clients, and event loops in other threads all reserve from it.
-    """
-
-    def __init__(self, rate: float = DEFAULT_RATE, margin: float = 0.02,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 0.0 if rate <= 0 else (1.0 / rate) * (1.0 + margin)
-        self._next: dict[str, float] = {}
-        self._clock = clock
-        self._lock = threading.Lock()
-
-    def reserve(self, endpoint: str) -> float:
-        """Claim the next free start for ``endpoint``; the seconds to wait before starting."""
-        if self.interval <= 0:
-            return 0.0
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(endpoint, now))
-            self._next[endpoint] = slot + self.interval
-            return slot - now
-
-
-_SHARED: dict[tuple[str, str], Spacing] = {}
-_SHARED_LOCK = threading.Lock()
-_SALT = os.urandom(16)
-"""Per process: the registry's keys say nothing about a token even to someone reading memory."""
-
-
-def shared_spacing(api_url: str, token: Union[Token, str], rate: float = DEFAULT_RATE) -> Spacing:
-    """The one :class:`Spacing` of this process for an account (API address and token).
-
-    The API's limit is per account, so clients made one after another (a new ``Client()`` per
-    alert, as scripts do) must draw from the same budget or their bursts add up to 429s.  The key
-    holds a salted hash of the token, never the token.  A client that asks for another rate than
-    the API's (0 for none, or a stricter one) gets a spacing of its own: it chose to differ, and
-    sharing would impose its choice on the account's other clients.  Entries are kept for the
-    life of the process (one small object per account used), so a discarded client's reservations
-    still hold back the next one.
-    """
-    if rate != DEFAULT_RATE:
-        return Spacing(rate)
-    secret = token.reveal() if isinstance(token, Token) else token
-    key = (api_url.rstrip("/"), hashlib.sha256(_SALT + secret.encode("utf-8")).hexdigest())
-    with _SHARED_LOCK:
-        spacing = _SHARED.get(key)
-        if spacing is None:
-            spacing = _SHARED[key] = Spacing(rate)
-        return spacing
-
-
-class RateLimiter:
-    """Thread-safe: many threads and many clients of one account stay under the cap together."""
-
-    def __init__(self, rate: float = DEFAULT_RATE, *, spacing: Optional[Spacing] = None) -> None:
-        self._spacing = spacing if spacing is not None else Spacing(rate)
-
-    def acquire(self, endpoint: str) -> None:
-        delay = self._spacing.reserve(endpoint)
-        if delay > 0:
-            time.sleep(delay)

@@ -1,0 +1,491 @@
+"""One request budget per GoSMS account on this machine, shared by every process that uses it.
+
+Why a file: the API allows 10 requests per second per endpoint *per account*, and an alert storm
+is many processes at once (notification commands, Ansible forks, cron scripts), each unaware of
+the others.  Limiters kept inside each process let N processes go N times too fast, and the 429s
+that follow lose alerts.  There is no daemon to ask, so the processes of one user share a small
+state file per account in a private runtime directory, locked (``fcntl.flock``) only for the
+moment a request claims its start.
+
+What the file holds, per endpoint:
+
+- the starts of the last 10 requests claimed (a sliding-window log).  A request may start once
+  the 10th-last started more than ``WINDOW + MARGIN`` ago: a check doing 3 reads sends them at
+  once, and sustained traffic stays under 10 in any second *at the server* even when a request
+  that left on time arrives up to ``MARGIN`` late.  Starts are claimed in order (first come, first
+  served), so a storm of processes forms a queue instead of a scramble;
+- the account's rate after 429s: a 429 means someone the file cannot see (another host, a phone
+  app) shares the account, so the rate is cut to ``DECREASE`` of what it was (once per window,
+  however many requests were refused in it), held there for ``GRACE`` seconds, then grows back
+  along TCP CUBIC's curve (quickly to just under the refused rate, slowly past it, faster again
+  when nothing objects).  Every process of the host slows down together because the rate is in
+  the shared file, and hosts that cannot share a file converge because each backs off on the
+  same signal;
+- a hold (``Retry-After``, or a random fraction of the new spacing so that hosts refused together
+  do not come back in step) and an epoch: a cut or a hold voids the starts already handed out, so
+  processes asleep on an old plan claim a new start when they wake instead of firing on the old
+  schedule.  Sleeps are at most ``NAP`` long, so a queue planned at a cut rate is re-planned once
+  the rate has recovered.
+
+The token never reaches the disk: the file is named by an HMAC of the API address and the token
+with a random salt stored in the same private directory.  If the directory cannot be used (or on a
+system without ``fcntl``), the budget lives in this process only, as before, and says so in a log
+line (``-v`` shows it).
+
+The budget never sleeps: :meth:`Budget.admit` returns how long to wait, so a threaded transport,
+an asyncio one (which runs ``admit`` in an executor: the file lock must not block the event loop)
+and any other (Ansible's ``open_url``) drive it the same way.  Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import random
+import stat
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each process keeps its own budget
+    fcntl = None  # type: ignore[assignment]
+
+from .config import Token
+
+__all__ = [
+    "DEFAULT_RATE",
+    "ENV_RUNTIME_DIR",
+    "MARGIN",
+    "NO_TURN",
+    "WINDOW",
+    "Budget",
+    "Turn",
+    "for_account",
+    "runtime_dir",
+    "wait_for_turn",
+]
+
+log = logging.getLogger("gosms")
+
+ENV_RUNTIME_DIR = "GOSMS_RUNTIME_DIR"
+DEFAULT_RATE = 10.0
+"""Requests per second per endpoint that the API allows (rate-limit page)."""
+WINDOW = 1.0
+"""The server's window: at most ``rate`` requests in any ``WINDOW`` seconds."""
+MARGIN = 0.05
+"""Seconds added to the window for network jitter: a request that leaves on time can arrive late."""
+DECREASE = 0.5
+"""Share of the rate kept after a 429."""
+GROWTH = 0.1
+"""How fast the rate grows back after a cut: the cubic's coefficient, in requests/s per s³."""
+GRACE = 1.0
+"""Seconds after a cut before the rate starts to recover."""
+MIN_RATE = 0.25
+"""The slowest the account's rate gets after 429s: enough to probe, too little to keep a server shut."""
+NAP = 1.0
+"""Longest single wait: a process asleep on a slow plan looks again when the rate has recovered."""
+REPLAN = 1.25
+"""Queued starts are re-planned once the rate has grown by this factor since they were planned."""
+MAX_AHEAD = 900.0
+"""State claiming more than this many seconds ahead is from another boot or damaged: start afresh."""
+NO_TURN = ("Not sent: this account's request budget (10 per second per endpoint, shared by every "
+           "gosms process of this user on this machine) has no free turn before the deadline.")
+
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+_SALT_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A request's place in the budget: go now, wait ``wait`` seconds and ask again, or give up.
+
+    ``late`` means no start is free before the caller's deadline; nothing was claimed.
+    """
+
+    wait: float = 0.0
+    epoch: int = -1
+    slot: float = 0.0
+    late: bool = False
+
+    @property
+    def go(self) -> bool:
+        return not self.late and self.wait <= 0
+
+
+GO = Turn()
+
+
+class Budget:
+    """The per-endpoint budget of one account: in a shared file, or in this process only.
+
+    ``rate`` 0 disables it (every request goes at once).  ``clock`` must be the same on every
+    process sharing the file: ``time.monotonic`` (CLOCK_MONOTONIC, system-wide on Linux).
+    """
+
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        *,
+        api_url: Optional[str] = None,
+        token: Union[Token, str, None] = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.rate = rate
+        self.capacity = max(1, int(rate)) if rate > 0 else 0
+        self.window = self.capacity / rate * WINDOW if rate > 0 else 0.0
+        self.full_rate = self.capacity / (self.window + MARGIN) if rate > 0 else 0.0
+        self._clock = clock
+        self._rng = rng
+        self._lock = threading.Lock()
+        self._memory: dict[str, Any] = {}
+        # Where the shared file is: found on first use (no file I/O here: an asyncio client is
+        # built on the event loop).  Until then the account is kept as a Token, which never prints.
+        self._account: Optional[tuple[str, Token]] = None
+        if api_url is not None and token is not None:
+            self._account = (api_url.rstrip("/"), token if isinstance(token, Token) else Token(token))
+        self.path: Optional[str] = None
+
+    def __repr__(self) -> str:
+        where = self.path if self.path is not None else "this process"
+        return f"Budget(rate={self.rate:g}, shared in {where})"
+
+    # -- the two calls a transport makes --------------------------------------------------------
+
+    def admit(self, endpoint: str, turn: Optional[Turn] = None, not_after: Optional[float] = None) -> Turn:
+        """Claim a start for a request to ``endpoint`` (or check the one claimed before: ``turn``).
+
+        Returns :data:`GO`-like turns (``turn.go``) when the request may start now, a turn with a
+        ``wait`` to sleep before asking again (passing that turn back), or a ``late`` turn when no
+        start is free before ``not_after`` (this budget's clock).
+        """
+        if self.capacity == 0:
+            return GO
+        with self._state() as (data, now):
+            ep = self._endpoint(data, endpoint, now)
+            if turn is not None and turn.epoch == ep["epoch"] and not turn.late:
+                if turn.slot <= now:
+                    return GO
+                return Turn(min(NAP, turn.slot - now), turn.epoch, turn.slot)
+            return self._claim(ep, now, not_after)
+
+    def refused(self, endpoint: str, retry_after: Optional[float] = None) -> None:
+        """A 429: someone this file cannot see shares the account.  Slow down, honour Retry-After."""
+        if self.capacity == 0:
+            return
+        with self._state() as (data, now):
+            ep = self._endpoint(data, endpoint, now)
+            hold = now
+            if ep["cut"] is None or now - ep["cut"] >= self.window + MARGIN:
+                ep["ceiling"] = self._rate(ep, now)
+                ep["cut"] = now
+                ep["planned"] = rate = self._rate(ep, now)
+                hold = now + self._rng() / rate
+                self._void(ep, now)
+            if retry_after is not None:
+                hold = max(hold, now + retry_after)
+            if hold > ep["hold"]:
+                ep["hold"] = hold
+                self._void(ep, now)
+
+    def observe(self, endpoint: str, status: int, headers: Mapping[str, str]) -> None:
+        """Feed an answer back: only a 429 changes anything."""
+        if status == 429:
+            from .protocol import retry_after_seconds  # protocol is heavier than this module needs
+
+            self.refused(endpoint, retry_after_seconds(headers))
+
+    def snapshot(self, endpoint: str) -> dict[str, Any]:
+        """The endpoint's state as stored (for tests and diagnostics; holds no secret)."""
+        with self._state() as (data, now):
+            return dict(self._endpoint(data, endpoint, now))
+
+    # -- the schedule ------------------------------------------------------------------------------
+
+    def _claim(self, ep: dict[str, Any], now: float, not_after: Optional[float]) -> Turn:
+        slots: list[float] = ep["slots"]
+        slot = max(now, ep["hold"], slots[-1] if slots else now)
+        if len(slots) >= self.capacity:
+            slot = max(slot, slots[-self.capacity] + self.window + MARGIN)
+        rate = self._rate(ep, now)
+        if rate < self.full_rate and slots:
+            slot = max(slot, slots[-1] + 1.0 / rate)
+        if not_after is not None and slot > not_after:
+            return Turn(late=True)
+        slots.append(slot)
+        del slots[:-self.capacity]
+        if slot <= now:
+            return GO
+        return Turn(min(NAP, slot - now), ep["epoch"], slot)
+
+    def _rate(self, ep: dict[str, Any], now: float) -> float:
+        """The account's rate now: cut after a 429, then the cubic recovery (concave up to the
+        refused rate, convex past it) that TCP's CUBIC uses, computed from the cut alone.
+
+        No recovery for GRACE seconds after a cut: while 429s keep coming the rate only falls,
+        however many hosts share the account, so a server counting refusals cannot stay shut.
+        """
+        if ep["cut"] is None:
+            return self.full_rate
+        ceiling = float(ep["ceiling"])
+        after = now - float(ep["cut"]) - GRACE
+        if after <= 0:
+            return max(MIN_RATE, ceiling * DECREASE)
+        knee: float = (ceiling * (1 - DECREASE) / GROWTH) ** (1 / 3)
+        return max(MIN_RATE, min(self.full_rate, ceiling + GROWTH * float(after - knee) ** 3))
+
+    def _recover(self, ep: dict[str, Any], now: float) -> None:
+        rate = self._rate(ep, now)
+        if rate >= self.full_rate:
+            ep["cut"] = None
+        if rate >= ep["planned"] * REPLAN or (rate >= self.full_rate > ep["planned"]):
+            ep["planned"] = rate
+            self._void(ep, now)
+
+    @staticmethod
+    def _void(ep: dict[str, Any], now: float) -> None:
+        """Starts handed out for the future no longer hold: their holders claim again on waking."""
+        if any(s > now for s in ep["slots"]):
+            ep["slots"] = [s for s in ep["slots"] if s <= now]
+        ep["epoch"] += 1
+
+    def _endpoint(self, data: dict[str, Any], endpoint: str, now: float) -> dict[str, Any]:
+        endpoints = data.setdefault("endpoints", {})
+        ep: dict[str, Any] = endpoints.get(endpoint)
+        if not _sane(ep, now):
+            ep = endpoints[endpoint] = {"slots": [], "cut": None, "ceiling": self.full_rate, "hold": 0.0,
+                                        "epoch": 0, "planned": self.full_rate}
+        self._recover(ep, now)
+        return ep
+
+    # -- where the state lives ---------------------------------------------------------------------
+
+    @contextmanager
+    def _state(self) -> Iterator[tuple[dict[str, Any], float]]:
+        with self._lock:
+            if self._account is not None:
+                self._locate()
+            shared: Optional[_StateFile] = None
+            if self.path is not None:
+                try:
+                    shared = _StateFile(self.path)
+                except OSError as exc:
+                    self._fall_back(f"{self.path} cannot be used ({exc.strerror or exc})")
+            if shared is None:
+                yield self._memory, self._clock()
+                return
+            try:
+                yield shared.data, self._clock()
+                shared.save()
+            except OSError as exc:
+                self._fall_back(f"{self.path} cannot be written ({exc.strerror or exc})")
+            finally:
+                shared.close()
+
+    def _locate(self) -> None:
+        assert self._account is not None
+        api_url, token = self._account
+        self._account = None
+        directory, reason = runtime_dir()
+        if directory is not None:
+            try:
+                self.path = os.path.join(directory, f"budget-{_fingerprint(directory, api_url, token)}.json")
+                return
+            except OSError as exc:
+                reason = f"its salt in {directory} cannot be used ({exc.strerror or exc})"
+        self._fall_back(reason)
+
+    def _fall_back(self, reason: str) -> None:
+        self.path = None
+        log.info("request budget kept in this process only, not shared with other gosms processes: %s", reason)
+
+
+def wait_for_turn(budget: Budget, endpoint: str, not_after: Optional[float] = None,
+                  sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Block until ``endpoint`` may be called; False when no turn is free before ``not_after``."""
+    turn: Optional[Turn] = None
+    while True:
+        turn = budget.admit(endpoint, turn, not_after)
+        if turn.late:
+            return False
+        if turn.go:
+            return True
+        sleep(turn.wait)
+
+
+def _sane(ep: Any, now: float) -> bool:
+    """Stored state this process can trust: the right shape and nothing implausibly far ahead."""
+    try:
+        return (
+            isinstance(ep, dict)
+            and all(s <= now + MAX_AHEAD for s in ep["slots"])
+            and ep["hold"] <= now + MAX_AHEAD
+            and (ep["cut"] is None or ep["cut"] <= now + MAX_AHEAD)
+            and ep["planned"] > 0 and ep["ceiling"] > 0
+            and isinstance(ep["epoch"], int)
+        )
+    except (KeyError, TypeError):
+        return False
+
+
+_BOOT: list[str] = []
+
+
+def _boot_id() -> str:
+    """Monotonic time restarts at boot: a file written during another boot is read as empty."""
+    if not _BOOT:
+        try:
+            with open(_BOOT_ID, encoding="ascii") as handle:
+                _BOOT.append(handle.read().strip())
+        except OSError:
+            _BOOT.append("")
+    return _BOOT[0]
+
+
+class _StateFile:
+    """The state file, open and locked (exclusively) from construction to :meth:`close`."""
+
+    def __init__(self, path: str) -> None:
+        assert fcntl is not None
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(path, flags, 0o600)
+        try:
+            _check_private(os.fstat(self._fd), path, is_dir=False)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            chunks = []
+            while True:
+                chunk = os.read(self._fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._raw = b"".join(chunks)
+        try:
+            data = json.loads(self._raw.decode("utf-8")) if self._raw.strip() else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict) or data.get("boot") != _boot_id():
+            data = {"boot": _boot_id()}
+        self.data: dict[str, Any] = data
+
+    def save(self) -> None:
+        out = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
+        if out != self._raw:
+            os.pwrite(self._fd, out, 0)
+            os.ftruncate(self._fd, len(out))
+
+    def close(self) -> None:
+        os.close(self._fd)  # releases the lock too
+
+
+def _check_private(st: os.stat_result, path: str, *, is_dir: bool) -> None:
+    """Owned by this user and closed to everyone else, or refused with the reason."""
+    kind_ok = stat.S_ISDIR(st.st_mode) if is_dir else stat.S_ISREG(st.st_mode)
+    if not kind_ok:
+        raise PermissionError(0, f"{path} is not a {'directory' if is_dir else 'regular file'}")
+    if st.st_uid != os.getuid():
+        raise PermissionError(0, f"{path} belongs to another user")
+    if st.st_mode & 0o077:
+        raise PermissionError(0, f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}; "
+                                 f"chmod {'700' if is_dir else '600'} it)")
+
+
+def runtime_dir() -> tuple[Optional[str], str]:
+    """The private directory for budget files, or None and the reason it cannot be used.
+
+    ``$GOSMS_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/gosms-ops``, else ``gosms-ops-UID`` in the
+    temporary directory; created with mode 0700 and refused unless it is this user's own
+    directory, closed to others (a symlink planted in /tmp by someone else is refused too).
+    """
+    if fcntl is None:
+        return None, "this system has no fcntl file locks"
+    explicit = os.environ.get(ENV_RUNTIME_DIR)
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if explicit:
+        path = explicit
+    elif xdg and os.path.isabs(xdg):
+        path = os.path.join(xdg, "gosms-ops")
+    else:
+        path = os.path.join(tempfile.gettempdir(), f"gosms-ops-{os.getuid()}")
+    try:
+        with suppress(FileExistsError):
+            os.makedirs(path, mode=0o700) if explicit else os.mkdir(path, 0o700)
+        _check_private(os.lstat(path), path, is_dir=True)
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    return path, ""
+
+
+def _salt(directory: str) -> bytes:
+    """The directory's random salt, created once (atomically: no process ever reads half of it)."""
+    path = os.path.join(directory, "salt")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(2):
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            temp = f"{path}.{os.getpid()}.{threading.get_ident()}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            try:
+                os.write(fd, os.urandom(_SALT_BYTES))
+            finally:
+                os.close(fd)
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            finally:
+                os.unlink(temp)
+            continue
+        try:
+            _check_private(os.fstat(fd), path, is_dir=False)
+            salt = os.read(fd, _SALT_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(salt) == _SALT_BYTES:
+            return salt
+        raise PermissionError(0, f"{path} is damaged; delete it")
+    raise PermissionError(0, f"{path} could not be created")
+
+
+def _fingerprint(directory: str, api_url: str, token: Token) -> str:
+    message = f"{api_url}\n{token.reveal()}".encode()
+    return hmac.new(_salt(directory), message, hashlib.sha256).hexdigest()[:32]
+
+
+_REGISTRY: dict[tuple[str, str, str], Budget] = {}
+_REGISTRY_LOCK = threading.Lock()
+_PROCESS_SALT = os.urandom(16)
+"""Keys of the in-process registry: they say nothing about a token even to someone reading memory."""
+
+
+def for_account(api_url: str, token: Union[Token, str], rate: float = DEFAULT_RATE) -> Budget:
+    """The budget of an account (API address and token): the one every client should use.
+
+    Clients of the same account in this process get the same object, and through its file the
+    same budget as the account's other processes on this machine.  A client that asks for another
+    rate than the API's (0 for none, or a stricter one) gets a budget of its own in memory: it
+    chose to differ, and sharing would impose its choice on the account's other clients.
+    """
+    if rate != DEFAULT_RATE:
+        return Budget(rate)
+    url = api_url.rstrip("/")
+    secret = token.reveal() if isinstance(token, Token) else token
+    key = (url, hashlib.sha256(_PROCESS_SALT + secret.encode("utf-8")).hexdigest(),
+           os.environ.get(ENV_RUNTIME_DIR, ""))
+    with _REGISTRY_LOCK:
+        budget = _REGISTRY.get(key)
+        if budget is None:
+            budget = _REGISTRY[key] = Budget(rate, api_url=url, token=token)
+        return budget
