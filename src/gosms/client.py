@@ -124,19 +124,15 @@ class Client:
     def run(self, flow: flows.Flow) -> Any:
         """Drive a flow to its result; errors leave with the token masked in their text."""
         try:
-            step = next(flow)
-            while True:
-                if isinstance(step, flows.Sleep):
-                    log.debug("waiting %.2fs before retrying", step.seconds)
-                    time.sleep(step.seconds)
-                    step = flow.send(None)
-                else:
-                    step = flow.send(self._perform(step.request, step.not_after))
-        except StopIteration as stop:
-            return stop.value
+            return flows.drive(flow, self._perform, self._sleep)
         except GoSMSError as exc:
             redact_error(exc, self.token)
             raise
+
+    @staticmethod
+    def _sleep(seconds: float) -> None:
+        log.debug("waiting %.2fs before retrying", seconds)
+        time.sleep(seconds)
 
     # -- messages ------------------------------------------------------------------------------
 

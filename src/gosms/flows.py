@@ -27,7 +27,7 @@ from .protocol import Request, Response
 from .retry import RetryPolicy, is_safe_to_resend
 from .validation import check_message_id
 
-__all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep"]
+__all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep", "drive"]
 
 CLOCK_SLACK = 120
 """Seconds of difference tolerated between this machine's clock and the server's ``time_create``."""
@@ -65,6 +65,26 @@ class Failure:
 
 Outcome = Union[Response, Failure, None]
 Flow = Generator[Union[Call, Sleep], Outcome, Any]
+
+
+def drive(flow: Flow, perform: Callable[[Request, Optional[float]], Outcome], sleep: Callable[[float], None]
+          ) -> Any:
+    """Run a flow to its result with a synchronous transport: ``perform`` each call, ``sleep`` each wait.
+
+    ``perform(request, not_after)`` gets the call's latest useful start (see :class:`Call`).  Every
+    blocking transport (``requests`` in :class:`gosms.Client`, Ansible's own HTTP client in the
+    gosms.sms collection) is then just those two functions.
+    """
+    try:
+        step = next(flow)
+        while True:
+            if isinstance(step, Sleep):
+                sleep(step.seconds)
+                step = flow.send(None)
+            else:
+                step = flow.send(perform(step.request, step.not_after))
+    except StopIteration as stop:
+        return stop.value
 
 
 @dataclass

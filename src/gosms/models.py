@@ -97,7 +97,7 @@ def parse_time(value: Any) -> Optional[datetime]:
         text = text[:-1] + "+00:00"
     # Python 3.9's fromisoformat wants 0, 3 or 6 fraction digits.
     if "." in text:
-        head, _, tail = text.partition(".")
+        head, tail = text.split(".", 1)
         digits = tail[: len(tail) - len(tail.lstrip("0123456789"))]  # the fraction only, not the offset
         zone = tail[len(digits):]
         text = f"{head}.{(digits + '000000')[:6]}{zone}"

@@ -16,7 +16,7 @@ from .errors import APIError, GoSMSError, ValidationError
 from .flows import SendResult
 from .hints import Hint, Setting
 
-__all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send"]
+__all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send", "refused_for_all"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,17 @@ def plan_send(
     sim = v.check_to_sim(to_sim, device) if to_sim is not None else None
     callback = v.check_callback_id(callback_id) if callback_id else None
     return SendPlan(tuple(recipients), tuple(parts), device, sim, callback)
+
+
+def refused_for_all(error: GoSMSError) -> bool:
+    """Whether the API's refusal of one number of a send is its answer for every other number too.
+
+    Only a refused phone number is about that number.  The token, the account, the plan's quota,
+    the phone chosen and the text are shared by all of them, so once one of those is refused the
+    other numbers would collect the same refusal: a caller stops there and says it once.  Failures
+    that may pass on a retry (the rate limit, an unreachable API) are not final for anyone.
+    """
+    return isinstance(error, APIError) and not error.info.retryable and error.info.field != "phone_number"
 
 
 @dataclass

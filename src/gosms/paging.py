@@ -205,4 +205,3 @@ class Pager:
                 self.done = True
         self._given += len(batch)
         return batch
-

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ansible_support import ansible, emulator
+from ansible_support import ansible, bare_python, emulator, installed_collection
 
-__all__ = ["ansible", "emulator"]
+__all__ = ["ansible", "bare_python", "emulator", "installed_collection"]

@@ -19,8 +19,6 @@ description:
     C([defaults]) section of C(ansible.cfg), or E(ANSIBLE_CALLBACKS_ENABLED=gosms.sms.notify).
 author:
   - gosms-ops contributors (!UNKNOWN)
-requirements:
-  - gosms-ops (the gosms Python library, on the controller)
 options:
   to:
     description:
@@ -71,7 +69,7 @@ options:
       - name: gosms_notify_device_id
   timeout:
     description:
-      - Seconds to wait for each HTTP request; the gosms library's own timeouts when not set.
+      - Seconds to wait for each HTTP request to connect, and then for each read of its answer; 20 when not set.
     type: float
     env:
       - name: GOSMS_NOTIFY_TIMEOUT
@@ -109,12 +107,11 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
-
-try:
-    import gosms
-    from gosms.config import redact
-except ImportError:
-    gosms = None
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import redact
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import ConfigError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send
+from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
+from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import failure_message
 
 _VAR_OPTIONS = ('gosms_notify_to', 'gosms_api_token', 'gosms_api_url', 'gosms_notify_device_id')
 _LIST_LIMIT = 5
@@ -193,9 +190,7 @@ class CallbackModule(CallbackBase):
             self.notify(self.summary(failed, unreachable))
         except Exception as exc:  # pylint: disable=broad-except
             # Never let the notification break (or change the outcome of) the run.
-            reason = f'{type(exc).__name__}: {exc}'
-            if gosms is not None:
-                reason = redact(reason, self.get_option('api_token'))
+            reason = redact(f'{type(exc).__name__}: {exc}', self.get_option('api_token'))
             self._display.warning(f'gosms.sms.notify: the failure summary was not sent: {reason}')
 
     def notify(self, text):
@@ -204,18 +199,16 @@ class CallbackModule(CallbackBase):
             self._display.warning('gosms.sms.notify: no number to text; set GOSMS_NOTIFY_TO, '
                                   '[callback_gosms_notify] to, or gosms_notify_to.')
             return
-        if gosms is None:
-            self._display.warning('gosms.sms.notify: the gosms library is not installed on the controller '
-                                  '(pip install gosms-ops); the failure summary was not sent.')
-            return
-        kwargs = dict(api_url=self.get_option('api_url') or None, verify=self.get_option('validate_certs'))
-        if self.get_option('timeout') is not None:
-            kwargs['timeout'] = self.get_option('timeout')
-        options = dict(invalid_chars='replace', long_message='truncate', normalize=True,
-                       device_id=self.get_option('device_id') or None)
-        with gosms.Client(self.get_option('api_token') or None, **kwargs) as client:
-            result = client.send(to, text, **options)
+        if not self.get_option('api_token') and not os.environ.get('GOSMS_TOKEN_FILE'):
+            raise ConfigError('No GoSMS token: set GOSMS_TOKEN, api_token in [callback_gosms_notify], or the '
+                              'gosms_api_token variable.')
+        gateway = Gateway.open(self.get_option('api_token'), self.get_option('api_url'),
+                               timeout=self.get_option('timeout'), validate_certs=self.get_option('validate_certs'))
+        # The text is the run's own summary: adapted so that it always goes out.
+        plan = plan_send(to, text, invalid_chars='replace', long_message='truncate', normalize=True,
+                         device_id=self.get_option('device_id') or None)
+        result = gateway.send(plan)
         if result.ok:
             self._display.display(f'gosms.sms.notify: {result.summary()}')
         else:
-            self._display.warning(f'gosms.sms.notify: {result.summary()}')
+            self._display.warning(f'gosms.sms.notify: {failure_message(result)}')

@@ -1,49 +1,63 @@
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
-"""What every gosms.sms module shares: connection options, the client, and error reporting.
+"""What every gosms.sms module shares: connection options, the gateway, and failures worded for Ansible.
 
-All GoSMS knowledge (codes, texts, remedies, input rules) comes from the ``gosms`` library
-(``pip install gosms-ops``); this file only translates between it and Ansible's idioms.
+All GoSMS knowledge (codes, texts, remedies, input rules, retries, the rate budget) comes from the
+core's generated copy under ``_gosms``; this file translates between it and Ansible's idioms,
+including words: a failure names the module option that fixes it, never a CLI flag.
 """
 
 from __future__ import annotations
 
-import traceback
+import os
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
-
-try:
-    import gosms
-    from gosms.errors import APIError, Category, GoSMSError, TransportError, ValidationError
-    from gosms.outcomes import plan_send
-    from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
-except ImportError:
-    HAS_GOSMS = False
-    GOSMS_IMPORT_ERROR = traceback.format_exc()
-    gosms = None
-    # The module stops with missing_required_lib() before using any of these; they only let
-    # tools that read the argument spec without gosms installed (ansible-test) build it.
-    APIError = Category = GoSMSError = TransportError = ValidationError = plan_send = None
-    INVALID_CHARS_CHOICES = LONG_MESSAGE_CHOICES = None
-else:
-    HAS_GOSMS = True
-    GOSMS_IMPORT_ERROR = None
-
-REQUIREMENT = 'gosms-ops'
+from ansible.module_utils.basic import env_fallback
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import ENV_TOKEN_FILE
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
+    APIError,
+    Category,
+    GoSMSError,
+    ProtocolError,
+    RateLimitError,
+    TransportError,
+    ValidationError,
+)
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send, refused_for_all
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import (
+    INVALID_CHARS_CHOICES,
+    LONG_MESSAGE_CHOICES,
+)
+from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
 
 __all__ = [
-    'HAS_GOSMS',
+    'CHOICES',
     'GoSMSError',
     'argument_spec',
-    'choices',
-    'client',
+    'connect',
     'connection_argument_spec',
     'error_details',
     'fail',
+    'failure_message',
     'is_not_found',
     'plan_send',
-    'require_gosms',
 ]
+
+CHOICES = dict(invalid_chars=list(INVALID_CHARS_CHOICES), long_message=list(LONG_MESSAGE_CHOICES))
+"""The choices of send's text options, from the core (a unit test keeps the documentation equal)."""
+
+NO_TOKEN = ('No GoSMS token: set the api_token option (for every gosms.sms task of a play at once with '
+            'module_defaults for group/gosms.sms.gosms), or GOSMS_TOKEN in the environment of the host that '
+            'runs the task. The token is under API Integration in the GoSMS control panel.')
+
+# What to do about failures that carry no GoSMS code, in the words of a playbook.
+REMEDIES = (
+    (RateLimitError, 'Fewer requests at once from this account: send to many numbers in one task, or '
+                     'limit the hosts sending at once with throttle on the task or serial on the play.'),
+    (TransportError, 'Check that the host running the task reaches the API (DNS, firewall, a proxy: '
+                     'use_proxy), and api_url.'),
+    (ProtocolError, 'Something other than the GoSMS API answered (a proxy, a captive portal or a wrong '
+                    'address): check api_url.'),
+)
 
 
 def connection_argument_spec():
@@ -51,8 +65,13 @@ def connection_argument_spec():
     return dict(
         api_token=dict(type='str', no_log=True, fallback=(env_fallback, ['GOSMS_TOKEN'])),
         api_url=dict(type='str', fallback=(env_fallback, ['GOSMS_API_URL'])),
+        allow_insecure_http=dict(type='bool', default=False),
         timeout=dict(type='float'),
         validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        client_cert=dict(type='path'),
+        client_key=dict(type='path'),
+        use_proxy=dict(type='bool', default=True),
     )
 
 
@@ -63,38 +82,13 @@ def argument_spec(**options):
     return spec
 
 
-def choices(option, documentation):
-    """The choices of a send option, from the gosms library.
-
-    Without gosms the module can only report missing_required_lib(); the choices it documents then
-    stand in, so that tools reading the argument spec there (ansible-test) see the real one. A unit
-    test keeps the documented choices equal to the library's.
-    """
-    if HAS_GOSMS:
-        return list(dict(invalid_chars=INVALID_CHARS_CHOICES, long_message=LONG_MESSAGE_CHOICES)[option])
-    try:
-        from ansible.module_utils.common.yaml import yaml_load
-
-        return yaml_load(documentation)['options'][option]['choices']
-    except Exception:  # pylint: disable=broad-except
-        return None  # no YAML parser either: only the missing library will be reported
-
-
-def require_gosms(module):
-    """Stop the module with the standard message when the gosms library is missing."""
-    if not HAS_GOSMS:
-        module.fail_json(msg=missing_required_lib(REQUIREMENT), exception=GOSMS_IMPORT_ERROR)
-
-
-def client(module):
-    """A gosms Client from the connection options; configuration problems fail the module."""
-    require_gosms(module)
+def connect(module):
+    """The gateway for the connection options; a configuration problem fails the task."""
     params = module.params
-    kwargs = dict(api_url=params['api_url'] or None, verify=params['validate_certs'])
-    if params['timeout'] is not None:
-        kwargs['timeout'] = params['timeout']
+    if not params['api_token'] and not os.environ.get(ENV_TOKEN_FILE):
+        module.fail_json(msg=NO_TOKEN, error_type='ConfigError')
     try:
-        return gosms.Client(params['api_token'] or None, **kwargs)
+        return Gateway.open(**dict((name, params[name]) for name in connection_argument_spec()))
     except GoSMSError as exc:
         fail(module, exc)
 
@@ -105,23 +99,60 @@ def is_not_found(exc):
 
 
 def error_details(exc):
-    """Result keys describing a gosms error: code, description and remedy from the one table."""
+    """Result keys describing a gosms error: code, description and remedy, whatever failed.
+
+    API errors take theirs from the core's one table.  A failure without a GoSMS code (the rate
+    limit outlasting the deadline, an unreachable API, a proxy answering) carries its HTTP status
+    as ``error_code`` where there is one, its sentence as ``description`` and what to do as ``remedy``.
+    """
     if isinstance(exc, APIError):
         details = exc.as_dict()
         if isinstance(exc, ValidationError):
             details['field'] = exc.field
         return details
-    details = dict(error_type=type(exc).__name__)
-    if isinstance(exc, TransportError):
-        details['maybe_sent'] = bool(exc.sent)
+    details = dict(error_type=type(exc).__name__, description=str(exc))
+    if isinstance(exc, RateLimitError):
+        details['http_status'] = 429
     http_status = getattr(exc, 'http_status', None)
     if http_status is not None:
         details['http_status'] = http_status
+    if 'http_status' in details:
+        details['error_code'] = details['http_status']
+    if isinstance(exc, TransportError):
+        details['maybe_sent'] = bool(exc.sent)
+    remedy = next((text for kind, text in REMEDIES if isinstance(exc, kind)), None)
+    if remedy is not None:
+        details['remedy'] = remedy
     return details
+
+
+def _sentence(exc):
+    """The error's sentence, ending in what to do."""
+    text = str(exc)
+    remedy = error_details(exc).get('remedy')
+    if remedy and not isinstance(exc, APIError):
+        text = f"{text if text.endswith('.') else text + '.'} Fix: {remedy}"
+    return text
+
+
+def failure_message(bulk):
+    """The msg of a send that failed for some numbers: each refusal said once.
+
+    A refusal every number shares (a dead token, a blocked account, the quota) is the whole story,
+    told like any other failure; numbers refused for the same reason are named together.
+    """
+    sentences = {_sentence(r.error) for r in bulk.failed}
+    if len(sentences) > 1:
+        return bulk.summary()
+    (sentence,) = sentences
+    failed = ', '.join(r.phone_number for r in bulk.failed)
+    if not bulk.sent:
+        return sentence if refused_for_all(bulk.failed[0].error) else f'Not sent to: {failed}: {sentence}'
+    return f"Sent to: {', '.join(r.phone_number for r in bulk.sent)}. Not sent to: {failed}: {sentence}"
 
 
 def fail(module, exc, msg=None, **result):
     """Fail the task with a gosms error's sentence (or ``msg``) and its decoded details."""
     details = error_details(exc)
     details.update(result)
-    module.fail_json(msg=msg or str(exc), **details)
+    module.fail_json(msg=msg or _sentence(exc), **details)

@@ -67,7 +67,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     GoSMSError,
     argument_spec,
-    client,
+    connect,
     fail,
     is_not_found,
 )
@@ -88,7 +88,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    gateway = client(module)
+    gateway = connect(module)
     device_id, state = module.params['id'], module.params['state']
     try:
         try:

@@ -94,7 +94,7 @@ device:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, client, fail
+from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, connect, fail
 
 
 def main():
@@ -102,7 +102,7 @@ def main():
         argument_spec=argument_spec(id=dict(type='str', required=True)),
         supports_check_mode=True,
     )
-    gateway = client(module)
+    gateway = connect(module)
     try:
         device = gateway.device(module.params['id'])
     except GoSMSError as exc:

@@ -119,7 +119,7 @@ total_records:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, client, fail
+from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, connect, fail
 
 
 def main():
@@ -134,16 +134,16 @@ def main():
         mutually_exclusive=[('id', 'search'), ('id', 'all_pages'), ('offset', 'all_pages')],
         supports_check_mode=True,
     )
-    gateway = client(module)
+    gateway = connect(module)
     p = module.params
     try:
         if p['id'] is not None:
             module.exit_json(changed=False, messages=[gateway.get(p['id']).as_dict()])
         if p['all_pages']:
-            messages = list(gateway.iter_messages(search=p['search'], page_size=p['limit']))
+            messages = gateway.messages(search=p['search'], page_size=p['limit'])
             total = len(messages)
         else:
-            page = gateway.list(limit=p['limit'], offset=p['offset'], search=p['search'])
+            page = gateway.page(limit=p['limit'], offset=p['offset'], search=p['search'])
             messages, total = page.items, page.total_records
     except GoSMSError as exc:
         fail(module, exc, changed=False)

@@ -233,11 +233,12 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
+    CHOICES,
     GoSMSError,
     argument_spec,
-    choices,
-    client,
+    connect,
     fail,
+    failure_message,
     plan_send,
 )
 
@@ -277,17 +278,15 @@ def main():
             device_id=dict(type='str'),
             to_sim=dict(type='int'),
             callback_id=dict(type='str'),
-            invalid_chars=dict(type='str', default='fail',
-                               choices=choices('invalid_chars', DOCUMENTATION)),
-            long_message=dict(type='str', default='fail',
-                              choices=choices('long_message', DOCUMENTATION)),
+            invalid_chars=dict(type='str', default='fail', choices=CHOICES['invalid_chars']),
+            long_message=dict(type='str', default='fail', choices=CHOICES['long_message']),
             normalize=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
         ),
         supports_check_mode=True,
     )
-    gateway = client(module)
+    gateway = connect(module)
     p = module.params
     options = dict(device_id=p['device_id'], to_sim=p['to_sim'], callback_id=p['callback_id'],
                    invalid_chars=p['invalid_chars'], long_message=p['long_message'], normalize=p['normalize'])
@@ -298,10 +297,7 @@ def main():
     if module.check_mode:
         module.exit_json(**would_send(plan))
 
-    try:
-        bulk = gateway.send(p['to'], p['msg'], **options)
-    except GoSMSError as exc:
-        fail(module, exc, changed=False)
+    bulk = gateway.send(plan)
     recipients = [r.as_dict() for r in bulk.results]
     result = dict(
         changed=bool(bulk.ids) or any(r.get('maybe_sent') for r in recipients),
@@ -312,7 +308,7 @@ def main():
         not_sent_to=[r.phone_number for r in bulk.failed],
     )
     if not bulk.ok:
-        fail(module, bulk.failed[0].error, msg=bulk.summary(), **result)
+        fail(module, bulk.failed[0].error, msg=failure_message(bulk), **result)
 
     if p['wait']:
         undelivered = wait_for_delivery(module, gateway, result)

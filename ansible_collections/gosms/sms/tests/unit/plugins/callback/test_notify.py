@@ -8,8 +8,9 @@ from unittest import mock
 import pytest
 from ansible.plugins.loader import callback_loader
 from ansible_collections.gosms.sms.plugins.callback import notify
-from gosms.errors import TABLE, APIError, Category, ConfigError
-from gosms.outcomes import BulkResult, RecipientResult
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE
+
+QUOTA = 1006
 
 
 class Stats:
@@ -19,12 +20,17 @@ class Stats:
 
 
 @pytest.fixture
-def callback():
+def callback(emulator):
+    # Ansible's display stands in for the terminal: the mock records what the user would read.
     plugin = callback_loader.get('gosms.sms.notify', display=mock.Mock(verbosity=0))
     assert isinstance(plugin, notify.CallbackModule)
-    plugin.set_options(direct=dict(to=['+7 999 000-00-09'], api_token='unit-test-token'))
+    plugin.set_options(direct=dict(to=['+7 999 000-00-09'], api_token=emulator.token, api_url=emulator.url))
     plugin.playbook = 'site.yml'
     return plugin
+
+
+def shown(callback):
+    return ' '.join(str(c) for c in callback._display.method_calls)
 
 
 def test_summary_names_playbook_hosts_and_first_task(callback):
@@ -39,55 +45,46 @@ def test_many_hosts_are_counted_not_listed(callback):
     assert 'and 7 more' in text
 
 
-def test_a_clean_run_sends_nothing(callback):
-    with mock.patch('gosms.Client') as client:
-        callback.v2_playbook_on_stats(Stats(failures={'web01': 0}))
-    client.assert_not_called()
+def test_a_clean_run_sends_nothing(callback, emulator):
+    callback.v2_playbook_on_stats(Stats(failures={'web01': 0}))
+    assert emulator.requests() == []
 
 
-def test_a_failed_run_sends_a_text_that_always_fits(callback):
-    with mock.patch('gosms.Client') as factory:
-        client = factory.return_value.__enter__.return_value
-        client.send.return_value = BulkResult([RecipientResult('79990000009')])
-        callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
-    args, kwargs = client.send.call_args
-    assert args[0] == ['+7 999 000-00-09']
-    assert kwargs['invalid_chars'] == 'replace'
-    assert kwargs['long_message'] == 'truncate'
-    assert kwargs['normalize'] is True
-    assert factory.call_args.args[0] == 'unit-test-token'
+def test_a_failed_run_sends_a_text_that_always_fits(callback, emulator):
+    callback.first_failure = ('Check | disk ~ 95% 🔥 ' + 'x' * 400, 'web01')
+    callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
+    (message,) = emulator.messages()
+    assert message['phone_number'] == '79990000009'
+    assert message['message'].startswith('Ansible: site.yml FAILED. Failed: web01.')
     callback._display.warning.assert_not_called()
     assert '79990000009' in callback._display.display.call_args.args[0]
 
 
-def test_a_refused_text_is_a_warning(callback):
-    failed = RecipientResult('79990000009')
-    failed.error = APIError(next(code for code, info in TABLE.items() if info.category is Category.QUOTA))
-    with mock.patch('gosms.Client') as factory:
-        factory.return_value.__enter__.return_value.send.return_value = BulkResult([failed])
-        callback.v2_playbook_on_stats(Stats(dark={'db01': 1}))
+def test_a_refused_text_is_a_warning_with_its_remedy(callback, emulator):
+    emulator.set_scenario(quota=0)
+    callback.v2_playbook_on_stats(Stats(dark={'db01': 1}))
     warning = callback._display.warning.call_args.args[0]
-    assert failed.error.remedy in warning
+    assert f'GoSMS error {QUOTA}' in warning and TABLE[QUOTA].remedy in warning
+    assert emulator.messages() == []
 
 
-def test_an_unexpected_error_is_a_warning_without_the_token(callback):
-    with mock.patch('gosms.Client', side_effect=RuntimeError('boom near unit-test-token')):
-        callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
+def test_an_unexpected_answer_is_a_warning_without_the_token(callback, emulator):
+    emulator.add_fault('status', 'send', count=1, status=400, body=f'echo: Bearer {emulator.token}')
+    callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
+    assert 'echo: Bearer' in shown(callback)
+    assert emulator.token not in shown(callback)
+
+
+def test_no_token_is_a_warning_naming_where_to_set_it(callback, emulator):
+    callback.set_options(direct=dict(to=['79990000009'], api_token='', api_url=emulator.url))
+    callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
     warning = callback._display.warning.call_args.args[0]
-    assert 'boom near' in warning
-    assert 'unit-test-token' not in warning
+    assert 'GOSMS_TOKEN' in warning and 'api_token' in warning
+    assert emulator.requests() == []
 
 
-def test_a_configuration_problem_never_breaks_the_run(callback):
-    with mock.patch('gosms.Client', side_effect=ConfigError('No GoSMS token')):
-        callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
-    assert 'No GoSMS token' in callback._display.warning.call_args.args[0]
-    assert 'unit-test-token' not in callback._display.warning.call_args.args[0]
-
-
-def test_no_number_configured_is_a_warning(callback):
+def test_no_number_configured_is_a_warning(callback, emulator):
     callback.set_options(direct=dict(to=[]))
-    with mock.patch('gosms.Client') as client:
-        callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
-    client.assert_not_called()
+    callback.v2_playbook_on_stats(Stats(failures={'web01': 1}))
+    assert emulator.requests() == []
     callback._display.warning.assert_called_once()

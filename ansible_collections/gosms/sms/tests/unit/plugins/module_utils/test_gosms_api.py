@@ -7,24 +7,25 @@ import pytest
 from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.gosms.sms.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.gosms.sms.plugins.module_utils import gosms_api
+from ansible_collections.gosms.sms.plugins.module_utils._gosms import validation
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
+    TABLE,
+    APIError,
+    ProtocolError,
+    RateLimitError,
+    TransportError,
+    ValidationError,
+)
 from ansible_collections.gosms.sms.plugins.modules import send
-from gosms import validation
-from gosms.errors import TABLE, APIError, TransportError, ValidationError
 
 
 @pytest.mark.parametrize('option, core', [
     ('invalid_chars', validation.INVALID_CHARS_CHOICES),
     ('long_message', validation.LONG_MESSAGE_CHOICES),
 ])
-def test_documented_choices_are_the_libraries(option, core):
+def test_documented_choices_are_the_cores(option, core):
     documented = yaml_load(send.DOCUMENTATION)['options'][option]['choices']
-    assert documented == list(core)
-    assert gosms_api.choices(option, send.DOCUMENTATION) == list(core)
-
-
-def test_choices_fall_back_to_the_documentation_without_gosms(monkeypatch):
-    monkeypatch.setattr(gosms_api, 'HAS_GOSMS', False)
-    assert gosms_api.choices('long_message', send.DOCUMENTATION) == list(validation.LONG_MESSAGE_CHOICES)
+    assert documented == list(core) == gosms_api.CHOICES[option]
 
 
 def test_connection_options_are_documented():
@@ -32,6 +33,9 @@ def test_connection_options_are_documented():
     spec = gosms_api.connection_argument_spec()
     assert set(spec) == set(documented)
     assert spec['api_token']['no_log'] is True
+    for name, option in spec.items():
+        assert option.get('default') == documented[name].get('default'), name
+        assert option['type'] == documented[name]['type'], name
 
 
 @pytest.mark.parametrize('code', sorted(TABLE))
@@ -50,6 +54,15 @@ def test_validation_error_names_its_field():
     assert details['field'] == caught.value.field
 
 
-def test_transport_error_says_whether_it_may_have_been_sent():
-    details = gosms_api.error_details(TransportError('no answer', sent=True))
-    assert details == {'error_type': 'TransportError', 'maybe_sent': True}
+@pytest.mark.parametrize('error, code, maybe_sent', [
+    (RateLimitError('GoSMS rate limit hit (HTTP 429 Too Many Requests).'), 429, False),
+    (TransportError('The connection broke before an answer arrived.', sent=True), None, True),
+    (ProtocolError('GoSMS answered HTTP 502 with a non-GoSMS body: <html>', http_status=502), 502, None),
+])
+def test_every_failure_has_a_description_and_a_remedy(error, code, maybe_sent):
+    details = gosms_api.error_details(error)
+    assert details.get('error_code') == code
+    assert details['description'] == str(error)
+    assert details['remedy']
+    assert details.get('maybe_sent') is maybe_sent
+    assert details['error_type'] == type(error).__name__

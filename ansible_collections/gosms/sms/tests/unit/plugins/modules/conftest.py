@@ -1,10 +1,8 @@
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
-"""Run a module's main() in-process with given arguments and a stand-in gosms client."""
+"""Run a module's main() in-process with given arguments, against the emulator."""
 
 from __future__ import annotations
-
-from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
@@ -27,20 +25,25 @@ def _fail_json(self, msg, **result):
 
 
 @pytest.fixture
-def run_module(monkeypatch):
-    """``run_module(module, args, client=..., check_mode=False) -> ModuleExit``."""
+def run_module(monkeypatch, emulator):
+    """``run_module(module, args, check_mode=False, connect=True) -> ModuleExit``.
+
+    exit_json/fail_json would end the process (they print JSON and exit, which is how a module
+    answers Ansible); they are replaced by an exception that carries the result.
+    """
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
 
-    def run(module, args, client=None, check_mode=False):
+    def run(module, args, check_mode=False, connect=True):
         args = dict(args)
-        args.setdefault('api_token', 'unit-test-token')
+        if connect:
+            args.setdefault('api_token', emulator.token)
+            args.setdefault('api_url', emulator.url)
         if check_mode:
             args['_ansible_check_mode'] = True
-        factory = mock.Mock(return_value=client if client is not None else mock.Mock())
-        with patch_module_args(args), mock.patch('gosms.Client', factory), pytest.raises(ModuleExit) as caught:
+        with patch_module_args(args), pytest.raises(ModuleExit) as caught:
             module.main()
-        caught.value.client_factory = factory
+        assert emulator.token not in repr(caught.value.result)
         return caught.value
 
     return run

@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE, Category
 from ansible_collections.gosms.sms.plugins.modules import device, device_info
-from gosms.errors import TABLE, APIError, Category
-from gosms.models import Device
 
-DEVICE_ID = '3baf9df0-d0e3-43d2-a58f-6d7c27143242'
-NOT_FOUND = next(code for code, info in TABLE.items() if info.category is Category.NOT_FOUND)
+NOT_FOUND = next(code for code, info in TABLE.items() if info.category is Category.NOT_FOUND and info.code != 1008)
+MISSING = '0123456789abcdef01234567'
 
 
-def client_with(active):
-    client = mock.Mock()
-    client.device.return_value = Device(DEVICE_ID, is_active=active)
-    return client
+def edits(emulator):
+    return [r for r in emulator.requests() if r.get('endpoint') in ('device_edit', 'device_delete')]
 
 
 @pytest.mark.parametrize('state, active, changed', [
@@ -26,53 +21,50 @@ def client_with(active):
     ('inactive', True, True),
     ('inactive', False, False),
 ])
-def test_changes_only_what_differs(run_module, state, active, changed):
-    client = client_with(active)
-    out = run_module(device, dict(id=DEVICE_ID, state=state), client=client)
+def test_changes_only_what_differs(run_module, emulator, state, active, changed):
+    if not active:
+        run_module(device, dict(id=emulator.device_id, state='inactive'))
+        emulator.clear_requests()
+    out = run_module(device, dict(id=emulator.device_id, state=state))
     assert out.result['changed'] is changed
     assert out.result['diff']['after']['is_active'] is (state == 'active')
-    if changed:
-        client.set_device_active.assert_called_once_with(DEVICE_ID, state == 'active')
-    else:
-        client.set_device_active.assert_not_called()
+    assert emulator.snapshot()['devices'][0]['active'] is (state == 'active')
+    assert len(edits(emulator)) == (1 if changed else 0)
 
 
-def test_check_mode_reports_without_changing(run_module):
-    client = client_with(True)
-    out = run_module(device, dict(id=DEVICE_ID, state='inactive'), client=client, check_mode=True)
+def test_check_mode_reports_without_changing(run_module, emulator):
+    out = run_module(device, dict(id=emulator.device_id, state='inactive'), check_mode=True)
     assert out.result['changed'] is True
     assert out.result['diff'] == dict(before=dict(state='active', is_active=True),
                                       after=dict(state='inactive', is_active=False))
-    client.set_device_active.assert_not_called()
+    assert edits(emulator) == []
+    assert emulator.snapshot()['devices'][0]['active'] is True
 
 
-def test_absent_removes_an_existing_phone(run_module):
-    client = client_with(True)
-    out = run_module(device, dict(id=DEVICE_ID, state='absent'), client=client)
+def test_absent_removes_an_existing_phone(run_module, emulator):
+    out = run_module(device, dict(id=emulator.device_id, state='absent'))
     assert out.result['changed'] is True
-    client.delete_device.assert_called_once_with(DEVICE_ID)
+    assert emulator.snapshot()['devices'] == []
 
 
-def test_absent_on_a_missing_phone_is_ok(run_module):
-    client = mock.Mock()
-    client.device.side_effect = APIError(NOT_FOUND)
-    out = run_module(device, dict(id=DEVICE_ID, state='absent'), client=client)
+def test_absent_on_a_missing_phone_is_ok(run_module, emulator):
+    out = run_module(device, dict(id=MISSING, state='absent'))
     assert not out.failed
     assert out.result['changed'] is False
-    client.delete_device.assert_not_called()
+    assert edits(emulator) == []
 
 
 def test_missing_phone_fails_with_its_code_when_it_should_exist(run_module):
-    client = mock.Mock()
-    client.device.side_effect = APIError(NOT_FOUND)
-    out = run_module(device, dict(id=DEVICE_ID, state='active'), client=client)
+    out = run_module(device, dict(id=MISSING, state='active'))
     assert out.failed
     assert out.result['error_code'] == NOT_FOUND
+    assert out.result['remedy'] == TABLE[NOT_FOUND].remedy
 
 
-def test_device_info_returns_the_library_view(run_module):
-    client = client_with(True)
-    out = run_module(device_info, dict(id=DEVICE_ID), client=client)
+def test_device_info_returns_the_phone(run_module, emulator):
+    out = run_module(device_info, dict(id=emulator.device_id))
     assert out.result['changed'] is False
-    assert out.result['device']['is_active'] is True
-    assert 'online' in out.result['device'] and 'seconds_since_seen' in out.result['device']
+    phone = out.result['device']
+    assert phone['is_active'] is True and phone['online'] is True
+    assert phone['battery'] == emulator.snapshot()['devices'][0]['battery']
+    assert 'seconds_since_seen' in phone

@@ -3,95 +3,123 @@
 
 from __future__ import annotations
 
-from unittest import mock
+import functools
 
+from ansible_collections.gosms.sms.plugins.module_utils import gateway
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import check_phone
 from ansible_collections.gosms.sms.plugins.modules import send
-from gosms.errors import TABLE, APIError, Category, ValidationError
-from gosms.flows import SendResult
-from gosms.models import Message, MessageStatus
-from gosms.outcomes import BulkResult, RecipientResult
-from gosms.validation import check_phone
 
-PHONES = ['79990000001', '79990000002']
-QUOTA = next(code for code, info in TABLE.items() if info.category is Category.QUOTA)
+PHONES = ['79990000001', '79990000002', '79990000003']
+QUOTA, BLOCKED, BAD_PHONE = 1006, 3000, 2001
 
 
-def refusal(call, *args):
-    try:
-        call(*args)
-    except ValidationError as exc:
-        return exc
-    raise AssertionError(f'{call.__name__}{args!r} was accepted')
+def sends(emulator):
+    return [r for r in emulator.requests() if r.get('endpoint') == 'send']
 
 
-def recipient(phone, message_id=None, error=None):
-    result = RecipientResult(phone)
-    if message_id:
-        result.add(SendResult(message_id, phone, 'hi'))
-    result.error = error
-    return result
-
-
-def test_check_mode_validates_and_sends_nothing(run_module):
-    client = mock.Mock()
-    out = run_module(send, dict(to=PHONES, msg='hi'), client=client, check_mode=True)
+def test_check_mode_validates_and_sends_nothing(run_module, emulator):
+    out = run_module(send, dict(to=PHONES[:2], msg='hi'), check_mode=True)
     assert not out.failed
     assert out.result['changed'] is True
     assert [r['status'] for r in out.result['results']] == ['would send', 'would send']
     assert out.result['ids'] == []
-    client.send.assert_not_called()
+    assert emulator.requests() == []
 
 
-def test_invalid_number_fails_with_the_api_code_before_any_request(run_module):
-    client = mock.Mock()
-    out = run_module(send, dict(to=['79990000001', '12'], msg='hi'), client=client)
-    expected = refusal(check_phone, '12')
+def test_invalid_number_fails_with_the_api_code_before_any_request(run_module, emulator):
+    out = run_module(send, dict(to=['79990000001', '12'], msg='hi'))
     assert out.failed
-    assert out.result['error_code'] == expected.code
-    assert out.result['remedy'] == expected.remedy
+    assert out.result['error_code'] == BAD_PHONE
+    assert out.result['remedy'] == TABLE[BAD_PHONE].remedy
     assert out.result['changed'] is False
-    client.send.assert_not_called()
+    assert emulator.requests() == []
 
 
-def test_partial_failure_names_who_got_it_and_who_did_not(run_module):
-    client = mock.Mock()
-    client.send.return_value = BulkResult(
-        [recipient(PHONES[0], 'a' * 24), recipient(PHONES[1], error=APIError(QUOTA))], ('hi',))
-    out = run_module(send, dict(to=PHONES, msg='hi'), client=client)
+def test_success_returns_ids_per_recipient(run_module, emulator):
+    out = run_module(send, dict(to=PHONES[0], text='hi'))
+    assert not out.failed
+    (message,) = emulator.messages()
+    assert out.result['ids'] == [message['id']]
+    assert out.result['results'][0]['status'] == 'sent'
+    assert out.result['sent_to'] == [PHONES[0]]
+
+
+def test_partial_failure_names_who_got_it_and_who_did_not(run_module, emulator):
+    emulator.set_scenario(quota=1)
+    out = run_module(send, dict(to=PHONES[:2], msg='hi'))
     assert out.failed
     assert out.result['changed'] is True
     assert out.result['sent_to'] == [PHONES[0]]
     assert out.result['not_sent_to'] == [PHONES[1]]
     assert out.result['error_code'] == QUOTA
-    assert APIError(QUOTA).remedy in out.result['msg']
+    assert out.result['msg'].startswith(f'Sent to: {PHONES[0]}. Not sent to: {PHONES[1]}: GoSMS error {QUOTA}')
+    assert out.result['msg'].endswith(TABLE[QUOTA].remedy)
     assert out.result['results'][1]['error_code'] == QUOTA
 
 
-def test_success_returns_ids_per_recipient(run_module):
-    client = mock.Mock()
-    client.send.return_value = BulkResult([recipient(PHONES[0], 'a' * 24)], ('hi',))
-    out = run_module(send, dict(to=PHONES[0], text='hi'), client=client)
-    assert not out.failed
-    assert out.result['ids'] == ['a' * 24]
-    assert out.result['results'][0]['status'] == 'sent'
-    token = out.client_factory.call_args.args[0]
-    assert token == 'unit-test-token'
+def test_an_account_wide_refusal_is_said_once_and_asked_once(run_module, emulator):
+    emulator.set_scenario(account_blocked=True)
+    out = run_module(send, dict(to=PHONES, msg='hi'))
+    assert out.failed
+    assert out.result['changed'] is False
+    assert out.result['msg'].startswith(f'GoSMS error {BLOCKED}: ')
+    assert out.result['msg'].count(f'GoSMS error {BLOCKED}') == 1
+    assert out.result['msg'].endswith(TABLE[BLOCKED].remedy)
+    assert 'Sent to' not in out.result['msg']
+    assert out.result['not_sent_to'] == PHONES
+    assert [r['error_code'] for r in out.result['results']] == [BLOCKED] * 3
+    assert len(sends(emulator)) == 1  # the other numbers would only collect the same refusal
 
 
-def test_wait_fails_when_a_message_is_not_delivered(run_module):
-    client = mock.Mock()
-    client.send.return_value = BulkResult([recipient(PHONES[0], 'a' * 24)], ('hi',))
-    client.wait_for_delivery.return_value = Message('a' * 24, PHONES[0], 'hi', int(MessageStatus.DELIVERY_ERROR))
-    out = run_module(send, dict(to=PHONES[0], msg='hi', wait=True, wait_timeout=5), client=client)
+def test_a_refused_number_does_not_stop_the_others(run_module, emulator):
+    emulator.add_fault('error', 'send', count=1, code=BAD_PHONE)
+    out = run_module(send, dict(to=PHONES, msg='hi'))
+    assert out.failed
+    assert out.result['not_sent_to'] == [PHONES[0]]
+    assert out.result['sent_to'] == PHONES[1:]
+    assert out.result['msg'].startswith(f'Sent to: {PHONES[1]}, {PHONES[2]}. Not sent to: {PHONES[0]}: ')
+
+
+def test_a_rate_limit_outlasting_the_deadline_has_a_code_and_a_remedy(run_module, emulator, monkeypatch):
+    # Users get the core's 60 s deadline; the test cannot wait that long, so it is shortened.
+    monkeypatch.setattr(gateway, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
+    emulator.add_fault('status', 'send', count=None, status=429)
+    out = run_module(send, dict(to=PHONES[0], msg='hi'))
+    assert out.failed
+    assert out.result['error_code'] == 429
+    assert 'throttle' in out.result['remedy'] and 'serial' in out.result['remedy']
+    assert out.result['remedy'] in out.result['msg']
+    assert out.result['results'][0]['maybe_sent'] is False
+    assert emulator.messages() == []
+
+
+def test_no_token_names_the_option(run_module, emulator):
+    out = run_module(send, dict(to=PHONES[0], msg='hi', api_url=emulator.url), connect=False)
+    assert out.failed
+    assert 'api_token' in out.result['msg']
+    assert '--' not in out.result['msg']
+    assert emulator.requests() == []
+
+
+def test_plain_http_elsewhere_names_the_option_that_allows_it(run_module, emulator):
+    out = run_module(send, dict(to=PHONES[0], msg='hi', api_url='http://gosms.example/v1'))
+    assert out.failed
+    assert 'allow_insecure_http' in out.result['msg']
+    assert emulator.requests() == []
+
+
+def test_wait_fails_when_a_message_is_not_delivered(run_module, emulator):
+    emulator.set_scenario(failures=[{'phone': PHONES[0], 'status': 5}])
+    out = run_module(send, dict(to=PHONES[0], msg='hi', wait=True, wait_timeout=30))
     assert out.failed
     assert out.result['results'][0]['delivered'] is False
-    assert MessageStatus.DELIVERY_ERROR.label in out.result['msg']
+    assert 'Sent, but not delivered to: ' + PHONES[0] in out.result['msg']
 
 
-def test_wait_succeeds_when_delivered(run_module):
-    client = mock.Mock()
-    client.send.return_value = BulkResult([recipient(PHONES[0], 'a' * 24)], ('hi',))
-    client.wait_for_delivery.return_value = Message('a' * 24, PHONES[0], 'hi', int(MessageStatus.DELIVERED))
-    out = run_module(send, dict(to=PHONES[0], msg='hi', wait=True), client=client)
+def test_wait_succeeds_when_delivered(run_module, emulator):
+    out = run_module(send, dict(to=[check_phone(PHONES[0])], msg='hi', wait=True, wait_timeout=30))
     assert not out.failed
     assert out.result['results'][0]['delivered'] is True
+    assert out.result['results'][0]['delivery'][0]['status_label'] == 'delivered'

@@ -1,0 +1,61 @@
+"""The core travels inside the collection as a generated copy: one source of truth, nothing to install."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+
+from ansible_support import COLLECTION, REPO
+
+spec = importlib.util.spec_from_file_location("vendor_core", REPO / "scripts" / "vendor_core.py")
+assert spec is not None and spec.loader is not None
+vendor_core = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(vendor_core)
+
+PLUGINS = COLLECTION / "plugins"
+
+
+def test_the_copy_is_what_the_script_makes_from_src_gosms():
+    assert vendor_core.drift(vendor_core.render()) == [], (
+        "plugins/module_utils/_gosms differs from src/gosms: run .venv/bin/python scripts/vendor_core.py")
+
+
+def test_the_copy_holds_the_sans_io_layer_the_modules_use():
+    copied = {path.stem for path in vendor_core.TARGET.glob("*.py")}
+    assert {"errors", "validation", "protocol", "flows", "retry", "outcomes", "paging"} <= copied
+    assert not copied & {"client", "aio", "cli"}  # the transports on requests/aiohttp stay behind
+
+
+def test_a_drifted_copy_is_found(tmp_path, monkeypatch):
+    for path in vendor_core.TARGET.glob("*.py"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(vendor_core, "TARGET", tmp_path)
+    assert vendor_core.drift(vendor_core.render()) == []
+    edited = tmp_path / "errors.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# a hand edit\n", encoding="utf-8")
+    (tmp_path / "stray.py").write_text("", encoding="utf-8")
+    assert vendor_core.drift(vendor_core.render()) == ["errors.py", "stray.py"]
+
+
+def imported_roots(path):
+    """Top-level names a file imports absolutely, anywhere in it (lazy imports included)."""
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_plugin_needs_gosms_ops_or_requests():
+    allowed = set(sys.stdlib_module_names) | {"ansible", "ansible_collections", "__future__"}
+    for path in PLUGINS.rglob("*.py"):
+        outside = imported_roots(path) - allowed
+        assert not outside, f"{path.relative_to(COLLECTION)} imports {sorted(outside)}"
+
+
+def test_requirements_ask_nothing_for_the_modules():
+    lines = (COLLECTION / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.strip() and not line.lstrip().startswith("#")] == []
