@@ -1,4 +1,4 @@
-"""Sensors: battery and last heartbeat per phone; usage of the monthly quota."""
+"""Sensors: battery and last heartbeat per phone; the account's API status and monthly usage."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from gosms import Device
 
-from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSData
+from .coordinator import API_STATUSES, GoSMSConfigEntry, GoSMSCoordinator, GoSMSData
 from .entity import GoSMSAccountEntity, GoSMSPhoneEntity
 
 # Read-only, from the coordinator.
@@ -55,8 +55,9 @@ PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
 
 
 def _share(data: GoSMSData, quota: int) -> float | None:
+    """Per cent of the plan's monthly messages used (the sensor exists only with a quota)."""
     count = data.month_count
-    return None if count is None else round(100 * count / quota, 1)
+    return None if count is None or not quota else round(100 * count / quota, 1)
 
 
 ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
@@ -88,8 +89,12 @@ async def async_setup_entry(
         for device_id in coordinator.device_ids
         for description in PHONE_SENSORS
     ]
-    if coordinator.quota:
-        entities.extend(GoSMSAccountSensor(coordinator, description) for description in ACCOUNT_SENSORS)
+    entities.append(GoSMSApiStatusSensor(coordinator))
+    entities.extend(
+        GoSMSAccountSensor(coordinator, description)
+        for description in ACCOUNT_SENSORS
+        if coordinator.quota or description.key != "quota_used"
+    )
     async_add_entities(entities)
 
 
@@ -105,6 +110,26 @@ class GoSMSPhoneSensor(GoSMSPhoneEntity, SensorEntity):
         return self.entity_description.value_fn(self.device)
 
 
+class GoSMSApiStatusSensor(GoSMSAccountEntity, SensorEntity):
+    """What the last poll of the account found; stays available when the poll failed, since the
+    failure is what it reports."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_translation_key = "api_status"
+
+    def __init__(self, coordinator: GoSMSCoordinator) -> None:
+        super().__init__(coordinator, "api_status")
+        self._attr_options = list(API_STATUSES)
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def native_value(self) -> str:
+        return self.coordinator.api_status
+
+
 class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
     entity_description: AccountSensorDescription
 
@@ -114,6 +139,4 @@ class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
 
     @property
     def native_value(self) -> float | int | None:
-        quota = self.coordinator.quota
-        assert quota
-        return self.entity_description.value_fn(self.coordinator.data, quota)
+        return self.entity_description.value_fn(self.coordinator.data, self.coordinator.quota or 0)

@@ -48,8 +48,10 @@ async def test_phone_entities(hass: HomeAssistant, emulator: Emulator, init_inte
     entry = er.async_get(hass).async_get(f"binary_sensor.{PHONE}_battery_low")
     assert entry is not None
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    # No quota configured: no quota entities.
-    assert hass.states.get("sensor.gosms_messages_this_month") is None
+    # The account is watched whatever is configured; the share of a quota needs a quota.
+    assert state(hass, "sensor.gosms_api_status") == "ok"
+    assert state(hass, "sensor.gosms_messages_this_month") == "0"
+    assert hass.states.get("sensor.gosms_monthly_quota_used") is None
 
 
 async def test_phone_changes(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
@@ -109,13 +111,19 @@ async def test_account_blocked_then_unblocked(
     emulator.set_scenario(account_blocked=True)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
+    assert state(hass, "sensor.gosms_api_status") == "account_blocked"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "account_blocked"))
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
 
-    emulator.set_scenario(account_blocked=False)
+    # Still failing, for another reason: the status follows, though the poll failed both times.
+    emulator.set_scenario(tokens={"token0": {"active": False}})
+    await poll(hass, init_integration)
+    assert state(hass, "sensor.gosms_api_status") == "auth_failed"
+    emulator.set_scenario(tokens={"token0": {"active": True}}, account_blocked=False)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
+    assert state(hass, "sensor.gosms_api_status") == "ok"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "account_blocked")) is None
 
 
@@ -141,9 +149,8 @@ async def test_token_revoked_starts_reauth(
     await poll(hass, init_integration)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration, "auth_failed"))
-    assert issue is not None
-    assert issue.translation_placeholders["code"] == "1003"
+    assert state(hass, "sensor.gosms_api_status") == "auth_failed"
+    assert [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN] == []
 
     # The user answers the reauth flow with a working token: reloaded, polled, repair closed.
     new_token = emulator.add_token()
@@ -151,7 +158,7 @@ async def test_token_revoked_starts_reauth(
     await hass.async_block_till_done()
     assert result["reason"] == "reauth_successful"
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration, "auth_failed")) is None
+    assert state(hass, "sensor.gosms_api_status") == "ok"
 
 
 @pytest.mark.parametrize("entry_options", [{CONF_DEVICE_IDS: [], CONF_MONTHLY_QUOTA: 200}])
@@ -176,6 +183,7 @@ async def test_quota_sensor_unavailable_on_failure(
     emulator.add_fault("http_500", endpoint="list", count=None)
     await poll(hass, init_integration)
     assert state(hass, "sensor.gosms_messages_this_month") == STATE_UNAVAILABLE
+    assert state(hass, "sensor.gosms_api_status") == "unreachable"
 
 
 async def test_account_error_on_a_phone_read(

@@ -75,3 +75,10 @@ def test_manifest() -> None:
     assert manifest["requirements"] == ["gosms-ops[async]==0.1.0"]
     hacs = json.loads((Path(COMPONENT).parents[1] / "hacs.json").read_text(encoding="utf-8"))
     assert hacs["name"] == manifest["name"]
+
+
+def test_no_development_files_ship_with_the_integration() -> None:
+    """HACS and a hand install copy this folder into users' config: only what Home Assistant reads."""
+    shipped = {path.name for path in COMPONENT.iterdir() if path.name != "__pycache__"}
+    assert not shipped & {"ruff.toml", "pyproject.toml", "mypy.ini", ".ruff_cache", "tests", "conftest.py"}
+    assert {path.suffix for path in COMPONENT.iterdir() if path.is_file()} <= {".py", ".json", ".yaml", ".md"}
