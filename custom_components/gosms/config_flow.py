@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import itertools
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -50,6 +51,7 @@ from .const import (
 from .util import error_placeholders, token_fingerprint
 
 TITLE: Final = "GoSMS"
+"""The first entry's suggested name; later ones get a number, so no two entries read alike."""
 
 FORM_ERRORS: Final[Mapping[Category, str]] = {
     Category.AUTH: "invalid_auth",
@@ -87,6 +89,12 @@ async def _async_check_credentials(hass: HomeAssistant, token: str, api_url: str
     return url, {}, {}
 
 
+def _first_free_title(taken: set[str]) -> str:
+    """``GoSMS``, else ``GoSMS 2``, ``GoSMS 3``…: the first that no entry is called."""
+    candidates = (f"{TITLE} {n}" if n > 1 else TITLE for n in itertools.count(1))
+    return next(title for title in candidates if title.casefold() not in taken)
+
+
 class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
     """One entry per GoSMS API token."""
 
@@ -106,15 +114,21 @@ class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: Errors = {}
         placeholders: Placeholders = {}
+        titles = {entry.title.casefold() for entry in self._async_current_entries(include_ignore=False)}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
+            name = user_input[CONF_NAME].strip() or _first_free_title(titles)
             await self.async_set_unique_id(token_fingerprint(token))
             self._abort_if_unique_id_configured()
-            url, errors, placeholders = await _async_check_credentials(self.hass, token, user_input[CONF_API_URL])
+            if name.casefold() in titles:
+                errors, placeholders = {CONF_NAME: "name_taken"}, {"name": name}
+            else:
+                url, errors, placeholders = await _async_check_credentials(self.hass, token, user_input[CONF_API_URL])
             if not errors:
-                return self.async_create_entry(title=TITLE, data={CONF_API_TOKEN: token, CONF_API_URL: url})
+                return self.async_create_entry(title=name, data={CONF_API_TOKEN: token, CONF_API_URL: url})
         schema = vol.Schema(
             {
+                vol.Required(CONF_NAME, default=_first_free_title(titles)): TextSelector(),
                 vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
                 vol.Required(CONF_API_URL, default=DEFAULT_API_URL): URL_SELECTOR,
             }

@@ -70,11 +70,13 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> GoSMSConfigEntry:
             )
         return entry
     loaded = hass.config_entries.async_loaded_entries(DOMAIN)
-    if len(loaded) != 1:
+    if not loaded:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_entry_loaded")
+    if len(loaded) > 1:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="entry_required",
-            translation_placeholders={"count": str(len(loaded))},
+            translation_placeholders={"titles": ", ".join(sorted(entry.title for entry in loaded))},
         )
     return loaded[0]
 

@@ -79,6 +79,35 @@ async def test_user_creates_entry(hass: HomeAssistant, emulator: Emulator) -> No
     assert emulator.messages() == []
 
 
+async def test_entries_get_names_that_tell_them_apart(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    config_entry.add_to_hass(hass)  # called "GoSMS"
+    result = await start_user_flow(hass)
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    assert schema_keys[CONF_NAME].default() == "GoSMS 2"
+
+    second, third = emulator.add_token(), emulator.add_token()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: " gosms ", CONF_API_TOKEN: second, CONF_API_URL: emulator.url}
+    )
+    assert result["errors"] == {CONF_NAME: "name_taken"}
+    assert result["description_placeholders"] == {"name": "gosms"}
+    assert emulator.requests() == []  # refused before any request
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Dacha", CONF_API_TOKEN: second, CONF_API_URL: emulator.url}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Dacha"
+
+    # Left empty: the first free suggestion.
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "", CONF_API_TOKEN: third, CONF_API_URL: emulator.url}
+    )
+    assert result["title"] == "GoSMS 2"
+
+
 @pytest.mark.parametrize(
     ("prepare", "error", "code"),
     [

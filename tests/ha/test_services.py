@@ -218,6 +218,7 @@ async def test_entry_required(hass: HomeAssistant, emulator: Emulator, init_inte
     token = emulator.add_token()
     second = MockConfigEntry(
         domain=DOMAIN,
+        title="Dacha",
         data={CONF_API_TOKEN: token, CONF_API_URL: emulator.url},
         unique_id=token_fingerprint(token),
     )
@@ -227,11 +228,15 @@ async def test_entry_required(hass: HomeAssistant, emulator: Emulator, init_inte
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, {"phone_number": "79991112233", "message": "hi"})
     assert caught.value.translation_key == "entry_required"
-    assert caught.value.translation_placeholders == {"count": "2"}
+    assert caught.value.translation_placeholders == {"titles": "Dacha, GoSMS"}
+    assert str(caught.value) == (
+        "Several GoSMS entries are loaded (Dacha, GoSMS): "
+        "choose the one to send with in the action's GoSMS account field"
+    )
 
 
 async def test_no_entry(hass: HomeAssistant) -> None:
     assert await async_setup_component(hass, DOMAIN, {})
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, {"phone_number": "79991112233", "message": "hi"})
-    assert caught.value.translation_placeholders == {"count": "0"}
+    assert caught.value.translation_key == "no_entry_loaded"
