@@ -30,7 +30,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from gosms import DEFAULT_API_URL, APIError, Category, ConfigError, GoSMSError, Token, ValidationError
+from gosms import DEFAULT_API_URL, APIError, ConfigError, GoSMSError, Token, ValidationError
 from gosms.config import resolve_api_url
 from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES, check_device_id, normalize_phone
 
@@ -48,17 +48,11 @@ from .const import (
     SETUP_RETRY,
     SUBENTRY_RECIPIENT,
 )
-from .util import error_placeholders, token_fingerprint
+from .table_keys import FORM_CATEGORIES, table_key
+from .util import error_placeholders, token_fingerprint, unanswered_key
 
 TITLE: Final = "GoSMS"
 """The first entry's suggested name; later ones get a number, so no two entries read alike."""
-
-FORM_ERRORS: Final[Mapping[Category, str]] = {
-    Category.AUTH: "invalid_auth",
-    Category.ACCOUNT: "account_blocked",
-    Category.PERMISSION: "permission_denied",
-}
-"""Form error key per table category; the text itself always comes from the table."""
 
 TOKEN_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -80,9 +74,10 @@ async def _async_check_credentials(hass: HomeAssistant, token: str, api_url: str
     try:
         await client.check_account()
     except APIError as err:
-        return url, {"base": FORM_ERRORS.get(err.info.category, "api_error")}, error_placeholders(hass, err)
+        key = table_key("config.error", FORM_CATEGORIES.get(err.info.category, "api_error"), err.info)
+        return url, {"base": key}, error_placeholders(hass, err)
     except GoSMSError as err:
-        return url, {"base": "cannot_connect"}, error_placeholders(hass, err)
+        return url, {"base": unanswered_key(err)}, error_placeholders(hass, err)
     except Exception:  # a form must answer whatever went wrong; the log keeps the traceback
         LOGGER.exception("Unexpected error while checking the GoSMS token")
         return url, {"base": "unknown"}, {}
@@ -238,7 +233,7 @@ class GoSMSOptionsFlow(OptionsFlow):
             try:
                 device_id = check_device_id(raw.strip())
             except ValidationError as err:
-                return {}, {CONF_DEVICE_IDS: "invalid_device_id"}, error_placeholders(self.hass, err)
+                return {}, *_device_error(self.hass, err, raw.strip())
             if device_id not in device_ids:
                 device_ids.append(device_id)
         client = async_create_client(self.hass, self.config_entry.data, SETUP_RETRY)
@@ -246,13 +241,9 @@ class GoSMSOptionsFlow(OptionsFlow):
             try:
                 await client.device(device_id)
             except APIError as err:
-                return (
-                    {},
-                    {CONF_DEVICE_IDS: "device_error"},
-                    error_placeholders(self.hass, err) | {"device_id": device_id},
-                )
+                return {}, *_device_error(self.hass, err, device_id)
             except GoSMSError as err:
-                return {}, {"base": "cannot_connect"}, error_placeholders(self.hass, err)
+                return {}, {"base": unanswered_key(err)}, error_placeholders(self.hass, err)
         options: dict[str, Any] = {CONF_DEVICE_IDS: device_ids}
         if quota := int(user_input.get(CONF_MONTHLY_QUOTA) or 0):
             options[CONF_MONTHLY_QUOTA] = quota
@@ -260,6 +251,12 @@ class GoSMSOptionsFlow(OptionsFlow):
             if user_input.get(key):
                 options[key] = user_input[key]
         return options, {}, {}
+
+
+def _device_error(hass: HomeAssistant, err: APIError, device_id: str) -> tuple[Errors, Placeholders]:
+    """A watched phone's id refused by the core's rule or by GoSMS, named in the error."""
+    key = table_key("options.error", "device_error", err.info)
+    return {CONF_DEVICE_IDS: key}, error_placeholders(hass, err) | {"device_id": device_id}
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
@@ -280,7 +277,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             try:
                 phone = normalize_phone(user_input[CONF_PHONE_NUMBER])
             except ValidationError as err:
-                errors[CONF_PHONE_NUMBER] = "invalid_phone"
+                errors[CONF_PHONE_NUMBER] = table_key("config_subentries.recipient.error", "invalid_phone", err.info)
                 placeholders = error_placeholders(self.hass, err)
             else:
                 for subentry in entry.subentries.values():

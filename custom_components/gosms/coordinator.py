@@ -10,11 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from gosms import APIError, AsyncClient, Category, Device, GoSMSError
+from gosms import APIError, AsyncClient, Category, Device, GoSMSError, ProtocolError
 
 from .const import CONF_DEVICE_IDS, CONF_MONTHLY_QUOTA, DOMAIN, LOGGER, UPDATE_INTERVAL
 from .issues import ISSUE_KEYS, async_clear_issues, async_raise_issue
-from .util import error_placeholders
+from .util import ha_error
 
 ACCOUNT_WIDE = frozenset((Category.AUTH, Category.ACCOUNT))
 """Errors that stop every call of the account, not just the one for a phone."""
@@ -57,6 +57,16 @@ API_STATUSES: Final = (
 its repair), another GoSMS error, or no answer at all."""
 
 
+def _translated(hass: HomeAssistant, err: GoSMSError) -> dict[str, Any]:
+    """The translation arguments of the exception the action would raise for ``err``."""
+    failure = ha_error(hass, err)
+    return {
+        "translation_domain": DOMAIN,
+        "translation_key": failure.translation_key,
+        "translation_placeholders": failure.translation_placeholders,
+    }
+
+
 class GoSMSCoordinator(DataUpdateCoordinator[GoSMSData]):
     """Reads the account's monthly usage and each watched phone once a minute.
 
@@ -97,21 +107,11 @@ class GoSMSCoordinator(DataUpdateCoordinator[GoSMSData]):
             async_raise_issue(self.hass, self.config_entry, err, "poll")
             status = ISSUE_KEYS.get(err.info.category, API_ERROR)
             self._set_status(status if status in API_STATUSES else API_ERROR)
-            placeholders = error_placeholders(self.hass, err)
-            if err.info.category is Category.AUTH:
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="api_error", translation_placeholders=placeholders
-                ) from err
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="api_error", translation_placeholders=placeholders
-            ) from err
+            failed = ConfigEntryAuthFailed if err.info.category is Category.AUTH else UpdateFailed
+            raise failed(**_translated(self.hass, err)) from err
         except GoSMSError as err:
-            self._set_status(API_UNREACHABLE)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders=error_placeholders(self.hass, err),
-            ) from err
+            self._set_status(API_ERROR if isinstance(err, ProtocolError) else API_UNREACHABLE)
+            raise UpdateFailed(**_translated(self.hass, err)) from err
         async_clear_issues(self.hass, self.config_entry, "poll", keep=raised)
         self.api_status = API_OK
         return data

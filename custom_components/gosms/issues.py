@@ -17,7 +17,6 @@ from homeassistant.helpers import issue_registry as ir
 from gosms import APIError, Category, ErrorInfo, GoSMSError, Severity
 
 from .const import DOMAIN
-from .util import error_placeholders
 
 type Source = Literal["poll", "send"]
 
@@ -83,16 +82,16 @@ def async_raise_issue(
     key = issue_key(err.info)
     if key is None:
         return None
-    placeholders = error_placeholders(hass, err)
-    placeholders["entry_title"] = entry.title
-    placeholders.update(extra or {})
+    # Only language-free placeholders: the registry keeps them, and whoever opens the repair reads
+    # it in their own language from the per-code key (see table_keys), which holds the texts.
+    placeholders = {"code": str(err.code), "entry_title": entry.title, **(extra or {})}
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id(entry, key),
         is_fixable=False,
         severity=_issue_severity(err.info),
-        translation_key=key,
+        translation_key=f"{key}_{err.code}",
         translation_placeholders=placeholders,
         data={"entry_id": entry.entry_id, "source": source},
     )

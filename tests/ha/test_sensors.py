@@ -17,6 +17,8 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from .rendered import assert_table_text, render
+
 PHONE = "pixel_7_emulated"
 
 
@@ -108,6 +110,7 @@ async def test_account_blocked_then_unblocked(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
     entry = init_integration
+    hass.config.language = "ru"  # raised in Russian, read later in English: the words follow the reader
     emulator.set_scenario(account_blocked=True)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
@@ -115,6 +118,12 @@ async def test_account_blocked_then_unblocked(
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "account_blocked"))
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_key == "account_blocked_3000"
+    assert set(issue.translation_placeholders or {}) == {"code", "entry_title"}
+    assert_table_text("issues", issue.translation_key, issue.translation_placeholders, 3000)
+    placeholders = issue.translation_placeholders
+    assert render("issues", issue.translation_key, placeholders, "en", "title") == "Account blocked: GoSMS"
+    assert render("issues", issue.translation_key, placeholders, "ru", "title") == "Аккаунт заблокирован: GoSMS"
 
     # Still failing, for another reason: the status follows, though the poll failed both times.
     emulator.set_scenario(tokens={"token0": {"active": False}})
@@ -183,7 +192,8 @@ async def test_quota_sensor_unavailable_on_failure(
     emulator.add_fault("http_500", endpoint="list", count=None)
     await poll(hass, init_integration)
     assert state(hass, "sensor.gosms_messages_this_month") == STATE_UNAVAILABLE
-    assert state(hass, "sensor.gosms_api_status") == "unreachable"
+    # The server answered (HTTP 500): a GoSMS fault, not a network one.
+    assert state(hass, "sensor.gosms_api_status") == "api_error"
 
 
 async def test_account_error_on_a_phone_read(
@@ -203,6 +213,6 @@ async def test_phone_read_refused(hass: HomeAssistant, emulator: Emulator, init_
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
     assert init_integration.runtime_data.coordinator.last_update_success
     issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
-    assert [i.translation_key for i in issues] == ["permission_denied"]
+    assert [i.translation_key for i in issues] == ["permission_denied_1011"]
     assert issues[0].translation_placeholders is not None
     assert issues[0].translation_placeholders["code"] == "1011"

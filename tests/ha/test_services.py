@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from custom_components.gosms.const import (
@@ -26,8 +24,9 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from .rendered import assert_table_text, render
+
 OTHER_DEVICE = "0f0e0d0c-0b0a-4098-8766-554433221100"
-RU = json.loads((Path(__file__).parents[2] / "custom_components/gosms/translations/ru.json").read_text("utf-8"))
 
 
 async def call(hass: HomeAssistant, data: dict[str, Any], *, response: bool = True) -> Any:
@@ -87,11 +86,8 @@ async def test_invalid_input(
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, {"phone_number": "79991112233", "message": "hi"} | data)
     assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == "invalid_input"
-    placeholders = caught.value.translation_placeholders
-    assert placeholders["code"] == str(code)
-    assert placeholders["description"] == TABLE[code].description
-    assert placeholders["remedy"] == TABLE[code].remedy
+    assert caught.value.translation_key == f"invalid_input_{code}"
+    assert_table_text("exceptions", caught.value.translation_key, caught.value.translation_placeholders, code)
     assert TABLE[code].description in str(caught.value)
     assert emulator.messages() == []
 
@@ -103,20 +99,22 @@ async def test_invalid_input_in_russian(hass: HomeAssistant, emulator: Emulator,
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, {"phone_number": "12", "message": "hi"})
-    # The frontend renders the key with the user's translation; the table texts come in Russian.
-    template = RU["exceptions"][caught.value.translation_key]["message"]
-    shown = template.format(**caught.value.translation_placeholders)
+    # The frontend renders the key in the reader's language: wholly Russian, or wholly English.
+    shown = render("exceptions", caught.value.translation_key, caught.value.translation_placeholders, "ru")
     assert shown.startswith(f"Ошибка GoSMS 2001: {TABLE[2001].description_ru}")
     assert shown.endswith(TABLE[2001].remedy_ru)
+    shown = render("exceptions", caught.value.translation_key, caught.value.translation_placeholders, "en")
+    assert shown.startswith(f"GoSMS error 2001: {TABLE[2001].description}")
+    assert TABLE[2001].description_ru not in shown
 
 
 async def test_api_error(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
     with pytest.raises(HomeAssistantError) as caught:
         await call(hass, {"phone_number": "79991112233", "message": "hi", "device_id": OTHER_DEVICE})
     assert not isinstance(caught.value, ServiceValidationError)
-    assert caught.value.translation_key == "api_error"
+    assert caught.value.translation_key == "api_error_1016"
     assert caught.value.translation_placeholders["code"] == "1016"
-    assert str(caught.value) == f"GoSMS error 1016: {TABLE[1016].description} {TABLE[1016].remedy}"
+    assert str(caught.value) == f"GoSMS error 1016: {TABLE[1016].description} {TABLE[1016].remedy}".rstrip(".")
     # A wrong device id is this call's problem, not the account's: no repair.
     assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
 
@@ -132,7 +130,8 @@ async def test_partial_failure_names_who_got_it(
     [sent] = [m["phone_number"] for m in emulator.messages()]
     failed = ({"79991112233", "79994445566"} - {sent}).pop()
     assert placeholders["sent"] == sent
-    assert placeholders["failed"] == f"{failed}: 1006 {TABLE[1006].description}"
+    # Each failed number keeps its whole sentence, the remedy included.
+    assert placeholders["failed"] == f"{failed}: GoSMS error 1006: {TABLE[1006].description} {TABLE[1006].remedy}"
     assert f"Sent to: {sent}." in str(caught.value)
 
 
@@ -141,8 +140,22 @@ async def test_nobody_got_it(hass: HomeAssistant, emulator: Emulator, init_integ
     with pytest.raises(HomeAssistantError) as caught:
         await call(hass, {"phone_number": ["79991112233", "79994445566"], "message": "hi"})
     assert caught.value.translation_key == "send_failed"
-    assert "79991112233: 1006" in caught.value.translation_placeholders["failed"]
-    assert "79994445566: 1006" in caught.value.translation_placeholders["failed"]
+    failed = caught.value.translation_placeholders["failed"]
+    assert f"79991112233: GoSMS error 1006: {TABLE[1006].description} {TABLE[1006].remedy}" in failed
+    assert f"79994445566: GoSMS error 1006: {TABLE[1006].description} {TABLE[1006].remedy}" in failed
+
+
+async def test_nobody_got_it_in_russian(hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry) -> None:
+    """The list of failures is one placeholder, written in the installation's language."""
+    hass.config.language = "ru"
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    emulator.set_scenario(quota=0)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": ["79991112233", "79994445566"], "message": "hi"})
+    failed = caught.value.translation_placeholders["failed"]
+    assert f"79994445566: Ошибка GoSMS 1006: {TABLE[1006].description_ru} {TABLE[1006].remedy_ru}" in failed
 
 
 async def test_unreachable(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
@@ -152,6 +165,18 @@ async def test_unreachable(hass: HomeAssistant, emulator: Emulator, init_integra
     assert caught.value.translation_key == "cannot_connect"
     assert caught.value.translation_placeholders["code"] == ""
     assert emulator.messages() == []
+
+
+async def test_server_error_is_not_unreachable(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """HTTP 500 pages without a GoSMS code, after the retries: the server answered, it failed."""
+    emulator.add_fault("http_500", endpoint="send", count=None)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, {"phone_number": "79991112233", "message": "hi"})
+    assert caught.value.translation_key == "bad_answer"
+    assert "HTTP 500" in str(caught.value)
+    assert "reach" not in str(caught.value)
 
 
 async def test_no_devices_repair_opens_and_closes(
