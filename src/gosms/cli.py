@@ -26,6 +26,7 @@ from typing import Any, Optional, Union
 
 from . import __version__
 from . import validation as v
+from .cli_hints import hint_text
 from .client import Client
 from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact
 from .errors import TABLE, APIError, ConfigError, GoSMSError, ProtocolError, TransportError, ValidationError
@@ -97,6 +98,8 @@ class Output:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.token: Optional[Token] = None
+        self.command = ""
+        """The subcommand, whose options word the core's hints."""
 
     def _clean(self, text: str) -> str:
         return redact(text, self.token)
@@ -116,9 +119,9 @@ class Output:
 
     def failure(self, exc: BaseException, exit_code: int) -> int:
         """The one report of a command that failed as a whole."""
-        self.note(_describe(exc))
+        self.note(_describe(exc, self.command))
         if self.as_json:
-            self.document({"ok": False, "exit_code": exit_code, **_error_document(exc)})
+            self.document({"ok": False, "exit_code": exit_code, **_error_document(exc, self.command)})
         return exit_code
 
 
@@ -131,8 +134,16 @@ _GENERIC_REMEDY = {
 }
 
 
-def _describe(exc: BaseException) -> str:
-    """One line an operator can act on; API errors already read as code, description and remedy."""
+def _describe(exc: BaseException, command: str = "") -> str:
+    """One line an operator can act on; API errors already read as code, description and remedy.
+
+    The core's hint (which setting fixes it) is worded with this command's options.
+    """
+    if isinstance(exc, APIError):
+        return exc.sentence(hint_text(exc.hint, command) or None)
+    if isinstance(exc, ConfigError):
+        hint = hint_text(exc.hint, command)
+        return f"{exc} {hint}" if hint else str(exc)
     if isinstance(exc, GoSMSError):
         text = str(exc)
         remedy = _GENERIC_REMEDY.get(type(exc).__name__)
@@ -143,8 +154,8 @@ def _describe(exc: BaseException) -> str:
     return f"unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a gosms-ops bug."
 
 
-def _error_document(exc: BaseException) -> dict[str, Any]:
-    data: dict[str, Any] = {"error_type": type(exc).__name__, "error": _describe(exc)}
+def _error_document(exc: BaseException, command: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = {"error_type": type(exc).__name__, "error": _describe(exc, command)}
     if isinstance(exc, APIError):
         data.update(exc.as_dict())
         if isinstance(exc, ValidationError):
@@ -153,6 +164,8 @@ def _error_document(exc: BaseException) -> dict[str, Any]:
     else:
         data.update(error_code=None, description=str(exc),
                     remedy=_GENERIC_REMEDY.get(type(exc).__name__, "Report this as a gosms-ops bug."))
+        if isinstance(exc, ConfigError):
+            data.update(reason=exc.reason, params=exc.params, hint=None if exc.hint is None else exc.hint.as_dict())
         if isinstance(exc, ProtocolError):
             data.update(http_status=exc.http_status, excerpt=exc.excerpt)
         if isinstance(exc, TransportError):
@@ -352,14 +365,15 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     first_failure = next((r.error for r in result.failed if r.error is not None), None)
     if first_failure is not None:
         # The first failure at the top as well, so a script reads `.error_code` as for any command.
-        document.update({k: v for k, v in _error_document(first_failure).items() if k not in document})
+        document.update({k: v for k, v in _error_document(first_failure, "send").items() if k not in document})
     if args.wait and result.ids:
         try:
             delivered, report = _wait_all(client, result, args, out)
         except GoSMSError as exc:
             # The messages are out; only the delivery check failed. Say so, or a script resends.
-            out.note(f"Sent ({', '.join(result.ids)}), but delivery could not be checked: {_describe(exc)}")
-            document["delivery_error"] = _error_document(exc)
+            out.note(f"Sent ({', '.join(result.ids)}), but delivery could not be checked: "
+                     f"{_describe(exc, out.command)}")
+            document["delivery_error"] = _error_document(exc, "send")
             delivered, report = False, []
         document["delivery"] = report
         if not delivered:
@@ -378,7 +392,8 @@ def _report_send(result: BulkResult, out: Output) -> int:
             done = f" ({len(r.ids)} of {len(result.parts)} parts went out: {', '.join(r.ids)})" if r.ids else ""
             maybe = (" It may have been sent anyway: the answer was lost and the server could not be checked."
                      if r.error is not None and r.error.maybe_sent else "")
-            out.note(f"NOT sent to {r.phone_number}{done}: {_describe(r.error) if r.error else '?'}{maybe}")
+            why = _describe(r.error, out.command) if r.error else "?"
+            out.note(f"NOT sent to {r.phone_number}{done}: {why}{maybe}")
         for note in r.notes:
             out.note(f"{r.phone_number}: {note}")
     if result.ok:
@@ -578,6 +593,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     out = Output(bool(_opt(args, "json", False)))
+    out.command = args.command
     undo_logging = _setup_logging(out) if _opt(args, "verbose", False) else None
     try:
         code: int = args.handler(args, out)

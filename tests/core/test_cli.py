@@ -131,6 +131,35 @@ def test_invalid_character_position_is_shown(emu: Emulator) -> None:
     assert emu.requests() == []
 
 
+@pytest.mark.parametrize(
+    ("argv", "words", "setting"),
+    [
+        (["send", "--to", PHONE, "--message", "a|b"], "Or use --invalid-chars replace.", "invalid_chars"),
+        (["send", "--to", PHONE, "--message", "x" * 301], "Or use --long-message split.", "long_message"),
+        (["send", "--to", "+7 999 123-45-67", "--message", "x"], "Or use --normalize.", "normalize"),
+        (["send", "--to", PHONE, "--message", "x", "--to-sim", "0"], "Fix it with --device-id.", "device_id"),
+        (["device", "nope"], "Fix it with the device ID argument.", "device_id"),
+        (["list", "--offset", "first"], "Fix it with --offset.", "offset"),
+    ],
+)
+def test_hints_are_worded_in_the_commands_options(emu: Emulator, argv: list[str], words: str,
+                                                  setting: str) -> None:
+    result = run_cli(*argv, "--json", emu=emu)
+    assert result.code == cli.EXIT_USAGE
+    assert words in result.stderr
+    assert result.json()["hint"]["setting"] == setting
+    # The core's own text names no option of any tool: only the command's hint does.
+    assert result.stderr.count("--") == words.count("--")
+
+
+def test_configuration_hints_name_the_commands_options(emu: Emulator) -> None:
+    unsafe = run_cli("list", "--json", "--api-url", "http://gosms.example/v1", emu=emu)
+    assert "Or use --allow-insecure-http." in unsafe.stderr
+    assert unsafe.json()["hint"] == {"setting": "allow_insecure_http", "value": "true"}
+    no_token = run_cli("list", token=None, emu=emu)
+    assert "--token-file, $GOSMS_TOKEN or $GOSMS_TOKEN_FILE" in no_token.stderr
+
+
 # -- sending ---------------------------------------------------------------------------------------
 
 

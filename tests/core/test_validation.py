@@ -6,6 +6,7 @@ import pytest
 
 from gosms import validation as v
 from gosms.errors import ValidationError
+from gosms.hints import ON, Hint, Setting
 from gosms.outcomes import plan_send
 
 OBJECT_ID = "6654a4e8f1527149588c89f2"
@@ -47,6 +48,15 @@ def test_phone_refused_names_the_problem(number: str, hint: str) -> None:
     exc = refused(2001, v.check_phone, number)
     assert hint in str(exc)
     assert exc.field == "phone_number"
+    assert "+'" not in exc.detail.replace("'+' (U+002B", "")  # no "without '+'" advice in the detail
+
+
+def test_phone_hint_suggests_normalisation_only_where_it_helps() -> None:
+    assert refused(2001, v.check_phone, "+7 (999) 123-45-67").hint == Hint(Setting.NORMALIZE, ON)
+    assert refused(2001, v.check_phone, "12").hint == Hint(Setting.RECIPIENT)
+    assert refused(2001, v.check_phone, "+7 999 CALL-ME").hint == Hint(Setting.RECIPIENT)
+    # Normalising already: the number itself must change.
+    assert refused(2001, v.normalize_phone, "+7 999 CALL-ME").hint == Hint(Setting.RECIPIENT)
 
 
 @pytest.mark.parametrize("value", [None, 7.5, True, ["79991234567"]])
@@ -107,7 +117,10 @@ def test_message_refused_at_position(text: str, position: int, shown: str) -> No
     exc = refused(2002, v.check_message, text)
     assert f"at position {position}" in str(exc)
     assert shown in str(exc)
-    assert "invalid_chars=replace" in str(exc)
+    # The fix is data, worded by each tool; the detail itself names no tool's option.
+    assert exc.hint == Hint(Setting.INVALID_CHARS, "replace")
+    assert exc.reason == "char_not_allowed" and exc.params["position"] == str(position)
+    assert "invalid_chars" not in exc.detail and "--" not in exc.detail
     assert exc.field == "message"
 
 
@@ -115,7 +128,8 @@ def test_message_empty_and_too_long() -> None:
     assert "empty" in str(refused(2002, v.check_message, ""))
     exc = refused(2002, v.check_message, "x" * 301)
     assert "301 characters" in str(exc)
-    assert "long_message=split" in str(exc)
+    assert exc.hint == Hint(Setting.LONG_MESSAGE, "split")
+    assert exc.params == {"length": "301", "limit": "300"}
 
 
 def test_message_of_wrong_type() -> None:
@@ -216,12 +230,15 @@ def test_device_and_callback_ids(check, code: int, field: str) -> None:  # type:
 
 
 def test_to_sim() -> None:
-    assert v.check_to_sim(1, UUID) == 1
+    # The Russian device page: 0 the first slot, 1 the second, -1 random, -2 the phone's default.
+    for slot in [0, 1, -1, -2, "0", "-2"]:
+        assert v.check_to_sim(slot, UUID) == int(slot)
     assert v.check_to_sim("2", UUID) == 2
-    for bad in [0, -1, "one", "1.5", True, None]:
-        assert refused(2008, v.check_to_sim, bad, UUID).field == "to_sim"
-    exc = refused(1017, v.check_to_sim, 1, None)
-    assert exc.field == "to_sim"
+    for bad in [-3, "-", "--1", "one", "1.5", True, None]:
+        exc = refused(2008, v.check_to_sim, bad, UUID)
+        assert exc.field == "to_sim" and exc.hint == Hint(Setting.TO_SIM)
+    exc = refused(1017, v.check_to_sim, 0, None)
+    assert exc.field == "to_sim" and exc.hint == Hint(Setting.DEVICE_ID)
 
 
 def test_limit_and_offset() -> None:
@@ -266,7 +283,7 @@ def test_plan_send_normalises_on_request_only() -> None:
         ({"device_id": "nope"}, 2005),
         ({"callback_id": "nope"}, 2004),
         ({"to_sim": 1}, 1017),
-        ({"device_id": UUID, "to_sim": 0}, 2008),
+        ({"device_id": UUID, "to_sim": -3}, 2008),
     ],
 )
 def test_plan_send_refuses(kwargs: dict[str, object], code: int) -> None:

@@ -77,7 +77,7 @@ async def test_send_split(hass: HomeAssistant, emulator: Emulator, init_integrat
         pytest.param({"message": "x" * 301}, 2002, id="2002-long"),
         pytest.param({"device_id": "phone-1"}, 2005, id="2005-device"),
         pytest.param({"to_sim": 1}, 1017, id="1017-sim-without-device"),
-        pytest.param({"to_sim": 0, "device_id": OTHER_DEVICE}, 2008, id="2008-sim"),
+        pytest.param({"to_sim": -3, "device_id": OTHER_DEVICE}, 2008, id="2008-sim"),
     ],
 )
 async def test_invalid_input(
