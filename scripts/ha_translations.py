@@ -44,10 +44,26 @@ def _node(tree: dict[str, Any], dotted: str) -> dict[str, Any]:
     return node
 
 
+BRACES = {"en": "curly brackets", "ru": "фигурные скобки"}
+"""Words for a ``{}`` in a table text (2002 lists it among accepted characters). A brace cannot be
+written in a translation: Home Assistant formats with ``str.format`` and the frontend with ICU
+message syntax, which escape it in two incompatible ways."""
+
+
+def safe(text: str, language: str) -> str:
+    """``text`` as the translations carry it: ``{}`` in words; any other brace is refused."""
+    text = text.replace("{}", BRACES[language])
+    if "{" in text or "}" in text:
+        raise ValueError(f"a brace in a table text cannot be translated: {text!r}")
+    return text
+
+
 def _texts(info: ErrorInfo, language: str) -> dict[str, str]:
     if language == "ru":
-        return {"code": str(info.code), "description": info.description_ru, "remedy": info.remedy_ru}
-    return {"code": str(info.code), "description": info.description, "remedy": info.remedy}
+        description, remedy = info.description_ru, info.remedy_ru
+    else:
+        description, remedy = info.description, info.remedy
+    return {"code": str(info.code), "description": safe(description, language), "remedy": safe(remedy, language)}
 
 
 def _fill(template: Any, texts: dict[str, str]) -> Any:

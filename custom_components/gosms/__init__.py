@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from gosms import ConfigError, RetryPolicy
@@ -37,8 +38,13 @@ def async_create_client(hass: HomeAssistant, data: Mapping[str, Any], retry: Ret
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, whether or not an entry is loaded."""
+    """Register the actions, whether or not an entry is loaded.
+
+    The exceptions texts are loaded in the installation's language here, so the sentences that go
+    into placeholders (hints, per-number failures) can be worded without waiting.
+    """
     async_setup_services(hass)
+    await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
     return True
 
 

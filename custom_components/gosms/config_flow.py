@@ -66,11 +66,13 @@ async def _async_check_credentials(hass: HomeAssistant, token: str, api_url: str
     try:
         url = resolve_api_url(api_url)
     except ConfigError as err:
-        return api_url, {CONF_API_URL: "invalid_url"}, error_placeholders(hass, err)
+        # The reason is the form error's key: the text, in the reader's language, names this form's
+        # fields (there is no switch for plain http here, so it says to use https).
+        return api_url, {CONF_API_URL: err.reason}, err.params
     try:
         client = async_create_client(hass, {CONF_API_TOKEN: Token(token), CONF_API_URL: url}, SETUP_RETRY)
     except ConfigError as err:
-        return url, {CONF_API_TOKEN: "invalid_token"}, error_placeholders(hass, err)
+        return url, {CONF_API_TOKEN: err.reason}, err.params
     try:
         await client.check_account()
     except APIError as err:

@@ -27,7 +27,7 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class PhoneSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[Device], int | datetime | None]
+    value_fn: Callable[[Device], int | str | datetime | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +43,14 @@ PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda device: device.battery,
+    ),
+    PhoneSensorDescription(
+        key="sims",
+        translation_key="sims",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # The SIM slots by the operator's name, as the action's SIM slot field numbers them (from 0).
+        value_fn=lambda device: ", ".join(f"{sim.slot_index}: {sim.display_name}" for sim in device.sims)[:255]
+        or None,
     ),
     PhoneSensorDescription(
         key="last_seen",
@@ -106,7 +114,7 @@ class GoSMSPhoneSensor(GoSMSPhoneEntity, SensorEntity):
         self.entity_description = description
 
     @property
-    def native_value(self) -> int | datetime | None:
+    def native_value(self) -> int | str | datetime | None:
         return self.entity_description.value_fn(self.device)
 
 

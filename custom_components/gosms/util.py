@@ -14,8 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from gosms import APIError, GoSMSError, ProtocolError, ValidationError
+from gosms.hints import render_detail
 
 from .const import DOMAIN
+from .hint_words import hint_text
 from .table_keys import table_key
 
 
@@ -34,14 +36,18 @@ def error_placeholders(hass: HomeAssistant, err: GoSMSError) -> dict[str, str]:
     """
     if isinstance(err, APIError):
         russian = is_russian(hass)
+        # The detail from the core's reason key, in the installation's language (a placeholder is
+        # not re-translated for the reader); the hint in the words of Home Assistant's own fields.
+        detail = render_detail(err.reason, err.params, russian=russian) or err.detail
         return {
             "code": str(err.code),
             "description": err.info.description_ru if russian else err.info.description,
             "remedy": err.info.remedy_ru if russian else err.info.remedy,
-            "detail": f"{err.detail} " if err.detail else "",
+            "detail": f"{detail} " if detail else "",
+            "hint": hint_text(hass, err.hint),
         }
     status = str(err.http_status) if isinstance(err, ProtocolError) else ""
-    return {"code": "", "description": str(err), "remedy": "", "detail": "", "status": status}
+    return {"code": "", "description": str(err), "remedy": "", "detail": "", "hint": "", "status": status}
 
 
 def unanswered_key(err: GoSMSError) -> str:

@@ -41,6 +41,7 @@ async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_phone_entities(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
     assert hass.states.get(f"sensor.{PHONE}_battery").attributes["unit_of_measurement"] == "%"
+    assert state(hass, f"sensor.{PHONE}_sim_cards") == "0: Emulator SIM"
     assert state(hass, f"binary_sensor.{PHONE}_charging") == STATE_ON
     assert state(hass, f"binary_sensor.{PHONE}_active") == STATE_ON
     assert state(hass, f"binary_sensor.{PHONE}_online") == STATE_ON

@@ -19,7 +19,7 @@ from gosms.validation import LONG_MESSAGE_CHOICES
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -102,7 +102,9 @@ async def test_invalid_input_in_russian(hass: HomeAssistant, emulator: Emulator,
     # The frontend renders the key in the reader's language: wholly Russian, or wholly English.
     shown = render("exceptions", caught.value.translation_key, caught.value.translation_placeholders, "ru")
     assert shown.startswith(f"Ошибка GoSMS 2001: {TABLE[2001].description_ru}")
-    assert shown.endswith(TABLE[2001].remedy_ru)
+    # The detail and the hint are in the installation's language; the hint names the action's field.
+    assert "В номере '12' 2 цифр" in shown
+    assert shown.endswith("«Номера телефонов» или «Номер телефона» получателя (Изменить получателя в записи GoSMS).")
     shown = render("exceptions", caught.value.translation_key, caught.value.translation_placeholders, "en")
     assert shown.startswith(f"GoSMS error 2001: {TABLE[2001].description}")
     assert TABLE[2001].description_ru not in shown
@@ -114,7 +116,10 @@ async def test_api_error(hass: HomeAssistant, emulator: Emulator, init_integrati
     assert not isinstance(caught.value, ServiceValidationError)
     assert caught.value.translation_key == "api_error_1016"
     assert caught.value.translation_placeholders["code"] == "1016"
-    assert str(caught.value) == f"GoSMS error 1016: {TABLE[1016].description} {TABLE[1016].remedy}".rstrip(".")
+    assert str(caught.value) == (
+        f"GoSMS error 1016: {TABLE[1016].description} {TABLE[1016].remedy} Pick the phone in the action's "
+        "“Gateway phone” field (or give its ID in “Device ID”), or leave both empty to let any active phone send."
+    )
     # A wrong device id is this call's problem, not the account's: no repair.
     assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
 
@@ -265,3 +270,61 @@ async def test_no_entry(hass: HomeAssistant) -> None:
     with pytest.raises(ServiceValidationError) as caught:
         await call(hass, {"phone_number": "79991112233", "message": "hi"})
     assert caught.value.translation_key == "no_entry_loaded"
+
+
+# -- the gateway phone, as a Home Assistant device ------------------------------------------------------
+
+
+def phone_device(hass: HomeAssistant, gosms_id: str) -> str:
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, gosms_id)})
+    assert device is not None
+    return device.id
+
+
+async def test_send_from_the_phone_picked_as_a_device(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    phone = phone_device(hass, emulator.device_id)
+    await call(hass, {"phone_number": "79991112233", "message": "hi", "phone": phone, "to_sim": "0"})
+    [message] = emulator.messages()
+    assert (message["device_id"], message["to_sim"]) == (emulator.device_id, 0)
+    # Both ways of naming it, agreeing, are fine too.
+    await call(hass, {"phone_number": "79991112233", "message": "hi", "phone": phone, "device_id": emulator.device_id})
+    assert len(emulator.messages()) == 2
+
+
+async def test_the_phone_picks_the_entry(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Two entries loaded, no entry named: the chosen phone's entry sends."""
+    token = emulator.add_token()
+    second = MockConfigEntry(
+        domain=DOMAIN, title="Dacha", data={CONF_API_TOKEN: token, CONF_API_URL: emulator.url}, unique_id="other"
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    await call(hass, {"phone_number": "79991112233", "message": "hi", "phone": phone_device(hass, emulator.device_id)})
+    assert len(emulator.messages()) == 1
+
+
+async def test_a_device_that_is_no_phone(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    account = phone_device(hass, init_integration.entry_id)  # the account's service device
+    for phone in (account, "no-such-device"):
+        with pytest.raises(ServiceValidationError) as caught:
+            await call(hass, {"phone_number": "79991112233", "message": "hi", "phone": phone})
+        assert caught.value.translation_key == "not_a_gateway_phone"
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(
+            hass,
+            {
+                "phone_number": "79991112233",
+                "message": "hi",
+                "phone": phone_device(hass, emulator.device_id),
+                "device_id": OTHER_DEVICE,
+            },
+        )
+    assert caught.value.translation_key == "phone_disagrees"
+    assert emulator.messages() == []
