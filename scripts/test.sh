@@ -196,6 +196,8 @@ stage core-py3.13       "tests/core"            pytest313 "${PYTEST_NON_HA[@]}" 
 stage core-py3.9        "tests/core"            pytest39 tests/core
 stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha \
                                                 tests/conformance/test_ha_conformance.py
+# A real hass process over real sockets: without HA's pytest plugins.
+stage homeassistant-live "tests/ha_live custom_components/gosms" pytest313 "${PYTEST_NON_HA[@]}" tests/ha_live
 stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
 stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
 stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from gosms import ConfigError, RetryPolicy
@@ -18,7 +19,7 @@ from gosms.aio import AsyncClient
 from .const import CONF_API_TOKEN, CONF_API_URL, CONF_DEVICE_IDS, DOMAIN, POLL_RETRY, SEND_RETRY
 from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSRuntime
 from .entity import account_device_info
-from .issues import async_remove_issues
+from .issues import LEGACY_KEYS, async_remove_issues
 from .services import async_setup_services
 from .util import error_placeholders
 
@@ -37,8 +38,13 @@ def async_create_client(hass: HomeAssistant, data: Mapping[str, Any], retry: Ret
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, whether or not an entry is loaded."""
+    """Register the actions, whether or not an entry is loaded.
+
+    The exceptions texts are loaded in the installation's language here, so the sentences that go
+    into placeholders (hints, per-number failures) can be worded without waiting.
+    """
     async_setup_services(hass)
+    await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
     return True
 
 
@@ -61,9 +67,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> boo
     device_registry.async_get_or_create(config_entry_id=entry.entry_id, **account_device_info(entry))
     _async_remove_stale_devices(hass, entry)
 
+    async_remove_issues(hass, entry, LEGACY_KEYS)
+
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The coordinator polls only while something listens. Entities come and go (disabled by the
+    # user, none at all when only recipients are configured), yet the account must be watched
+    # whatever is configured: this listener keeps the polls going for the entry's whole life.
+    entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
+
+
+@callback
+def _keep_polling() -> None:
+    """Nothing to update: this listener only keeps the account's polls scheduled."""
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> bool:

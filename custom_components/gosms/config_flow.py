@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import itertools
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -29,7 +30,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from gosms import DEFAULT_API_URL, APIError, Category, ConfigError, GoSMSError, Token, ValidationError
+from gosms import DEFAULT_API_URL, APIError, ConfigError, GoSMSError, Token, ValidationError
 from gosms.config import resolve_api_url
 from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES, check_device_id, normalize_phone
 
@@ -47,16 +48,11 @@ from .const import (
     SETUP_RETRY,
     SUBENTRY_RECIPIENT,
 )
-from .util import error_placeholders, token_fingerprint
+from .table_keys import FORM_CATEGORIES, table_key
+from .util import error_placeholders, token_fingerprint, unanswered_key
 
 TITLE: Final = "GoSMS"
-
-FORM_ERRORS: Final[Mapping[Category, str]] = {
-    Category.AUTH: "invalid_auth",
-    Category.ACCOUNT: "account_blocked",
-    Category.PERMISSION: "permission_denied",
-}
-"""Form error key per table category; the text itself always comes from the table."""
+"""The first entry's suggested name; later ones get a number, so no two entries read alike."""
 
 TOKEN_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -70,21 +66,30 @@ async def _async_check_credentials(hass: HomeAssistant, token: str, api_url: str
     try:
         url = resolve_api_url(api_url)
     except ConfigError as err:
-        return api_url, {CONF_API_URL: "invalid_url"}, error_placeholders(hass, err)
+        # The reason is the form error's key: the text, in the reader's language, names this form's
+        # fields (there is no switch for plain http here, so it says to use https).
+        return api_url, {CONF_API_URL: err.reason}, err.params
     try:
         client = async_create_client(hass, {CONF_API_TOKEN: Token(token), CONF_API_URL: url}, SETUP_RETRY)
     except ConfigError as err:
-        return url, {CONF_API_TOKEN: "invalid_token"}, error_placeholders(hass, err)
+        return url, {CONF_API_TOKEN: err.reason}, err.params
     try:
         await client.check_account()
     except APIError as err:
-        return url, {"base": FORM_ERRORS.get(err.info.category, "api_error")}, error_placeholders(hass, err)
+        key = table_key("config.error", FORM_CATEGORIES.get(err.info.category, "api_error"), err.info)
+        return url, {"base": key}, error_placeholders(hass, err)
     except GoSMSError as err:
-        return url, {"base": "cannot_connect"}, error_placeholders(hass, err)
+        return url, {"base": unanswered_key(err)}, error_placeholders(hass, err)
     except Exception:  # a form must answer whatever went wrong; the log keeps the traceback
         LOGGER.exception("Unexpected error while checking the GoSMS token")
         return url, {"base": "unknown"}, {}
     return url, {}, {}
+
+
+def _first_free_title(taken: set[str]) -> str:
+    """``GoSMS``, else ``GoSMS 2``, ``GoSMS 3``…: the first that no entry is called."""
+    candidates = (f"{TITLE} {n}" if n > 1 else TITLE for n in itertools.count(1))
+    return next(title for title in candidates if title.casefold() not in taken)
 
 
 class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -106,15 +111,21 @@ class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: Errors = {}
         placeholders: Placeholders = {}
+        titles = {entry.title.casefold() for entry in self._async_current_entries(include_ignore=False)}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
+            name = user_input[CONF_NAME].strip() or _first_free_title(titles)
             await self.async_set_unique_id(token_fingerprint(token))
             self._abort_if_unique_id_configured()
-            url, errors, placeholders = await _async_check_credentials(self.hass, token, user_input[CONF_API_URL])
+            if name.casefold() in titles:
+                errors, placeholders = {CONF_NAME: "name_taken"}, {"name": name}
+            else:
+                url, errors, placeholders = await _async_check_credentials(self.hass, token, user_input[CONF_API_URL])
             if not errors:
-                return self.async_create_entry(title=TITLE, data={CONF_API_TOKEN: token, CONF_API_URL: url})
+                return self.async_create_entry(title=name, data={CONF_API_TOKEN: token, CONF_API_URL: url})
         schema = vol.Schema(
             {
+                vol.Required(CONF_NAME, default=_first_free_title(titles)): TextSelector(),
                 vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
                 vol.Required(CONF_API_URL, default=DEFAULT_API_URL): URL_SELECTOR,
             }
@@ -224,7 +235,7 @@ class GoSMSOptionsFlow(OptionsFlow):
             try:
                 device_id = check_device_id(raw.strip())
             except ValidationError as err:
-                return {}, {CONF_DEVICE_IDS: "invalid_device_id"}, error_placeholders(self.hass, err)
+                return {}, *_device_error(self.hass, err, raw.strip())
             if device_id not in device_ids:
                 device_ids.append(device_id)
         client = async_create_client(self.hass, self.config_entry.data, SETUP_RETRY)
@@ -232,13 +243,9 @@ class GoSMSOptionsFlow(OptionsFlow):
             try:
                 await client.device(device_id)
             except APIError as err:
-                return (
-                    {},
-                    {CONF_DEVICE_IDS: "device_error"},
-                    error_placeholders(self.hass, err) | {"device_id": device_id},
-                )
+                return {}, *_device_error(self.hass, err, device_id)
             except GoSMSError as err:
-                return {}, {"base": "cannot_connect"}, error_placeholders(self.hass, err)
+                return {}, {"base": unanswered_key(err)}, error_placeholders(self.hass, err)
         options: dict[str, Any] = {CONF_DEVICE_IDS: device_ids}
         if quota := int(user_input.get(CONF_MONTHLY_QUOTA) or 0):
             options[CONF_MONTHLY_QUOTA] = quota
@@ -246,6 +253,12 @@ class GoSMSOptionsFlow(OptionsFlow):
             if user_input.get(key):
                 options[key] = user_input[key]
         return options, {}, {}
+
+
+def _device_error(hass: HomeAssistant, err: APIError, device_id: str) -> tuple[Errors, Placeholders]:
+    """A watched phone's id refused by the core's rule or by GoSMS, named in the error."""
+    key = table_key("options.error", "device_error", err.info)
+    return {CONF_DEVICE_IDS: key}, error_placeholders(hass, err) | {"device_id": device_id}
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
@@ -266,7 +279,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             try:
                 phone = normalize_phone(user_input[CONF_PHONE_NUMBER])
             except ValidationError as err:
-                errors[CONF_PHONE_NUMBER] = "invalid_phone"
+                errors[CONF_PHONE_NUMBER] = table_key("config_subentries.recipient.error", "invalid_phone", err.info)
                 placeholders = error_placeholders(self.hass, err)
             else:
                 for subentry in entry.subentries.values():

@@ -42,6 +42,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: GoSMSCo
         ],
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
+            "api_status": coordinator.api_status,
             "last_exception": repr(coordinator.last_exception) if coordinator.last_exception else None,
             "update_interval": str(coordinator.update_interval),
             "watched_devices": coordinator.device_ids,

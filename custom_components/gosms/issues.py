@@ -17,7 +17,6 @@ from homeassistant.helpers import issue_registry as ir
 from gosms import APIError, Category, ErrorInfo, GoSMSError, Severity
 
 from .const import DOMAIN
-from .util import error_placeholders
 
 type Source = Literal["poll", "send"]
 
@@ -31,8 +30,14 @@ ISSUE_KEYS: Final[Mapping[Category, str]] = {
 }
 """Issue translation key per table category."""
 
-PROVEN_BY_ANY_SUCCESS: Final = frozenset((ISSUE_KEYS[Category.AUTH], ISSUE_KEYS[Category.ACCOUNT]))
-"""Any answered call shows the token works and the account is open."""
+PROVEN_BY_ANY_SUCCESS: Final = frozenset((ISSUE_KEYS[Category.ACCOUNT],))
+"""Any answered call shows the account is open."""
+
+REAUTH_INSTEAD: Final = frozenset((Category.AUTH,))
+"""A refused token opens no issue of its own: Home Assistant's re-authentication is the repair."""
+
+LEGACY_KEYS: Final = (ISSUE_KEYS[Category.AUTH],)
+"""Keys earlier versions opened issues under; deleted at setup so none lingers."""
 
 _SEVERITIES: Final[Mapping[Severity, ir.IssueSeverity]] = {
     Severity.CRITICAL: ir.IssueSeverity.ERROR,
@@ -45,8 +50,10 @@ def issue_key(info: ErrorInfo) -> str | None:
 
     A missing permission always opens one, whatever its monitoring state: a token that may no
     longer read messages or phones leaves entities unavailable, and only the owner can fix it.
+    A refused token opens none: the re-authentication Home Assistant starts already shows it, and
+    two notices of one problem are one too many.
     """
-    if not info.known or info.field is not None:
+    if not info.known or info.field is not None or info.category in REAUTH_INSTEAD:
         return None
     if info.severity not in _SEVERITIES and info.category is not Category.PERMISSION:
         return None
@@ -75,16 +82,16 @@ def async_raise_issue(
     key = issue_key(err.info)
     if key is None:
         return None
-    placeholders = error_placeholders(hass, err)
-    placeholders["entry_title"] = entry.title
-    placeholders.update(extra or {})
+    # Only language-free placeholders: the registry keeps them, and whoever opens the repair reads
+    # it in their own language from the per-code key (see table_keys), which holds the texts.
+    placeholders = {"code": str(err.code), "entry_title": entry.title, **(extra or {})}
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id(entry, key),
         is_fixable=False,
         severity=_issue_severity(err.info),
-        translation_key=key,
+        translation_key=f"{key}_{err.code}",
         translation_placeholders=placeholders,
         data={"entry_id": entry.entry_id, "source": source},
     )
@@ -108,7 +115,7 @@ def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry, source: Source, 
             ir.async_delete_issue(hass, DOMAIN, ident)
 
 
-def async_remove_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Forget every issue of an entry that is being removed."""
-    for key in ISSUE_KEYS.values():
+def async_remove_issues(hass: HomeAssistant, entry: ConfigEntry, keys: Collection[str] = ()) -> None:
+    """Forget the issues of an entry: those under ``keys``, or every one when it is being removed."""
+    for key in keys or ISSUE_KEYS.values():
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry, key))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
 
 from gosms import APIError, BulkResult, Category, GoSMSError, RecipientResult
 
 from .const import CONF_INVALID_CHARS, CONF_LONG_MESSAGE, DOMAIN, LOGGER
 from .coordinator import GoSMSConfigEntry
 from .issues import async_clear_issues, async_raise_issue
-from .util import error_placeholders, ha_error
+from .util import ha_error
 
 
 async def async_send(
@@ -52,10 +53,10 @@ async def async_send(
     if result.ok:
         async_clear_issues(hass, entry, "send")
         return result
-    raise _failure(hass, entry, result)
+    raise await _failure(hass, entry, result)
 
 
-def _failure(hass: HomeAssistant, entry: GoSMSConfigEntry, result: BulkResult) -> HomeAssistantError:
+async def _failure(hass: HomeAssistant, entry: GoSMSConfigEntry, result: BulkResult) -> HomeAssistantError:
     raised: set[str] = set()
     for recipient in result.failed:
         error = recipient.error
@@ -68,7 +69,8 @@ def _failure(hass: HomeAssistant, entry: GoSMSConfigEntry, result: BulkResult) -
         # Something went out: the token, the account and the phones work.
         async_clear_issues(hass, entry, "send", keep=raised)
     LOGGER.debug("GoSMS send failed: %s", result.summary())
-    failed = "; ".join(_describe(hass, recipient) for recipient in result.failed)
+    translations = await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
+    failed = " ".join(_describe(hass, translations, recipient) for recipient in result.failed)
     if result.sent:
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -89,9 +91,11 @@ def _failure(hass: HomeAssistant, entry: GoSMSConfigEntry, result: BulkResult) -
     )
 
 
-def _describe(hass: HomeAssistant, recipient: RecipientResult) -> str:
-    """``number: code description`` (or the transport's sentence) for one failed number."""
+def _describe(hass: HomeAssistant, translations: Mapping[str, str], recipient: RecipientResult) -> str:
+    """``number: `` and the whole sentence the error alone would raise, remedy included, in the
+    installation's language (the list goes into one placeholder, which no reader re-translates)."""
     assert recipient.error is not None
-    placeholders = error_placeholders(hass, recipient.error)
-    reason = " ".join(part for part in (placeholders["code"], placeholders["description"]) if part)
-    return f"{recipient.phone_number}: {reason}"
+    failure = ha_error(hass, recipient.error)
+    template = translations.get(f"component.{DOMAIN}.exceptions.{failure.translation_key}.message")
+    text = template.format(**(failure.translation_placeholders or {})) if template else str(failure)
+    return f"{recipient.phone_number}: {text.strip()}"

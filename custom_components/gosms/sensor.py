@@ -1,4 +1,4 @@
-"""Sensors: battery and last heartbeat per phone; usage of the monthly quota."""
+"""Sensors: battery and last heartbeat per phone; the account's API status and monthly usage."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from gosms import Device
 
-from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSData
+from .coordinator import API_STATUSES, GoSMSConfigEntry, GoSMSCoordinator, GoSMSData
 from .entity import GoSMSAccountEntity, GoSMSPhoneEntity
 
 # Read-only, from the coordinator.
@@ -27,7 +27,7 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class PhoneSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[Device], int | datetime | None]
+    value_fn: Callable[[Device], int | str | datetime | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +45,14 @@ PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
         value_fn=lambda device: device.battery,
     ),
     PhoneSensorDescription(
+        key="sims",
+        translation_key="sims",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # The SIM slots by the operator's name, as the action's SIM slot field numbers them (from 0).
+        value_fn=lambda device: ", ".join(f"{sim.slot_index}: {sim.display_name}" for sim in device.sims)[:255]
+        or None,
+    ),
+    PhoneSensorDescription(
         key="last_seen",
         translation_key="last_seen",
         device_class=SensorDeviceClass.TIMESTAMP,
@@ -55,8 +63,9 @@ PHONE_SENSORS: tuple[PhoneSensorDescription, ...] = (
 
 
 def _share(data: GoSMSData, quota: int) -> float | None:
+    """Per cent of the plan's monthly messages used (the sensor exists only with a quota)."""
     count = data.month_count
-    return None if count is None else round(100 * count / quota, 1)
+    return None if count is None or not quota else round(100 * count / quota, 1)
 
 
 ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
@@ -88,8 +97,12 @@ async def async_setup_entry(
         for device_id in coordinator.device_ids
         for description in PHONE_SENSORS
     ]
-    if coordinator.quota:
-        entities.extend(GoSMSAccountSensor(coordinator, description) for description in ACCOUNT_SENSORS)
+    entities.append(GoSMSApiStatusSensor(coordinator))
+    entities.extend(
+        GoSMSAccountSensor(coordinator, description)
+        for description in ACCOUNT_SENSORS
+        if coordinator.quota or description.key != "quota_used"
+    )
     async_add_entities(entities)
 
 
@@ -101,8 +114,28 @@ class GoSMSPhoneSensor(GoSMSPhoneEntity, SensorEntity):
         self.entity_description = description
 
     @property
-    def native_value(self) -> int | datetime | None:
+    def native_value(self) -> int | str | datetime | None:
         return self.entity_description.value_fn(self.device)
+
+
+class GoSMSApiStatusSensor(GoSMSAccountEntity, SensorEntity):
+    """What the last poll of the account found; stays available when the poll failed, since the
+    failure is what it reports."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_translation_key = "api_status"
+
+    def __init__(self, coordinator: GoSMSCoordinator) -> None:
+        super().__init__(coordinator, "api_status")
+        self._attr_options = list(API_STATUSES)
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def native_value(self) -> str:
+        return self.coordinator.api_status
 
 
 class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
@@ -114,6 +147,4 @@ class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
 
     @property
     def native_value(self) -> float | int | None:
-        quota = self.coordinator.quota
-        assert quota
-        return self.entity_description.value_fn(self.coordinator.data, quota)
+        return self.entity_description.value_fn(self.coordinator.data, self.coordinator.quota or 0)

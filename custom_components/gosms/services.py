@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
@@ -17,8 +17,10 @@ from .const import (
     ATTR_INVALID_CHARS,
     ATTR_LONG_MESSAGE,
     ATTR_MESSAGE,
+    ATTR_PHONE,
     ATTR_PHONE_NUMBER,
     ATTR_TO_SIM,
+    CONF_DEVICE_IDS,
     DOMAIN,
     SERVICE_SEND_SMS,
 )
@@ -32,6 +34,7 @@ SEND_SMS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_PHONE_NUMBER): vol.All(cv.ensure_list, [cv.string]),
         vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_PHONE): cv.string,
         vol.Optional(ATTR_DEVICE_ID): cv.string,
         vol.Optional(ATTR_TO_SIM): vol.Coerce(int),
         vol.Optional(ATTR_INVALID_CHARS): vol.In(INVALID_CHARS_CHOICES),
@@ -52,9 +55,49 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
 
-def _entry(hass: HomeAssistant, call: ServiceCall) -> GoSMSConfigEntry:
-    """The entry named in the call, or the only one there is."""
-    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+def _phone(hass: HomeAssistant, call: ServiceCall) -> tuple[str | None, str | None]:
+    """The GoSMS device id of the chosen gateway phone, and the entry that watches it.
+
+    ``phone`` is a Home Assistant device (what the UI's device picker gives); ``device_id`` the raw
+    GoSMS id, kept for scripts. Either may be given, or both when they agree.
+    """
+    raw: str | None = call.data.get(ATTR_DEVICE_ID) or None
+    if not (ha_device_id := call.data.get(ATTR_PHONE)):
+        return raw, None
+    found = _watched_phone(hass, ha_device_id)
+    if found is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_gateway_phone",
+            translation_placeholders={"phone": ha_device_id},
+        )
+    gosms_id, entry_id = found
+    if raw and raw != gosms_id:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="phone_disagrees",
+            translation_placeholders={"phone_id": gosms_id, "device_id": raw},
+        )
+    return gosms_id, entry_id
+
+
+def _watched_phone(hass: HomeAssistant, ha_device_id: str) -> tuple[str, str] | None:
+    """(GoSMS device id, entry id) of a Home Assistant device that is a phone an entry watches."""
+    device = dr.async_get(hass).async_get(ha_device_id)
+    if device is None:
+        return None
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.entry_id not in device.config_entries:
+            continue
+        for domain, ident in device.identifiers:
+            if domain == DOMAIN and ident in entry.options.get(CONF_DEVICE_IDS, []):
+                return ident, entry.entry_id
+    return None
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall, phone_entry_id: str | None) -> GoSMSConfigEntry:
+    """The entry named in the call, else the one watching the chosen phone, else the only one there is."""
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID) or phone_entry_id:
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
             raise ServiceValidationError(
@@ -70,23 +113,26 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> GoSMSConfigEntry:
             )
         return entry
     loaded = hass.config_entries.async_loaded_entries(DOMAIN)
-    if len(loaded) != 1:
+    if not loaded:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_entry_loaded")
+    if len(loaded) > 1:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="entry_required",
-            translation_placeholders={"count": str(len(loaded))},
+            translation_placeholders={"titles": ", ".join(sorted(entry.title for entry in loaded))},
         )
     return loaded[0]
 
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
-    entry = _entry(call.hass, call)
+    device_id, phone_entry_id = _phone(call.hass, call)
+    entry = _entry(call.hass, call, phone_entry_id)
     result = await async_send(
         call.hass,
         entry,
         call.data[ATTR_PHONE_NUMBER],
         call.data[ATTR_MESSAGE],
-        device_id=call.data.get(ATTR_DEVICE_ID),
+        device_id=device_id,
         to_sim=call.data.get(ATTR_TO_SIM),
         invalid_chars=call.data.get(ATTR_INVALID_CHARS),
         long_message=call.data.get(ATTR_LONG_MESSAGE),

@@ -1,7 +1,9 @@
-"""Core errors in Home Assistant's terms: translated exceptions and form placeholders.
+"""Core errors in Home Assistant's terms: translated exceptions and their placeholders.
 
-Every text shown comes from the core's error table (``gosms.errors``), in Russian when Home
-Assistant runs in Russian; the integration's translations only frame it.
+Every text shown comes from the core's error table (``gosms.errors``) through translation keys
+made per code (see ``table_keys``), so it appears in the language of whoever reads it. Only a
+code the table does not know falls back to the template, with the table's generic row as
+placeholders in the installation's language.
 """
 
 from __future__ import annotations
@@ -11,31 +13,47 @@ import hashlib
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from gosms import APIError, GoSMSError, ValidationError
+from gosms import APIError, GoSMSError, ProtocolError, ValidationError
+from gosms.hints import render_detail
 
 from .const import DOMAIN
+from .hint_words import hint_text
+from .table_keys import table_key
 
 
 def is_russian(hass: HomeAssistant) -> bool:
-    """Whether table texts should be the Russian page's wording."""
+    """Whether the fallback texts of an unknown code should be the Russian page's wording."""
     return hass.config.language.lower().startswith("ru")
 
 
 def error_placeholders(hass: HomeAssistant, err: GoSMSError) -> dict[str, str]:
-    """``code``, ``description``, ``remedy`` and ``detail`` of an error, in the installation's language.
+    """``code``, ``description``, ``remedy`` and ``detail`` of an error.
 
-    Errors the API did not answer (transport, protocol, configuration) have no table row: their
-    own sentence is the description and the code is empty.
+    The per-code keys have the description and remedy written in and use only ``code`` and
+    ``detail`` (what the core found in this input, followed by a space when there is one, so a
+    template reads ``{description} {detail}{remedy}``). Errors the API did not answer (transport,
+    protocol, configuration) have no table row: their own sentence is the description.
     """
     if isinstance(err, APIError):
         russian = is_russian(hass)
+        # The detail from the core's reason key, in the installation's language (a placeholder is
+        # not re-translated for the reader); the hint in the words of Home Assistant's own fields.
+        detail = render_detail(err.reason, err.params, russian=russian) or err.detail
         return {
             "code": str(err.code),
             "description": err.info.description_ru if russian else err.info.description,
             "remedy": err.info.remedy_ru if russian else err.info.remedy,
-            "detail": err.detail or err.server_message,
+            "detail": f"{detail} " if detail else "",
+            "hint": hint_text(hass, err.hint),
         }
-    return {"code": "", "description": str(err), "remedy": "", "detail": ""}
+    status = str(err.http_status) if isinstance(err, ProtocolError) else ""
+    return {"code": "", "description": str(err), "remedy": "", "detail": "", "hint": "", "status": status}
+
+
+def unanswered_key(err: GoSMSError) -> str:
+    """The key for an error with no GoSMS code: an answer that was no GoSMS answer (an HTTP 500
+    page, say: the service is at fault) or no answer at all (the network is)."""
+    return "bad_answer" if isinstance(err, ProtocolError) else "cannot_connect"
 
 
 def ha_error(hass: HomeAssistant, err: GoSMSError) -> HomeAssistantError:
@@ -44,18 +62,18 @@ def ha_error(hass: HomeAssistant, err: GoSMSError) -> HomeAssistantError:
     if isinstance(err, ValidationError):
         return ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="invalid_input",
+            translation_key=table_key("exceptions", "invalid_input", err.info),
             translation_placeholders=placeholders,
         )
     if isinstance(err, APIError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="api_error",
+            translation_key=table_key("exceptions", "api_error", err.info),
             translation_placeholders=placeholders,
         )
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key="cannot_connect",
+        translation_key=unanswered_key(err),
         translation_placeholders=placeholders,
     )
 

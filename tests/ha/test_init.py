@@ -9,6 +9,7 @@ from custom_components.gosms.const import (
     CONF_DEVICE_IDS,
     DOMAIN,
     SERVICE_SEND_SMS,
+    UPDATE_INTERVAL,
 )
 from custom_components.gosms.issues import issue_id
 from custom_components.gosms.services import SEND_SMS_SCHEMA
@@ -18,7 +19,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 SECOND_DEVICE = "6622a8bbd963898821ebf934"
 
@@ -57,10 +60,8 @@ async def test_setup_auth_failure_starts_reauth(
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(config_entry, "auth_failed"))
-    assert issue is not None
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["code"] == "1002"
+    # One notice of one problem: Home Assistant's re-authentication, no repair of the integration's own.
+    assert [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN] == []
 
 
 async def test_setup_retries_when_unreachable(
@@ -155,3 +156,37 @@ async def test_lost_read_permission_opens_a_repair_and_its_return_closes_it(
     emulator.set_scenario(tokens={"token0": {"permissions": {"read": True}}})
     await entry.runtime_data.coordinator.async_refresh()
     assert registry.async_get_issue(DOMAIN, issue_id(entry, "permission_denied")) is None
+
+
+async def _next_poll(hass: HomeAssistant) -> None:
+    """Let the poll interval pass, as the scheduler sees it (the requests themselves are real)."""
+    async_fire_time_changed(hass, dt_util.utcnow() + UPDATE_INTERVAL * 1.5)
+    # Scheduled polls run as the entry's background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_account_watched_with_only_recipients_and_no_entity_enabled(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The commonest set-up, "text me when…", with even the account's entities switched off."""
+    entry = init_integration
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain != "notify":
+            registry.async_update_entity(entity.entity_id, disabled_by=er.RegistryEntryDisabler.USER)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert [state.domain for state in hass.states.async_all()] == ["notify"]
+
+    emulator.clear_requests()
+    emulator.set_scenario(account_blocked=True)
+    await _next_poll(hass)
+    assert [r["endpoint"] for r in emulator.requests()] == ["list"]
+    key = issue_id(entry, "account_blocked")
+    assert ir.async_get(hass).async_get_issue(DOMAIN, key) is not None
+
+    # Unblocked: the next poll closes the repair, no send needed.
+    emulator.set_scenario(account_blocked=False)
+    await _next_poll(hass)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, key) is None

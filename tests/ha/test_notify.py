@@ -57,7 +57,7 @@ async def test_send_with_title(hass: HomeAssistant, emulator: Emulator, init_int
 async def test_refused_text_raises(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
     with pytest.raises(ServiceValidationError) as caught:
         await send(hass, "Fire 🔥")
-    assert caught.value.translation_key == "invalid_input"
+    assert caught.value.translation_key == "invalid_input_2002"
     assert caught.value.translation_placeholders["code"] == "2002"
     assert emulator.messages() == []
 
@@ -79,7 +79,7 @@ async def test_quota_reached_then_lifted(
     emulator.set_scenario(quota=0)
     with pytest.raises(HomeAssistantError) as caught:
         await send(hass, "Door open")
-    assert caught.value.translation_key == "api_error"
+    assert caught.value.translation_key == "api_error_1006"
     assert caught.value.translation_placeholders["code"] == "1006"
     assert "1006" in str(caught.value)
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "quota_reached"))

@@ -17,6 +17,8 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from .rendered import assert_table_text, render
+
 PHONE = "pixel_7_emulated"
 
 
@@ -39,6 +41,7 @@ async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_phone_entities(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
     assert hass.states.get(f"sensor.{PHONE}_battery").attributes["unit_of_measurement"] == "%"
+    assert state(hass, f"sensor.{PHONE}_sim_cards") == "0: Emulator SIM"
     assert state(hass, f"binary_sensor.{PHONE}_charging") == STATE_ON
     assert state(hass, f"binary_sensor.{PHONE}_active") == STATE_ON
     assert state(hass, f"binary_sensor.{PHONE}_online") == STATE_ON
@@ -48,8 +51,10 @@ async def test_phone_entities(hass: HomeAssistant, emulator: Emulator, init_inte
     entry = er.async_get(hass).async_get(f"binary_sensor.{PHONE}_battery_low")
     assert entry is not None
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    # No quota configured: no quota entities.
-    assert hass.states.get("sensor.gosms_messages_this_month") is None
+    # The account is watched whatever is configured; the share of a quota needs a quota.
+    assert state(hass, "sensor.gosms_api_status") == "ok"
+    assert state(hass, "sensor.gosms_messages_this_month") == "0"
+    assert hass.states.get("sensor.gosms_monthly_quota_used") is None
 
 
 async def test_phone_changes(hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry) -> None:
@@ -106,16 +111,29 @@ async def test_account_blocked_then_unblocked(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
     entry = init_integration
+    hass.config.language = "ru"  # raised in Russian, read later in English: the words follow the reader
     emulator.set_scenario(account_blocked=True)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
+    assert state(hass, "sensor.gosms_api_status") == "account_blocked"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "account_blocked"))
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_key == "account_blocked_3000"
+    assert set(issue.translation_placeholders or {}) == {"code", "entry_title"}
+    assert_table_text("issues", issue.translation_key, issue.translation_placeholders, 3000)
+    placeholders = issue.translation_placeholders
+    assert render("issues", issue.translation_key, placeholders, "en", "title") == "Account blocked: GoSMS"
+    assert render("issues", issue.translation_key, placeholders, "ru", "title") == "Аккаунт заблокирован: GoSMS"
 
-    emulator.set_scenario(account_blocked=False)
+    # Still failing, for another reason: the status follows, though the poll failed both times.
+    emulator.set_scenario(tokens={"token0": {"active": False}})
+    await poll(hass, init_integration)
+    assert state(hass, "sensor.gosms_api_status") == "auth_failed"
+    emulator.set_scenario(tokens={"token0": {"active": True}}, account_blocked=False)
     await poll(hass, init_integration)
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
+    assert state(hass, "sensor.gosms_api_status") == "ok"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry, "account_blocked")) is None
 
 
@@ -141,9 +159,8 @@ async def test_token_revoked_starts_reauth(
     await poll(hass, init_integration)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration, "auth_failed"))
-    assert issue is not None
-    assert issue.translation_placeholders["code"] == "1003"
+    assert state(hass, "sensor.gosms_api_status") == "auth_failed"
+    assert [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN] == []
 
     # The user answers the reauth flow with a working token: reloaded, polled, repair closed.
     new_token = emulator.add_token()
@@ -151,7 +168,7 @@ async def test_token_revoked_starts_reauth(
     await hass.async_block_till_done()
     assert result["reason"] == "reauth_successful"
     assert state(hass, f"sensor.{PHONE}_battery") == "87"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration, "auth_failed")) is None
+    assert state(hass, "sensor.gosms_api_status") == "ok"
 
 
 @pytest.mark.parametrize("entry_options", [{CONF_DEVICE_IDS: [], CONF_MONTHLY_QUOTA: 200}])
@@ -176,6 +193,8 @@ async def test_quota_sensor_unavailable_on_failure(
     emulator.add_fault("http_500", endpoint="list", count=None)
     await poll(hass, init_integration)
     assert state(hass, "sensor.gosms_messages_this_month") == STATE_UNAVAILABLE
+    # The server answered (HTTP 500): a GoSMS fault, not a network one.
+    assert state(hass, "sensor.gosms_api_status") == "api_error"
 
 
 async def test_account_error_on_a_phone_read(
@@ -195,6 +214,6 @@ async def test_phone_read_refused(hass: HomeAssistant, emulator: Emulator, init_
     assert state(hass, f"sensor.{PHONE}_battery") == STATE_UNAVAILABLE
     assert init_integration.runtime_data.coordinator.last_update_success
     issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
-    assert [i.translation_key for i in issues] == ["permission_denied"]
+    assert [i.translation_key for i in issues] == ["permission_denied_1011"]
     assert issues[0].translation_placeholders is not None
     assert issues[0].translation_placeholders["code"] == "1011"

@@ -1,0 +1,1 @@
+"""The integration in a real Home Assistant process."""

@@ -1,0 +1,126 @@
+"""The integration in a real, running Home Assistant, set up as a user does it, against the emulator.
+
+``hass`` runs as its own process (config folder in a temporary directory, the integration linked
+into its custom_components, HTTP on a free loopback port); the test creates the owner through the
+onboarding API, adds the entry and a recipient through the config flow REST API, sends through
+``notify.send_message``, then blocks the account and waits for the repair the next polls open, with
+only a recipient configured and no send. Polls keep Home Assistant's idiom (a fixed 60 s interval,
+no user setting), so the wait is budgeted: three polls plus slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from gosms.emulator import Emulator
+
+from .hass_process import HassProcess, running_hass
+
+POLL_SECONDS = 60
+RECIPIENT_NUMBER = "79991234567"
+
+
+@pytest.fixture
+def hass_live(tmp_path: Path) -> Iterator[HassProcess]:
+    with running_hass(tmp_path) as hass:
+        try:
+            yield hass
+        except BaseException:
+            print(hass.log_tail())
+            raise
+
+
+async def _websocket(hass: HassProcess, command: dict[str, Any]) -> Any:
+    async with aiohttp.ClientSession() as session, session.ws_connect(f"{hass.url}/api/websocket") as ws:
+        assert (await ws.receive_json(timeout=60))["type"] == "auth_required"
+        await ws.send_json({"type": "auth", "access_token": hass.token})
+        assert (await ws.receive_json(timeout=60))["type"] == "auth_ok"
+        await ws.send_json({"id": 1, **command})
+        answer = await ws.receive_json(timeout=60)
+        assert answer["success"], answer
+        return answer["result"]
+
+
+def gosms_issues(hass: HassProcess) -> list[dict[str, Any]]:
+    result = asyncio.run(_websocket(hass, {"type": "repairs/list_issues"}))
+    return [issue for issue in result["issues"] if issue["domain"] == "gosms"]
+
+
+def wait_for(what: str, check: Any, timeout: float, interval: float = 2.0) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def run_flow(hass: HassProcess, path: str, handler: Any, user_input: dict[str, Any]) -> dict[str, Any]:
+    """Start a flow and answer its one form, as the frontend does."""
+    form = hass.post(path, {"handler": handler, "show_advanced_options": False})
+    assert form["type"] == "form", form
+    result: dict[str, Any] = hass.post(f"{path}/{form['flow_id']}", user_input)
+    return result
+
+
+@pytest.mark.timeout(900)
+def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -> None:
+    hass, emulator = hass_live, gosms_emulator
+    hass.onboard()
+
+    entry = run_flow(
+        hass,
+        "/api/config/config_entries/flow",
+        "gosms",
+        {"api_token": emulator.token, "api_url": emulator.url},
+    )
+    assert entry["type"] == "create_entry", entry
+    entry_id = entry["result"]["entry_id"]
+    assert entry["result"]["state"] == "loaded"
+
+    recipient = run_flow(
+        hass,
+        "/api/config/config_entries/subentries/flow",
+        [entry_id, "recipient"],
+        {"name": "On call", "phone_number": "+7 999 123-45-67"},
+    )
+    assert recipient["type"] == "create_entry", recipient
+    # Adding a recipient reloads the entry; its notify entity appears once the reload is done.
+    wait_for("notify.on_call to appear", lambda: hass.get("/api/states/notify.on_call"), timeout=120)
+
+    hass.post("/api/services/notify/send_message", {"entity_id": "notify.on_call", "message": "live test"})
+    sent = [m for m in emulator.messages() if m["phone_number"] == RECIPIENT_NUMBER]
+    assert [m["message"] for m in sent] == ["live test"]
+    status = wait_for("the API status sensor", lambda: hass.get("/api/states/sensor.gosms_api_status"), 60)
+    assert status["state"] == "ok"
+    assert gosms_issues(hass) == []
+
+    # Only a recipient is configured, and nothing is sent from here on: the polls must find it.
+    emulator.clear_requests()
+    emulator.set_scenario(account_blocked=True)
+    issues = wait_for(
+        "a repair for the blocked account",
+        lambda: gosms_issues(hass),
+        timeout=3 * POLL_SECONDS + 30,
+        interval=5,
+    )
+    assert [issue["translation_key"] for issue in issues] == ["account_blocked"]
+    assert issues[0]["issue_id"] == f"{entry_id}_account_blocked"
+    assert issues[0]["severity"] == "error"
+    assert hass.get("/api/states/sensor.gosms_api_status")["state"] == "account_blocked"
+    requests_made = emulator.requests()
+    assert requests_made, "no poll reached the emulator"
+    assert all(r["endpoint"] != "send" for r in requests_made), requests_made
+    # The token reached neither the emulator's log nor Home Assistant's.
+    assert emulator.token not in str(requests_made)
+    assert emulator.token not in hass.log_path.read_text(errors="replace")
