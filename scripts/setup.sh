@@ -91,6 +91,8 @@ seed_get_pip() {
 }
 seed_get_pip
 
+ensure_actionlint
+
 if [ "$want_icinga" = 1 ]; then
     if dpkg-query -W -f='${Status}' icinga2 2>/dev/null | grep -q 'install ok installed'; then
         log "icinga2: installed"

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .. import __version__
 from .runner import Emulator
 from .state import DEFAULT_TOKEN, LIST_OFFSETS, LIST_ORDERS, ScenarioError
 
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit", type=int, metavar="N",
                         help="requests per second per endpoint and token before 429 (default 10, 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each API request on stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
