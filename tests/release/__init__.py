@@ -1,0 +1,1 @@
+"""Tests of the release artifacts, each used by itself in a clean place."""

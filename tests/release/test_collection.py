@@ -1,0 +1,35 @@
+"""The collection tarball by itself: installed by ansible-galaxy into an empty path, documented."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+from .conftest import VENV, VERSION, run
+
+
+def test_tarball_contents(dist: Path) -> None:
+    with tarfile.open(dist / f"gosms-sms-{VERSION}.tar.gz") as archive:
+        names = archive.getnames()
+        manifest = json.load(archive.extractfile("MANIFEST.json"))  # type: ignore[arg-type]
+    assert manifest["collection_info"]["version"] == VERSION
+    assert "plugins/modules/send.py" in names
+    unwanted = [n for n in names if n.startswith("tests/output") or "__pycache__" in n or n.endswith("ruff.toml")]
+    assert unwanted == []
+
+
+def test_installs_into_an_empty_path_and_documents_itself(dist: Path, tmp_path: Path,
+                                                          clean_env: dict[str, str]) -> None:
+    target = tmp_path / "collections"
+    result = run(VENV / "bin" / "ansible-galaxy", "collection", "install", "--offline", "-p", target,
+                 dist / f"gosms-sms-{VERSION}.tar.gz", env=clean_env)
+    assert result.returncode == 0, result.stderr
+    env = {**clean_env, "ANSIBLE_COLLECTIONS_PATH": str(target)}
+    listed = run(VENV / "bin" / "ansible-galaxy", "collection", "list", "gosms.sms", "--format", "json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    found = {path: cols["gosms.sms"]["version"] for path, cols in json.loads(listed.stdout).items()}
+    assert found == {str(target / "ansible_collections"): VERSION}
+    doc = run(VENV / "bin" / "ansible-doc", "--json", "gosms.sms.send", env=env, cwd=tmp_path)
+    assert doc.returncode == 0, doc.stderr
+    assert json.loads(doc.stdout)["gosms.sms.send"]["doc"]["module"] == "send"
