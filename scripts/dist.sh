@@ -3,7 +3,7 @@
 #   gosms_ops-V-py3-none-any.whl, gosms_ops-V.tar.gz   PyPI (the wheel is built from the sdist)
 #   gosms-sms-V.tar.gz                                  Ansible Galaxy
 #   gosms.zip                                           HACS release asset (hacs.json names it)
-#   check_gosms.pyz, notify_gosms.pyz                   single files for monitoring hosts
+#   check_gosms.pyz, notify_gosms.pyz, gosms.pyz        single files for monitoring hosts (system Python)
 #   SHA256SUMS
 # Needs scripts/setup.sh first (it calls it). Refuses to build when the manifests disagree on the
 # version (scripts/version.py check). The release workflow runs exactly this.
@@ -34,7 +34,7 @@ log "HACS zip"
 
 if [ -f scripts/build_single_files.py ]; then
     log "single files for monitoring hosts"
-    "$VENV/bin/python" scripts/build_single_files.py --out-dir "$out"
+    "$VENV/bin/python" scripts/build_single_files.py --out "$out"
 fi
 
 (cd "$out" && sha256sum -- * >SHA256SUMS)
