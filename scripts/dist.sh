@@ -32,10 +32,8 @@ log "collection tarball"
 log "HACS zip"
 "$VENV/bin/python" scripts/hacs_zip.py "$out/gosms.zip"
 
-if [ -f scripts/build_single_files.py ]; then
-    log "single files for monitoring hosts"
-    "$VENV/bin/python" scripts/build_single_files.py --out "$out"
-fi
+log "single files for monitoring hosts"
+"$VENV/bin/python" scripts/build_single_files.py --out "$out"
 
 (cd "$out" && sha256sum -- * >SHA256SUMS)
 log "dist: $(cd "$out" && ls | tr '\n' ' ')"
