@@ -27,12 +27,13 @@ def is_russian(hass: HomeAssistant) -> bool:
 
 
 def error_placeholders(hass: HomeAssistant, err: GoSMSError) -> dict[str, str]:
-    """``code``, ``description``, ``remedy`` and ``detail`` of an error.
+    """``code``, ``description``, ``remedy``, ``detail`` and ``hint`` of an error.
 
-    The per-code keys have the description and remedy written in and use only ``code`` and
-    ``detail`` (what the core found in this input, followed by a space when there is one, so a
-    template reads ``{description} {detail}{remedy}``). Errors the API did not answer (transport,
-    protocol, configuration) have no table row: their own sentence is the description.
+    The per-code keys have the description and remedy written in and use only ``code``, ``detail``
+    (what the core found in this input, followed by a space when there is one) and ``hint`` (the
+    Home Assistant field that fixes it, after a space), so a template reads
+    ``{description} {detail}{remedy}{hint}``. Errors the API did not answer (transport, protocol,
+    configuration) have no table row: their own sentence is the description.
     """
     if isinstance(err, APIError):
         russian = is_russian(hass)
