@@ -7,7 +7,8 @@ Two jobs, both needed after the error table changes (tests/ha/test_translations.
 
 1. Per-code copies of the templates listed in ``custom_components.gosms.table_keys.TEMPLATES``,
    with the table's description and remedy written in: English into strings.json, Russian into
-   translations/ru.json (each file's own template is the frame).
+   translations/ru.json (each file's own template is the frame); and ``exceptions.detail_<reason>``
+   for every detail the core can give (``gosms.hints.DETAILS``), its params left as placeholders.
 2. translations/en.json from strings.json with ``[%key:...%]`` references resolved: Home Assistant
    resolves them only for its own integrations; a custom integration ships them resolved.
 """
@@ -27,6 +28,7 @@ import homeassistant  # noqa: E402
 
 from custom_components.gosms.table_keys import TABLE_PLACEHOLDERS, TEMPLATES  # noqa: E402
 from gosms.errors import TABLE, ErrorInfo  # noqa: E402
+from gosms.hints import DETAILS  # noqa: E402
 
 COMPONENT = ROOT / "custom_components" / "gosms"
 STRINGS = COMPONENT / "strings.json"
@@ -88,6 +90,11 @@ def with_table(tree: dict[str, Any], language: str) -> dict[str, Any]:
         for info in TABLE.values():
             if applies(info):
                 node[f"{key}_{info.code}"] = _fill(node[key], _texts(info, language))
+    exceptions = tree["exceptions"]
+    for name in [name for name in exceptions if name.startswith("detail_")]:
+        del exceptions[name]
+    for reason, (english, russian) in DETAILS.items():
+        exceptions[f"detail_{reason}"] = {"message": russian if language == "ru" else english}
     return tree
 
 

@@ -8,16 +8,16 @@ placeholders in the installation's language.
 
 from __future__ import annotations
 
+from contextlib import suppress
 import hashlib
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from gosms import APIError, GoSMSError, ProtocolError, ValidationError
-from gosms.hints import render_detail
 
 from .const import DOMAIN
-from .hint_words import hint_text
+from .hint_words import hint_text, installation_text
 from .table_keys import table_key
 
 
@@ -27,18 +27,20 @@ def is_russian(hass: HomeAssistant) -> bool:
 
 
 def error_placeholders(hass: HomeAssistant, err: GoSMSError) -> dict[str, str]:
-    """``code``, ``description``, ``remedy`` and ``detail`` of an error.
+    """``code``, ``description``, ``remedy``, ``detail`` and ``hint`` of an error.
 
-    The per-code keys have the description and remedy written in and use only ``code`` and
-    ``detail`` (what the core found in this input, followed by a space when there is one, so a
-    template reads ``{description} {detail}{remedy}``). Errors the API did not answer (transport,
-    protocol, configuration) have no table row: their own sentence is the description.
+    The per-code keys have the description and remedy written in and use only ``code``, ``detail``
+    (what the core found in this input, followed by a space when there is one) and ``hint`` (the
+    Home Assistant field that fixes it, after a space), so a template reads
+    ``{description} {detail}{remedy}{hint}``. Errors the API did not answer (transport, protocol,
+    configuration) have no table row: their own sentence is the description.
     """
     if isinstance(err, APIError):
         russian = is_russian(hass)
-        # The detail from the core's reason key, in the installation's language (a placeholder is
-        # not re-translated for the reader); the hint in the words of Home Assistant's own fields.
-        detail = render_detail(err.reason, err.params, russian=russian) or err.detail
+        # The detail and the hint go into placeholders, which no reader re-translates: both are
+        # worded from the integration's translations in the installation's language, the hint in
+        # the words of Home Assistant's own fields.
+        detail = _detail(hass, err)
         return {
             "code": str(err.code),
             "description": err.info.description_ru if russian else err.info.description,
@@ -48,6 +50,15 @@ def error_placeholders(hass: HomeAssistant, err: GoSMSError) -> dict[str, str]:
         }
     status = str(err.http_status) if isinstance(err, ProtocolError) else ""
     return {"code": "", "description": str(err), "remedy": "", "detail": "", "hint": "", "status": status}
+
+
+def _detail(hass: HomeAssistant, err: APIError) -> str:
+    """What exactly is wrong, from the core's reason key (``exceptions.detail_<reason>``) and params."""
+    template = installation_text(hass, f"detail_{err.reason}") if err.reason else ""
+    if template:
+        with suppress(KeyError, IndexError, ValueError):
+            return template.format_map(err.params)
+    return err.detail
 
 
 def unanswered_key(err: GoSMSError) -> str:

@@ -190,3 +190,17 @@ async def test_account_watched_with_only_recipients_and_no_entity_enabled(
     emulator.set_scenario(account_blocked=False)
     await _next_poll(hass)
     assert ir.async_get(hass).async_get_issue(DOMAIN, key) is None
+
+
+async def test_setup_forgets_the_token_repair_of_earlier_versions(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """Earlier versions opened their own repair for a refused token; it must not linger beside reauth."""
+    config_entry.add_to_hass(hass)
+    ir.async_create_issue(
+        hass, DOMAIN, issue_id(config_entry, "auth_failed"), is_fixable=False, severity=ir.IssueSeverity.ERROR,
+        translation_key="auth_failed",
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(config_entry, "auth_failed")) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,6 +52,16 @@ BOOT_DEADLINE = 240.0
 """Seconds for the process to answer HTTP; a busy 2-core machine can take a minute or more."""
 
 
+def _die_with_parent(command: list[str]) -> list[str]:
+    """``command`` under ``setpriv --pdeathsig KILL`` (util-linux) where there is one.
+
+    The fixture's ``finally`` takes the process group down on any ordinary end of the test; this
+    covers the end no ``finally`` sees, the test process itself killed (a stage's time budget).
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else command
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,7 +88,7 @@ class HassProcess:
         hass = Path(sys.executable).with_name("hass")
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(hass), "--config", str(self.config_dir)],
+                _die_with_parent([str(hass), "--config", str(self.config_dir)]),
                 cwd=self.config_dir,
                 stdout=log,
                 stderr=subprocess.STDOUT,

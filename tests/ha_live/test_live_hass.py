@@ -114,7 +114,7 @@ def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -
         timeout=3 * POLL_SECONDS + 30,
         interval=5,
     )
-    assert [issue["translation_key"] for issue in issues] == ["account_blocked"]
+    assert [issue["translation_key"] for issue in issues] == ["account_blocked_3000"]
     assert issues[0]["issue_id"] == f"{entry_id}_account_blocked"
     assert issues[0]["severity"] == "error"
     assert hass.get("/api/states/sensor.gosms_api_status")["state"] == "account_blocked"
