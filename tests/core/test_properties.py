@@ -7,8 +7,9 @@ and ``\\p{P}`` are the Unicode general categories L* and P*; ``{1,300}`` counts 
 
 Hypothesis draws from all of Unicode (surrogates and unassigned code points included) mixed with
 the characters the review found trouble with.  Time is bounded: ``max_examples`` is fixed and
-``deadline`` off (a busy 2-core CI machine must not fail a test for being slow), and with ``CI``
-set the run is derandomized, so the same examples run every time (profiles in conftest.py).
+``deadline`` off (a busy 2-core CI machine must not fail a test for being slow), and the run is
+derandomized, so the same examples run every time (profiles in conftest.py;
+``GOSMS_HYPOTHESIS_PROFILE=dev`` draws new ones).
 """
 
 from __future__ import annotations
