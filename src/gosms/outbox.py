@@ -312,6 +312,8 @@ class Outbox:
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     entry = Entry.from_dict(data, state)
+                except FileNotFoundError:
+                    continue  # moved on by a flush between listing the folder and reading the file
                 except (OSError, ValueError, TypeError, KeyError) as exc:
                     # Left where it is for a person to look at; never guessed at, never sent.
                     log.warning("outbox: cannot read %s (%s); it is left alone", path, exc)

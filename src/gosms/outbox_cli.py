@@ -93,8 +93,9 @@ def _age(seconds: float) -> str:
 
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
+    source = f"  from {entry.source}" if entry.source else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{error}")
+            f"{entry.message!r}{source}{error}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],

@@ -102,6 +102,7 @@ def test_a_reset_connection_outage_is_queued_by_the_command(emu: Emulator, tmp_p
     (entry,) = listing.json()["entries"]
     assert entry["phone_number"] == PHONE and entry["message"] == "db1 down" and entry["attempts"] == 1
     assert "account" not in entry and "salt" not in entry
+    assert f"attempts 1  {PHONE}  'db1 down'  from gosms send" in run_cli("outbox", emu=emu, env=env).stdout
     assert {r["fault"] for r in emu.requests()} == {"outage"}
     emu.end_outage()
     flushed = run_cli("outbox", "flush", "-v", emu=emu, env=env)  # run_cli checks the log for the token
