@@ -62,5 +62,11 @@ def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_
             if still:
                 outcome.lines.append("not queued (--no-queue): send it again later")
             return outcome
-        queued = send_or_queue(client, Outbox(outbox_dir), list(numbers), text, source=SOURCE)
+        outbox = Outbox(outbox_dir)
+        try:
+            queued = send_or_queue(client, outbox, list(numbers), text, source=SOURCE)
+        except OSError as exc:  # the outbox cannot be written: say so, with what was not delivered
+            return Outcome(1, [f"NOT sent: GoSMS could not take it in time and the outbox {outbox.directory} "
+                               f"cannot be written ({exc.strerror or exc}). Fix: make it writable for this "
+                               "user, or name another with --outbox or GOSMS_OUTBOX."])
         return _words(queued, queued.queued_numbers)

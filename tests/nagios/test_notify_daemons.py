@@ -290,3 +290,83 @@ def test_nagios4_accepts_the_sample_with_its_dependency_and_contact(tmp_path: Pa
     assert "Total Errors:   0" in done.stdout
     assert "Checked 2 service dependencies" in done.stdout, "quota and phone each wait for the account"
     assert "oncall-sms" in sample.read_text()
+
+
+def service_status(status_file: Path) -> dict[str, dict[str, str]]:
+    """Nagios' status.dat: every service's status block, by service description."""
+    services: dict[str, dict[str, str]] = {}
+    text = status_file.read_text(errors="replace") if status_file.exists() else ""
+    for block in re.findall(r"servicestatus \{\n(.*?)\n\s*\}", text, re.S):
+        fields = dict(line.strip().split("=", 1) for line in block.splitlines() if "=" in line)
+        services[fields["service_description"]] = fields
+    return services
+
+
+def test_nagios4_sample_sends_one_problem_for_a_blocked_account(tmp_path: Path, emu: Emulator,
+                                                                single_files: Path) -> None:
+    """The shipped sample under Nagios: the account, quota and phone services all fail, one SMS goes out."""
+    assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
+    root = tmp_path / "nagios4"
+    root.mkdir()
+    plugins = plugin_dir(root, single_files)
+    shutil.copy2(single_files / "check_gosms.pyz", plugins / "check_gosms")
+    token_file = root / "gosms.token"
+    token_file.write_text(SECRET + "\n")
+    # The sample as an operator adapts it: the token file, the phone, the contact on each service.
+    sample = (NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample").read_text()
+    contact = "    _GOSMS_TOKEN_FILE       /etc/nagios/gosms.token\n"
+    sample = sample.replace(contact + "}", contact + "    contacts                oncall-sms\n}")
+    sample = sample.replace("/etc/nagios/gosms.token", str(token_file))
+    sample = sample.replace("3f0c2b9e-5d4a-4c1e-9b7a-2f6d8e1a4c55", emu.device_id)
+    assert sample.count("contacts                oncall-sms") == 3
+    (root / "gosms.cfg").write_text(sample)
+    (root / "resource.cfg").write_text(f"$USER1$={plugins}\n")
+    (root / "checkresults").mkdir()
+    stock = Path("/etc/nagios4/objects")
+    config = root / "nagios.cfg"
+    config.write_text("\n".join([
+        *(f"cfg_file={stock / name}" for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")),
+        f"cfg_file={NAGIOS_COMMANDS}", f"cfg_file={root / 'gosms.cfg'}", f"resource_file={root / 'resource.cfg'}",
+        f"log_file={root / 'nagios.log'}", f"status_file={root / 'status.dat'}", f"lock_file={root / 'lock'}",
+        f"object_cache_file={root / 'objects.cache'}", f"precached_object_file={root / 'objects.precache'}",
+        f"state_retention_file={root / 'retention.dat'}", "retain_state_information=0",
+        f"temp_file={root / 'nagios.tmp'}", f"temp_path={root}", f"check_result_path={root / 'checkresults'}",
+        f"command_file={root / 'nagios.cmd'}", "check_external_commands=0", "nagios_user=root", "nagios_group=root",
+        "interval_length=1", "status_update_interval=1", "max_service_check_spread=1",
+        "check_result_reaper_frequency=1", "enable_notifications=1", "log_notifications=1", "use_syslog=0",
+        "illegal_macro_output_chars=`~$&|'\"<>", "",
+    ]))
+    env = {"GOSMS_API_URL": emu.url, "GOSMS_OUTBOX": str(root / "outbox"), "XDG_CACHE_HOME": str(root / "cache"),
+           "GOSMS_RUNTIME_DIR": str(root / "run")}
+    daemon = Daemon([NAGIOS4, str(config)], root / "console.log", env)
+    logs = [root / "nagios.log"]
+    names = ("GoSMS account", "GoSMS quota", "GoSMS phone and delivery")
+    daemon.start()
+    try:
+        def all_in(state: str, hard: bool) -> bool:
+            status = service_status(root / "status.dat")
+            return all(name in status and status[name]["has_been_checked"] == "1"
+                       and (status[name]["current_state"] == "0") == (state == "OK")
+                       and (not hard or status[name]["state_type"] == "1") for name in names)
+
+        wait_until(lambda: all_in("OK", hard=False), daemon, "three OK services", logs=logs)
+        emu.set_scenario(account_blocked=True)
+        wait_until(lambda: all_in("problem", hard=True), daemon, "three HARD problems", logs=logs)
+
+        def notified_or_held_back() -> bool:
+            # every dependent checked again after its first_notification_delay: Nagios decided by then
+            status = service_status(root / "status.dat")
+            return all(int(status[name]["last_check"]) >= int(status[name]["last_hard_state_change"]) + 6
+                       for name in names[1:])
+
+        wait_until(notified_or_held_back, daemon, "the dependents' delayed notifications", logs=logs)
+    finally:
+        daemon.stop()
+    log = logs[0].read_text(errors="replace")
+    notified = [line for line in log.splitlines() if "SERVICE NOTIFICATION: oncall-sms;" in line]
+    assert len(notified) == 1, "\n".join(notified)
+    assert "oncall-sms;gosms;GoSMS account;CRITICAL;notify-service-by-gosms;GOSMS CRITICAL - API: GoSMS error 3000" \
+        in notified[0]
+    # A blocked account cannot text its own block: the command says so in the daemon's log (exit 1)
+    assert "notify_gosms: NOT sent to 79991234567: GoSMS error 3000" in log
+    assert not sms_texts(emu)

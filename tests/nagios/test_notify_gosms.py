@@ -191,3 +191,14 @@ def test_help_lists_exit_codes() -> None:
     for code in ("0 sent to every number", "2 usage error", "3 configuration error", "4 GoSMS not reachable"):
         assert code in " ".join(run.stdout.split()), code
 
+
+
+def test_unwritable_outbox_is_reported_not_a_traceback(emu: Emulator, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the outbox should be")
+    emu.outage(None)
+    run = notify("--to", "79991234567", *SERVICE_PROBLEM, "--timeout", "3", emu=emu, home=tmp_path,
+                 env={"GOSMS_OUTBOX": str(blocker / "outbox")})
+    assert run.returncode == 1, run
+    assert "cannot be written" in run.stderr and "--outbox" in run.stderr
+    assert "Traceback" not in run.stderr
