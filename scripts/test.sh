@@ -130,7 +130,8 @@ run_lint() {
 # ansible-test must run from the collection root with ansible from .venv first on PATH.
 COLLECTION=ansible_collections/gosms/sms
 run_ansible_sanity() {
-    (cd "$COLLECTION" && PATH="$VENV/bin:$PATH" ansible-test sanity --local --python 3.13 --color no)
+    (cd "$COLLECTION" && export PATH="$VENV/bin:$PATH" && ansible-test sanity --local --python 3.13 --color no &&
+        ansible-lint --profile production --offline --nocolor)
 }
 # units use --venv: ansible-test builds its own venv (pytest, xdist, mock, plus
 # the collection's tests/unit/requirements.txt) so Home Assistant's pytest

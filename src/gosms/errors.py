@@ -131,12 +131,14 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Api неактивно. Активируйте его в панели управления перед использованием.",
               f"В панели управления откройте «API Интеграция» ({_API}) и включите этот API."),
     ErrorInfo(1003, "Api does not exist.",
-              f"This token belongs to a deleted API: create a new one in API Integration ({_API}) "
-              "and configure its token.",
+              "The API does not know this token. Most often it was mistyped or copied incompletely: copy it "
+              f"again from API Integration ({_API}). If its API was deleted, create a new one there and "
+              "configure its token.",
               _A.AUTH, False, _C,
               "Api не существует.",
-              f"Токен принадлежит удалённому API: создайте новый в разделе «API Интеграция» ({_API}) "
-              "и укажите его токен.",
+              "API не знает этот токен. Чаще всего он введён с ошибкой или скопирован не полностью: скопируйте "
+              f"его заново из раздела «API Интеграция» ({_API}). Если API удалён, создайте там новый и укажите "
+              "его токен.",
               setting=Setting.TOKEN),
     # Sending needs a registered phone, but the spec asks for WARNING: reading still works.
     ErrorInfo(1004, "You have not registered any devices. You can do this through the control panel in the "

@@ -24,6 +24,7 @@ def test_built_tarball_installs_into_a_clean_path_and_documents_itself(installed
     assert str(installed_collection.path) in doc
     assert "gosms.sms.send" in doc and "invalid_chars" in doc and "long_message" in doc
     assert "(!UNKNOWN)" not in doc
+    assert "+7 (999) 123-45-67" in " ".join(doc.split())  # the normalize option renders as written
     listed = run_tool("ansible-doc", "-l", "gosms.sms", env=env, cwd=tmp_path)
     for module in ("send", "message_info", "device", "device_info"):
         assert f"gosms.sms.{module} " in listed

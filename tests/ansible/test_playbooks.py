@@ -59,7 +59,7 @@ def test_many_recipients_in_one_task_each_get_it_and_delivery_is_awaited(emulato
       gosms.sms.send:
         to: ["+7 999 000-00-01", "79990000002", "8 (999) 000 00 03", "79990000002"]
         normalize: true
-        message: "db01 | replication lag 🔥"
+        text: "db01 | replication lag 🔥"
         invalid_chars: replace
         wait: true
         wait_timeout: 30

@@ -56,12 +56,12 @@ def by_name(results: list[dict[str, Any]], name: str) -> dict[str, Any]:
 
 
 def test_send_to_two_numbers(fake: FakeGoSMS, token: str, tmp_path: Path) -> None:
-    """``message:`` (the API's field name, an alias of ``msg``) to a list of two numbers: both stored."""
+    """``text:`` (an alias of ``msg``) to a list of two numbers: both stored."""
     done, results = playbook(fake, token, tmp_path, """\
         - name: alert
           gosms.sms.send:
             to: ["79990000001", "79990000002"]
-            message: "ansible conformance"
+            text: "ansible conformance"
         """)
     assert done.rc == 0, done.output
     assert by_name(results, "alert")["result"]["changed"] is True
@@ -78,7 +78,7 @@ def test_send_over_quota(fake: FakeGoSMS, token: str, tmp_path: Path,
         - name: alert
           gosms.sms.send:
             to: "79990000001"
-            message: "ansible conformance"
+            msg: "ansible conformance"
         """)
     assert done.rc != 0
     assert by_name(results, "alert")["status"] == "failed"

@@ -43,6 +43,7 @@ step() {
 
 if [ "$what" = sanity ] || [ "$what" = all ]; then
     step sanity ansible-test sanity --local --python 3.13 --color no
+    step lint ansible-lint --profile production --offline --nocolor
 fi
 if [ "$what" = units ] || [ "$what" = all ]; then
     step units ansible-test units --venv --python 3.13 --color no

@@ -18,7 +18,7 @@ description:
   - This callback must be enabled, for example with C(callbacks_enabled = gosms.sms.notify) in the
     C([defaults]) section of C(ansible.cfg), or E(ANSIBLE_CALLBACKS_ENABLED=gosms.sms.notify).
 author:
-  - gosms-ops contributors (!UNKNOWN)
+  - gosms-ops contributors (@gosms-ops)
 options:
   to:
     description:
@@ -113,6 +113,8 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import p
 from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import failure_message
 
+_OPTIONS = ('to', 'api_token', 'api_url', 'device_id', 'timeout', 'validate_certs')
+"""The options above: a hint in a warning names one of them."""
 _VAR_OPTIONS = ('gosms_notify_to', 'gosms_api_token', 'gosms_api_url', 'gosms_notify_device_id')
 _LIST_LIMIT = 5
 
@@ -211,4 +213,4 @@ class CallbackModule(CallbackBase):
         if result.ok:
             self._display.display(f'gosms.sms.notify: {result.summary()}')
         else:
-            self._display.warning(f'gosms.sms.notify: {failure_message(result)}')
+            self._display.warning(f'gosms.sms.notify: {failure_message(result, _OPTIONS)}')

@@ -22,6 +22,7 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
     TransportError,
     ValidationError,
 )
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.hints import ON, Setting
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send, refused_for_all
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import (
     INVALID_CHARS_CHOICES,
@@ -38,8 +39,10 @@ __all__ = [
     'error_details',
     'fail',
     'failure_message',
+    'hint_text',
     'is_not_found',
     'plan_send',
+    'sentence',
 ]
 
 CHOICES = dict(invalid_chars=list(INVALID_CHARS_CHOICES), long_message=list(LONG_MESSAGE_CHOICES))
@@ -58,6 +61,40 @@ REMEDIES = (
     (ProtocolError, 'Something other than the GoSMS API answered (a proxy, a captive portal or a wrong '
                     'address): check api_url.'),
 )
+
+
+# The options that set each of the core's settings, in order of preference: a hint names the first
+# one the module (or plugin) has, and nothing where it has none.
+SETTING_OPTIONS = {
+    Setting.TOKEN: ('api_token',),
+    Setting.API_URL: ('api_url',),
+    Setting.ALLOW_INSECURE_HTTP: ('allow_insecure_http',),
+    Setting.RECIPIENT: ('to',),
+    Setting.NORMALIZE: ('normalize',),
+    Setting.MESSAGE: ('msg',),
+    Setting.INVALID_CHARS: ('invalid_chars',),
+    Setting.LONG_MESSAGE: ('long_message',),
+    Setting.DEVICE_ID: ('device_id', 'id'),
+    Setting.TO_SIM: ('to_sim',),
+    Setting.CALLBACK_ID: ('callback_id',),
+    Setting.MESSAGE_ID: ('id',),
+    Setting.LIMIT: ('limit',),
+    Setting.OFFSET: ('offset',),
+    Setting.IS_ACTIVE: ('state',),
+    Setting.TIMEOUT: ('timeout',),
+}
+
+
+def hint_text(hint, options):
+    """The core's hint as a sentence naming one of ``options`` (a module's or plugin's option names)."""
+    if hint is None:
+        return ''
+    option = next((name for name in SETTING_OPTIONS.get(hint.setting, ()) if name in options), None)
+    if option is None:
+        return ''
+    if hint.value is None:
+        return f'Check the {option} option.'
+    return f"Or set {option}: {'true' if hint.value == ON else hint.value}."
 
 
 def connection_argument_spec():
@@ -126,33 +163,38 @@ def error_details(exc):
     return details
 
 
-def _sentence(exc):
-    """The error's sentence, ending in what to do."""
+def sentence(exc, options):
+    """The error's sentence, ending in what to do, its hint naming one of ``options``."""
+    hint = hint_text(getattr(exc, 'hint', None), options)
+    if isinstance(exc, APIError):
+        return exc.sentence(hint)
     text = str(exc)
     remedy = error_details(exc).get('remedy')
-    if remedy and not isinstance(exc, APIError):
+    if remedy:
         text = f"{text if text.endswith('.') else text + '.'} Fix: {remedy}"
-    return text
+    return f'{text} {hint}' if hint else text
 
 
-def failure_message(bulk):
-    """The msg of a send that failed for some numbers: each refusal said once.
+def failure_message(bulk, options):
+    """The msg of a send that failed for some numbers: each refusal said once, with who got the text.
 
     A refusal every number shares (a dead token, a blocked account, the quota) is the whole story,
     told like any other failure; numbers refused for the same reason are named together.
     """
-    sentences = {_sentence(r.error) for r in bulk.failed}
-    if len(sentences) > 1:
-        return bulk.summary()
-    (sentence,) = sentences
-    failed = ', '.join(r.phone_number for r in bulk.failed)
+    refusals = {}
+    for recipient in bulk.failed:
+        refusals.setdefault(sentence(recipient.error, options), []).append(recipient.phone_number)
+    if not bulk.sent and len(refusals) == 1 and refused_for_all(bulk.failed[0].error):
+        return next(iter(refusals))
+    said = ' '.join(f"{', '.join(numbers)}: {text if text.endswith('.') else text + '.'}"
+                    for text, numbers in refusals.items())
     if not bulk.sent:
-        return sentence if refused_for_all(bulk.failed[0].error) else f'Not sent to: {failed}: {sentence}'
-    return f"Sent to: {', '.join(r.phone_number for r in bulk.sent)}. Not sent to: {failed}: {sentence}"
+        return f'Not sent to: {said}'
+    return f"Sent to: {', '.join(r.phone_number for r in bulk.sent)}. Not sent to: {said}"
 
 
 def fail(module, exc, msg=None, **result):
     """Fail the task with a gosms error's sentence (or ``msg``) and its decoded details."""
     details = error_details(exc)
     details.update(result)
-    module.fail_json(msg=msg or _sentence(exc), **details)
+    module.fail_json(msg=msg or sentence(exc, module.argument_spec), **details)

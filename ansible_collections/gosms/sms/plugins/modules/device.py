@@ -13,7 +13,7 @@ description:
     or removes it from the account.
   - Reads the phone first and changes it only when it is not already as asked.
 author:
-  - gosms-ops contributors (!UNKNOWN)
+  - gosms-ops contributors (@gosms-ops)
 extends_documentation_fragment:
   - gosms.sms.connection
   - gosms.sms.connection.ATTRIBUTES
@@ -27,7 +27,9 @@ attributes:
 options:
   id:
     description:
-      - The phone's id, as shown under My Devices in the control panel.
+      - The phone's device id, as shown under its name in My Devices in the control panel, such as
+        V(6622a8bbd963898821ebf934) (a 24-hex id, as the English device page gives it; a lowercase UUID,
+        as the Russian page shows, is accepted too).
     type: str
     required: true
   state:
@@ -42,15 +44,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The token comes from api_token, module_defaults for group/gosms.sms.gosms, or GOSMS_TOKEN where the task runs.
 - name: Take the spare phone out of rotation
   gosms.sms.device:
-    id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
+    id: 6622a8bbd963898821ebf934
     state: inactive
+  run_once: true
 
 - name: Remove a phone that was given away
   gosms.sms.device:
-    id: 6622a8bbd963898821ebf934
+    id: 65bbdaba833da513a46d3622
     state: absent
+  run_once: true
 """
 
 RETURN = r"""
@@ -60,7 +65,7 @@ device:
     - See M(gosms.sms.device_info) for the keys.
   returned: unless O(state=absent)
   type: dict
-  sample: {"device_id": "3baf9df0-d0e3-43d2-a58f-6d7c27143242", "is_active": false, "battery": 57}
+  sample: {"device_id": "6622a8bbd963898821ebf934", "is_active": false, "battery": 57}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -13,7 +13,7 @@ description:
     (its regular heartbeat is not overdue) and whether its battery is low while not charging.
   - Read-only; runs the same in check mode.
 author:
-  - gosms-ops contributors (!UNKNOWN)
+  - gosms-ops contributors (@gosms-ops)
 extends_documentation_fragment:
   - gosms.sms.connection
   - gosms.sms.connection.ATTRIBUTES
@@ -23,7 +23,9 @@ extends_documentation_fragment:
 options:
   id:
     description:
-      - The phone's id, as shown under My Devices in the control panel.
+      - The phone's device id, as shown under its name in My Devices in the control panel, such as
+        V(6622a8bbd963898821ebf934) (a 24-hex id, as the English device page gives it; a lowercase UUID,
+        as the Russian page shows, is accepted too).
     type: str
     required: true
 seealso:
@@ -31,9 +33,10 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The token comes from api_token, module_defaults for group/gosms.sms.gosms, or GOSMS_TOKEN where the task runs.
 - name: Read the alerting phone
   gosms.sms.device_info:
-    id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
+    id: 6622a8bbd963898821ebf934
   register: phone
 
 - name: Complain when it cannot send

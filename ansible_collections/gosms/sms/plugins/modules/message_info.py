@@ -12,7 +12,7 @@ description:
   - Reads one message by its id, or the list of messages (newest first), one page or all of them.
   - Read-only; runs the same in check mode.
 author:
-  - gosms-ops contributors (!UNKNOWN)
+  - gosms-ops contributors (@gosms-ops)
 extends_documentation_fragment:
   - gosms.sms.connection
   - gosms.sms.connection.ATTRIBUTES
@@ -50,6 +50,7 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The token comes from api_token, module_defaults for group/gosms.sms.gosms, or GOSMS_TOKEN where the task runs.
 - name: Send an alert
   gosms.sms.send:
     to: "79991234567"

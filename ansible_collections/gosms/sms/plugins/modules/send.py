@@ -16,8 +16,10 @@ description:
     numbers got the text (with their message ids) and which did not, each with the GoSMS error code,
     its description and its remedy.
   - Not idempotent. Every run sends again; use handlers or C(when) to send only when something happened.
+  - Runs on the host the task targets and needs nothing installed there. For one alert per play rather
+    than one per host, use C(run_once) (and C(delegate_to) to send from the controller); see the examples.
 author:
-  - gosms-ops contributors (!UNKNOWN)
+  - gosms-ops contributors (@gosms-ops)
 extends_documentation_fragment:
   - gosms.sms.connection
   - gosms.sms.connection.ATTRIBUTES
@@ -33,32 +35,36 @@ options:
   to:
     description:
       - The phone number or numbers to send to.
-      - Digits only with the country code first, for example C(79991234567), unless O(normalize=true).
+      - Digits only with the country code first, for example V(79991234567), unless O(normalize=true).
       - A number given twice is sent to once.
     type: list
     elements: str
     required: true
   msg:
     description:
-      - The text to send (the API's C(message) field).
-      - V(message) is accepted as an alias, as the API names the field.
+      - The text to send, 1 to 300 characters (the API's C(message) field; Ansible keeps the option name
+        C(message) for itself).
+      - O(text) is an alias.
       - See O(invalid_chars) and O(long_message) for text the API would refuse.
     type: str
     required: true
-    aliases: [message, text]
+    aliases: [text]
   device_id:
     description:
-      - The phone that sends the message, as shown under My Devices in the control panel.
+      - The phone that sends the message, by the device id shown under its name in My Devices in the
+        control panel, such as V(6622a8bbd963898821ebf934).
       - If not set, any of your connected phones sends it.
     type: str
   to_sim:
     description:
-      - The SIM slot of O(device_id) to send from.
+      - The SIM slot of O(device_id) to send from, counted from 0 as My Devices shows them (V(0) the
+        first slot, V(1) the second); V(-1) a random SIM, V(-2) the phone's default.
       - Requires O(device_id).
     type: int
   callback_id:
     description:
-      - The webhook that receives the status changes of these messages.
+      - The webhook that receives the status changes of these messages, by its id under Webhook in the
+        control panel.
     type: str
   invalid_chars:
     description:
@@ -79,7 +85,7 @@ options:
     default: fail
   normalize:
     description:
-      - Accept numbers the way people write them (C(+7 (999) 123-45-67)) and reduce them to digits.
+      - Accept numbers the way people write them, such as V(+7 (999\) 123-45-67), and reduce them to digits.
     type: bool
     default: false
   wait:
@@ -101,13 +107,15 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Text the on-call phone
+- name: Text the on-call phone from the host that has the problem
   gosms.sms.send:
+    api_token: "{{ gosms_token }}"
     to: "79991234567"
-    msg: "web01: disk /var is 95% full"
+    msg: "{{ inventory_hostname }}: disk /var is 95% full"
 
 - name: Text several people, adapting the text so it always goes out
   gosms.sms.send:
+    api_token: "{{ gosms_token }}"
     to:
       - "+7 (999) 123-45-67"
       - "79997654321"
@@ -116,20 +124,33 @@ EXAMPLES = r"""
     invalid_chars: replace
     long_message: split
 
-- name: Set the connection once for every gosms.sms task of a play
-  hosts: localhost
+- name: One text for the whole play, sent once from the controller
+  gosms.sms.send:
+    api_token: "{{ gosms_token }}"
+    to: "79991234567"
+    msg: "Deployment of {{ app_version }} finished on {{ ansible_play_hosts | length }} hosts"
+  delegate_to: localhost
+  run_once: true
+
+- name: Set the connection once for every gosms.sms task of a block
   module_defaults:
     group/gosms.sms.gosms:
-      api_token: "{{ lookup('ansible.builtin.env', 'GOSMS_TOKEN') }}"
-  tasks:
+      api_token: "{{ gosms_token }}"
+      api_url: https://api.gosms.ru/v1
+  block:
     - name: Send from one phone's second SIM and wait for delivery
       gosms.sms.send:
         to: "79991234567"
-        msg: Deployment finished
-        device_id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
-        to_sim: 2
+        msg: Backup finished
+        device_id: 6622a8bbd963898821ebf934
+        to_sim: 1
         wait: true
         wait_timeout: 60
+      register: alert
+
+    - name: Show what became of it
+      ansible.builtin.debug:
+        msg: "{{ alert.results[0].delivered }}"
 """
 
 RETURN = r"""
@@ -240,6 +261,7 @@ from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     fail,
     failure_message,
     plan_send,
+    sentence,
 )
 
 
@@ -261,7 +283,8 @@ def wait_for_delivery(module, gateway, result):
             try:
                 messages.append(gateway.wait_for_delivery(message_id, timeout=max(0.0, deadline - time.monotonic())))
             except GoSMSError as exc:
-                fail(module, exc, msg=f'Sent, but delivery could not be checked: {exc}', **result)
+                fail(module, exc, msg='Sent, but delivery could not be checked: '
+                     + sentence(exc, module.argument_spec), **result)
         recipient['delivery'] = [m.as_dict() for m in messages]
         recipient['delivered'] = all(m.final and not m.failed for m in messages)
         if not recipient['delivered']:
@@ -274,7 +297,7 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
             to=dict(type='list', elements='str', required=True),
-            msg=dict(type='str', required=True, aliases=['message', 'text']),
+            msg=dict(type='str', required=True, aliases=['text']),
             device_id=dict(type='str'),
             to_sim=dict(type='int'),
             callback_id=dict(type='str'),
@@ -299,6 +322,9 @@ def main():
 
     bulk = gateway.send(plan)
     recipients = [r.as_dict() for r in bulk.results]
+    for data, recipient in zip(recipients, bulk.results):
+        if recipient.error is not None:
+            data['error'] = sentence(recipient.error, module.argument_spec)
     result = dict(
         changed=bool(bulk.ids) or any(r.get('maybe_sent') for r in recipients),
         results=recipients,
@@ -308,7 +334,7 @@ def main():
         not_sent_to=[r.phone_number for r in bulk.failed],
     )
     if not bulk.ok:
-        fail(module, bulk.failed[0].error, msg=failure_message(bulk), **result)
+        fail(module, bulk.failed[0].error, msg=failure_message(bulk, module.argument_spec), **result)
 
     if p['wait']:
         undelivered = wait_for_delivery(module, gateway, result)

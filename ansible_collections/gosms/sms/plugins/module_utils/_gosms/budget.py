@@ -297,7 +297,8 @@ class Budget:
                 shared.close()
 
     def _locate(self) -> None:
-        assert self._account is not None
+        if self._account is None:  # located already
+            return
         api_url, token = self._account
         self._account = None
         directory, reason = runtime_dir()
@@ -360,7 +361,8 @@ class _StateFile:
     """The state file, open and locked (exclusively) from construction to :meth:`close`."""
 
     def __init__(self, path: str) -> None:
-        assert fcntl is not None
+        if fcntl is None:  # runtime_dir() offers no directory then; an OSError falls back all the same
+            raise OSError("this system has no fcntl file locks")
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(path, flags, 0o600)
         try:
@@ -436,7 +438,7 @@ def _salt(directory: str) -> bytes:
     """The directory's random salt, created once (atomically: no process ever reads half of it)."""
     path = os.path.join(directory, "salt")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    for _ in range(2):
+    for _attempt in range(2):
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:

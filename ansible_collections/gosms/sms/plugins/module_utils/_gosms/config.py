@@ -19,6 +19,7 @@ from typing import Optional, Union
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .hints import ON, Hint, Setting
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -47,7 +48,7 @@ class Token:
     def __init__(self, value: str) -> None:
         value = value.strip()
         if not value:
-            raise ConfigError("The GoSMS token is empty; copy it from API Integration in the control panel.")
+            raise ConfigError(reason="token_empty", hint=Hint(Setting.TOKEN))
         self._value = value
 
     def reveal(self) -> str:
@@ -111,17 +112,16 @@ def resolve_token(
         return Token(env[ENV_TOKEN])
     if env.get(ENV_TOKEN_FILE):
         return _read_token_file(env[ENV_TOKEN_FILE])
-    raise ConfigError(
-        f"No GoSMS token: set {ENV_TOKEN}, or put the token in a file and name that file with {ENV_TOKEN_FILE} "
-        "or the tool's token-file option (the token is under API Integration in the control panel)."
-    )
+    raise ConfigError(reason="token_missing", hint=Hint(Setting.TOKEN))
 
 
 def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"Cannot read the token file {os.fspath(path)!r}: {exc.strerror}.") from None
+        raise ConfigError(reason="token_file_unreadable",
+                          params={"path": repr(os.fspath(path)), "reason": str(exc.strerror)},
+                          hint=Hint(Setting.TOKEN)) from None
     return Token(text)
 
 
@@ -146,12 +146,11 @@ def resolve_api_url(
     url = (api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"The GoSMS API URL {url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}.")
+        raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
+                          hint=Hint(Setting.API_URL))
     if parts.username or parts.password:
-        raise ConfigError("The GoSMS API URL must not carry credentials; the token goes in its own setting.")
+        raise ConfigError(reason="url_credentials", hint=Hint(Setting.API_URL))
     if parts.scheme == "http" and not is_loopback_url(url) and not allow_insecure_http:
-        raise ConfigError(
-            f"Refusing plain http to {parts.hostname}: the token would cross the network unencrypted. "
-            "Use https, or allow insecure http explicitly (allow_insecure_http, --allow-insecure-http)."
-        )
+        raise ConfigError(reason="insecure_http", params={"host": parts.hostname},
+                          hint=Hint(Setting.ALLOW_INSECURE_HTTP, ON))
     return url

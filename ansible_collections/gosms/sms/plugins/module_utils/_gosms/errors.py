@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .hints import Hint, Setting, render_detail
+
 __all__ = [
     "TABLE",
     "APIError",
@@ -74,6 +76,8 @@ class ErrorInfo:
     remedy_ru: str
     field: Optional[str] = None
     """The request field a validation code is about, so callers can point at it."""
+    setting: Optional[Setting] = None
+    """The setting a user changes to fix this code, if one does (adapters name it in their words)."""
     retry_after: float = 0.0
     """For retryable codes: how long to wait before a retry can succeed."""
     known: bool = True
@@ -89,6 +93,7 @@ class ErrorInfo:
             "description_ru": self.description_ru,
             "remedy_ru": self.remedy_ru,
             "field": self.field,
+            "setting": self.setting.value if self.setting is not None else None,
             "retry_after": self.retry_after,
         }
 
@@ -111,22 +116,25 @@ _ROWS: tuple[ErrorInfo, ...] = (
               f"Повторите позже; если ошибка не уходит, напишите в чат поддержки в панели управления ({_PANEL})."),
     # The client built bad JSON: a bug on our side, the gateway's health is unknown.
     ErrorInfo(1001, "Invalid JSON request.",
-              "The request body was not valid JSON; report this as a gosms-ops bug with the command you ran.",
+              "The request body was not valid JSON; report this as a gosms-ops bug with what you ran.",
               _A.VALIDATION, False, _U,
               "Недопустимый запрос Json.",
-              "Тело запроса не является корректным JSON; сообщите об ошибке gosms-ops с выполненной командой."),
+              "Тело запроса не является корректным JSON; сообщите об ошибке gosms-ops и о том, что запускали."),
     ErrorInfo(1002, "API is inactive. Activate it in the control panel before using it.",
               f"In the control panel open API Integration ({_API}) and switch this API token on.",
               _A.AUTH, False, _C,
               "Api неактивно. Активируйте его в панели управления перед использованием.",
               f"В панели управления откройте «API Интеграция» ({_API}) и включите этот API."),
     ErrorInfo(1003, "API does not exist.",
-              f"This token belongs to a deleted API: create a new one in API Integration ({_API}) "
-              "and configure its token.",
+              "The API does not know this token. Most often it was mistyped or copied incompletely: copy it "
+              f"again from API Integration ({_API}). If its API was deleted, create a new one there and "
+              "configure its token.",
               _A.AUTH, False, _C,
               "Api не существует.",
-              f"Токен принадлежит удалённому API: создайте новый в разделе «API Интеграция» ({_API}) "
-              "и укажите его токен."),
+              "API не знает этот токен. Чаще всего он введён с ошибкой или скопирован не полностью: скопируйте "
+              f"его заново из раздела «API Интеграция» ({_API}). Если API удалён, создайте там новый и укажите "
+              "его токен.",
+              setting=Setting.TOKEN),
     # Sending needs a registered phone, but the spec asks for WARNING: reading still works.
     ErrorInfo(1004, "You have not registered any devices.",
               f"Install the GoSMS app on an Android phone, connect it under My Devices ({_DEVICES}) and "
@@ -158,7 +166,8 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Check the message id: it may have been deleted or belong to another account.",
               _A.NOT_FOUND, False, _U,
               "Смс с таким id не существует.",
-              "Проверьте id сообщения: оно могло быть удалено или принадлежит другому аккаунту."),
+              "Проверьте id сообщения: оно могло быть удалено или принадлежит другому аккаунту.",
+              setting=Setting.MESSAGE_ID),
     ErrorInfo(1009, "Deleting SMS is not allowed for this API.",
               f"{_EDIT_API} under SMS grant 'Can delete messages'.",
               _A.PERMISSION, False, _W,
@@ -181,7 +190,8 @@ _ROWS: tuple[ErrorInfo, ...] = (
               f"Check the device ID under My Devices ({_DEVICES}); the phone may have been removed.",
               _A.NOT_FOUND, False, _C,
               "Устройства с таким ID не существует.",
-              f"Проверьте ID устройства в разделе «Мои устройства» ({_DEVICES}); телефон мог быть удалён."),
+              f"Проверьте ID устройства в разделе «Мои устройства» ({_DEVICES}); телефон мог быть удалён.",
+              setting=Setting.DEVICE_ID),
     ErrorInfo(1013, "Editing devices is not allowed for this API.",
               f"{_EDIT_API} under Devices grant 'Can edit devices'.",
               _A.PERMISSION, False, _W,
@@ -201,74 +211,86 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "или подключите новый."),
     # A message pinned to a phone that is not there will never go out.
     ErrorInfo(1016, "You have no device with this device_id.",
-              f"Use a device ID shown under the phone's name in My Devices ({_DEVICES}), or leave "
-              "device_id empty to let any phone send.",
+              f"Name the sending phone by the device ID shown under its name in My Devices ({_DEVICES}), "
+              "or name no phone to let any active phone send.",
               _A.DEVICE, False, _C,
               "У вас нет устройства с таким device_id.",
               f"Укажите ID, показанный под названием телефона в разделе «Мои устройства» ({_DEVICES}), "
-              "или не указывайте device_id.",
-              field="device_id"),
+              "или не указывайте телефон, чтобы отправил любой активный.",
+              field="device_id", setting=Setting.DEVICE_ID),
     ErrorInfo(1017, "to_sim was given without device_id: the SIM cannot be chosen without a device.",
-              "Give device_id together with to_sim, or drop to_sim.",
+              "Name the sending phone together with its SIM slot, or leave the SIM slot out.",
               _A.VALIDATION, False, _U,
               "Вы указываете to_sim, но не указали device_id.",
-              "Укажите device_id вместе с to_sim или уберите to_sim.",
-              field="to_sim"),
+              "Укажите телефон-отправитель вместе со слотом SIM или не указывайте слот.",
+              field="to_sim", setting=Setting.DEVICE_ID),
     ErrorInfo(2001, "Invalid phone number specified in the phone_number field.",
-              "Use digits only, 3 to 30 of them, country code first without '+', e.g. 79991234567.",
+              "Give the number in international form, country code first, e.g. 79991234567: the API takes "
+              "3 to 30 digits 0-9 and nothing else.",
               _A.VALIDATION, False, _U,
               "Неверно указан номер телефона в поле phone_number.",
-              "Только цифры, от 3 до 30, код страны без «+», например 79991234567.",
-              field="phone_number"),
+              "Укажите номер в международном виде, код страны первым, например 79991234567: API принимает "
+              "от 3 до 30 цифр 0-9 и ничего больше.",
+              field="phone_number", setting=Setting.RECIPIENT),
     ErrorInfo(2002, "Invalid message text specified in the message field.",
-              "Use 1 to 300 characters: letters, digits, punctuation, spaces; no backticks, '|', '~' or emoji.",
+              "Use 1 to 300 characters: letters, punctuation, ASCII digits 0-9 and ASCII spaces, tabs and line "
+              "breaks, plus -_/.,!+@=#$%^&*(){}[];\"'<>?; other digits, the non-breaking space, symbols such as "
+              "'|', '~', the backtick and emoji are refused.",
               _A.VALIDATION, False, _U,
               "Неверно указан текст сообщения в поле message.",
-              "От 1 до 300 символов: буквы, цифры, знаки препинания, пробелы; без обратных кавычек, «|», «~» "
-              "и эмодзи.",
-              field="message"),
+              "От 1 до 300 символов: буквы, знаки препинания, цифры ASCII 0-9 и пробелы, табуляции и переводы "
+              "строк ASCII, а также -_/.,!+@=#$%^&*(){}[];\"'<>?; другие цифры, неразрывный пробел, символы "
+              "вроде «|», «~», обратной кавычки и эмодзи не принимаются.",
+              field="message", setting=Setting.MESSAGE),
     ErrorInfo(2003, "Invalid id format.",
-              "A message id is 24 hexadecimal characters, e.g. 6654a4e8f1527149588c89f2.",
+              "An id of a message, or of a device on the English device page, is a 24-hex ObjectID, "
+              "e.g. 6654a4e8f1527149588c89f2: copy it from the send answer, the message list or My Devices.",
               _A.VALIDATION, False, _U,
               "Неверный формат id.",
-              "id сообщения: 24 шестнадцатеричных символа, например 6654a4e8f1527149588c89f2.",
-              field="id"),
+              "id сообщения (и устройства на английской странице устройств) — ObjectID из 24 шестнадцатеричных "
+              "символов, например 6654a4e8f1527149588c89f2: скопируйте его из ответа на отправку, списка "
+              "сообщений или «Мои устройства».",
+              field="id", setting=Setting.MESSAGE_ID),
     ErrorInfo(2004, "Invalid callback_id format.",
               "Copy the webhook ID from the Webhook page: a UUID or a 24-hex ObjectID.",
               _A.VALIDATION, False, _U,
               "Неверный формат callback_id.",
               "Скопируйте ID вебхука со страницы Webhook: UUID или 24-символьный ObjectID.",
-              field="callback_id"),
+              field="callback_id", setting=Setting.CALLBACK_ID),
     ErrorInfo(2005, "Invalid device_id format.",
               f"Copy the device ID from My Devices ({_DEVICES}): a UUID or a 24-hex ObjectID.",
               _A.VALIDATION, False, _U,
               "Неверный формат device_id.",
               f"Скопируйте ID устройства из раздела «Мои устройства» ({_DEVICES}): UUID или ObjectID.",
-              field="device_id"),
+              field="device_id", setting=Setting.DEVICE_ID),
     ErrorInfo(2006, "limit is required: minimum 1, maximum 100 records per page.",
               "Ask for 1 to 100 records per page.",
               _A.VALIDATION, False, _U,
               "limit является обязательным параметром. Минимум 1 максимум 100 записей на страницу.",
               "Запрашивайте от 1 до 100 записей на страницу.",
-              field="limit"),
+              field="limit", setting=Setting.LIMIT),
     ErrorInfo(2007, "offset may only be a number.",
-              "Give offset as a whole number of 1 or more.",
+              "Give the offset as a whole number: 0 or more (pages are counted from 1; some servers count "
+              "records from 0).",
               _A.VALIDATION, False, _U,
               "offset может состоять только из числового значения.",
-              "Укажите offset целым числом от 1.",
-              field="offset"),
+              "Укажите смещение целым числом от 0 (страницы считаются с 1; некоторые серверы считают записи "
+              "с 0).",
+              field="offset", setting=Setting.OFFSET),
     ErrorInfo(2008, "Invalid to_sim format.",
-              "Give to_sim as a positive whole number (the SIM slot shown under My Devices).",
+              "Give the SIM slot as a whole number: slots count from 0 (0 is the first slot, 1 the second, as "
+              "shown under My Devices), -1 for a random SIM, -2 for the phone's default.",
               _A.VALIDATION, False, _U,
               "Неверный формат to_sim.",
-              "Укажите to_sim положительным целым числом (номер слота SIM из «Мои устройства»).",
-              field="to_sim"),
+              "Укажите слот SIM целым числом: слоты с нуля (0 — первый, 1 — второй, как в «Мои устройства»), "
+              "-1 — случайная SIM, -2 — SIM по умолчанию в телефоне.",
+              field="to_sim", setting=Setting.TO_SIM),
     ErrorInfo(2009, "Invalid is_active format.",
-              "Give is_active as true or false.",
+              "Switch the phone on or off with true or false.",
               _A.VALIDATION, False, _U,
               "Неверный формат is_active.",
-              "Укажите is_active как true или false.",
-              field="is_active"),
+              "Включите или выключите телефон значением true или false.",
+              field="is_active", setting=Setting.IS_ACTIVE),
     ErrorInfo(3000, "Your account is blocked by the administration. Contact the project's technical support.",
               f"Contact GoSMS technical support through the chat in the control panel ({_PANEL}).",
               _A.ACCOUNT, False, _C,
@@ -308,8 +330,36 @@ class GoSMSError(Exception):
     """Set on a failed send whose request may have reached the server despite the error."""
     notes: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated in place
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process pools and task queues; keyword-only constructors defeat the default
+        # pickling (it calls cls(*args)), so rebuild from the message and restore the attributes.
+        return (_rebuild, (type(self), self.args), dict(self.__dict__))
 
-class APIError(GoSMSError):
+
+def _rebuild(cls: type[GoSMSError], args: tuple[Any, ...]) -> GoSMSError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    return error
+
+
+class _Explained:
+    """What an error tells an adapter beyond its sentence: a reason key, its params and a hint.
+
+    ``reason`` names the detail's template in :data:`gosms.hints.DETAILS`, ``params`` fill it in, so
+    an adapter can render the detail in its user's language; ``hint`` says which setting fixes it.
+    """
+
+    reason: str = ""
+    params: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated in place
+    hint: Optional[Hint] = None
+
+    @property
+    def detail_ru(self) -> str:
+        """The detail in Russian, rendered from the reason and its params ("" without a reason)."""
+        return render_detail(self.reason, self.params, russian=True)
+
+
+class APIError(_Explained, GoSMSError):
     """An error the API answered (or that local validation found first), decoded by its code."""
 
     def __init__(
@@ -320,14 +370,21 @@ class APIError(GoSMSError):
         hash: str = "",
         http_status: Optional[int] = None,
         detail: str = "",
+        reason: str = "",
+        params: Optional[Mapping[str, str]] = None,
+        hint: Optional[Hint] = None,
     ) -> None:
         self.code = code
         self.info = lookup(code)
         self.server_message = server_message
         self.hash = hash
         self.http_status = http_status
-        self.detail = detail
-        super().__init__(self._sentence())
+        self.reason = reason
+        self.params = dict(params or {})
+        self.detail = detail or render_detail(reason, self.params)
+        """What exactly is wrong, in English, naming no tool's option."""
+        self.hint = hint if hint is not None else (Hint(self.info.setting) if self.info.setting else None)
+        super().__init__(self.sentence())
 
     @property
     def description(self) -> str:
@@ -345,7 +402,12 @@ class APIError(GoSMSError):
     def retryable(self) -> bool:  # type: ignore[override]
         return self.info.retryable
 
-    def _sentence(self) -> str:
+    def sentence(self, hint_text: Optional[str] = None) -> str:
+        """Code, description, detail and remedy in one line; ``str()`` of the error.
+
+        ``hint_text`` is the hint worded by an adapter in its own options; by default a hint with a
+        value is added in neutral words ("Or set the handling of refused characters to replace.").
+        """
         text = f"GoSMS error {self.code}: {self.info.description}"
         if self.detail:
             text += f" {self.detail}"
@@ -358,7 +420,10 @@ class APIError(GoSMSError):
             text += f" (server said: {self.server_message})"
         if self.hash:
             text += f" [hash {self.hash}]"
-        return f"{text} Fix: {self.info.remedy}"
+        text = f"{text} Fix: {self.info.remedy}"
+        if hint_text is None and self.hint is not None and self.hint.value is not None:
+            hint_text = f"Or {self.hint.text()}."
+        return f"{text} {hint_text}" if hint_text else text
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -372,15 +437,27 @@ class APIError(GoSMSError):
             "hash": self.hash,
             "http_status": self.http_status,
             "detail": self.detail,
+            "reason": self.reason,
+            "params": dict(self.params),
+            "hint": None if self.hint is None else self.hint.as_dict(),
         }
 
 
 class ValidationError(APIError):
     """Input refused before any request, with the code the API itself would have answered."""
 
-    def __init__(self, code: int, detail: str, *, field: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        detail: str = "",
+        *,
+        field: Optional[str] = None,
+        reason: str = "",
+        params: Optional[Mapping[str, str]] = None,
+        hint: Optional[Hint] = None,
+    ) -> None:
         self.field = field or lookup(code).field
-        super().__init__(code, detail=detail)
+        super().__init__(code, detail=detail, reason=reason, params=params, hint=hint)
 
 
 class TransportError(GoSMSError):
@@ -415,7 +492,24 @@ class ProtocolError(GoSMSError):
         super().__init__(message)
 
 
-class ConfigError(GoSMSError):
-    """The client is set up wrongly (no token, plain http to a remote host): fix the configuration."""
+class ConfigError(_Explained, GoSMSError):
+    """The client is set up wrongly (no token, plain http to a remote host): fix the configuration.
+
+    ``str()`` is the English sentence (from ``reason`` and ``params`` when given); ``hint`` names the
+    setting that fixes it, for the adapter to word.
+    """
 
     severity = Severity.UNKNOWN
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str = "",
+        params: Optional[Mapping[str, str]] = None,
+        hint: Optional[Hint] = None,
+    ) -> None:
+        self.reason = reason
+        self.params = dict(params or {})
+        self.hint = hint
+        super().__init__(message or render_detail(reason, self.params))

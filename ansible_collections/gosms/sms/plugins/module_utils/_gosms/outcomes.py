@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 from . import validation as v
 from .errors import APIError, GoSMSError, ValidationError
 from .flows import SendResult
+from .hints import Hint, Setting
 
 __all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send", "refused_for_all"]
 
@@ -49,7 +50,7 @@ def plan_send(
     """
     numbers = [to] if isinstance(to, (str, int)) else list(to)
     if not numbers:
-        raise ValidationError(2001, "no phone number given; name at least one recipient.")
+        raise ValidationError(2001, reason="no_recipient", hint=Hint(Setting.RECIPIENT))
     check = v.normalize_phone if normalize else v.check_phone
     recipients: list[str] = []
     for number in numbers:

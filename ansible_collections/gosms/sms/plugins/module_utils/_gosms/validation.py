@@ -21,6 +21,7 @@ import unicodedata
 from typing import Any, Literal, Optional, Union
 
 from .errors import ValidationError
+from .hints import ON, Hint, Setting
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -37,6 +38,7 @@ __all__ = [
     "check_to_sim",
     "first_invalid_char",
     "normalize_phone",
+    "normalize_would_fix",
     "prepare_message",
     "replace_invalid_chars",
 ]
@@ -108,30 +110,38 @@ def first_invalid_char(text: str) -> Optional[tuple[int, str]]:
     return None
 
 
+def _not_text(code: int, field: str, value: Any, setting: Setting) -> ValidationError:
+    return ValidationError(code, reason="not_text", params={"field": field, "type": type(value).__name__},
+                           hint=Hint(setting))
+
+
 def _refuse_invalid_char(text: str) -> None:
     bad = first_invalid_char(text)
     if bad is not None:
         position, ch = bad
         raise ValidationError(
             2002,
-            f"Character {_describe_char(ch)} at position {position} is not accepted; remove it or "
-            "choose invalid_chars=replace.",
+            reason="char_not_allowed",
+            params={"char": _describe_char(ch), "position": str(position), "codepoint": f"U+{ord(ch):04X}"},
+            hint=Hint(Setting.INVALID_CHARS, "replace"),
         )
 
 
 def check_message(value: Any) -> str:
     """The text, NFC-normalised, or :class:`ValidationError` 2002 naming what to fix."""
     if not isinstance(value, str):
-        raise ValidationError(2002, f"message must be text, not {type(value).__name__}.")
+        raise _not_text(2002, "message", value, Setting.MESSAGE)
     text = unicodedata.normalize("NFC", value)
     if not text:
-        raise ValidationError(2002, "message is empty; give 1 to 300 characters.")
+        raise ValidationError(2002, reason="message_empty", params={"limit": str(MAX_MESSAGE_LENGTH)},
+                              hint=Hint(Setting.MESSAGE))
     _refuse_invalid_char(text)
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
             2002,
-            f"message is {len(text)} characters, the limit is {MAX_MESSAGE_LENGTH}; shorten it or choose "
-            "long_message=split or long_message=truncate.",
+            reason="message_too_long",
+            params={"length": str(len(text)), "limit": str(MAX_MESSAGE_LENGTH)},
+            hint=Hint(Setting.LONG_MESSAGE, "split"),
         )
     return text
 
@@ -221,7 +231,7 @@ def prepare_message(
     if long_message not in LONG_MESSAGE_CHOICES:
         raise ValueError(f"long_message must be one of {', '.join(LONG_MESSAGE_CHOICES)}")
     if not isinstance(text, str):
-        raise ValidationError(2002, f"message must be text, not {type(text).__name__}.")
+        raise _not_text(2002, "message", text, Setting.MESSAGE)
     if invalid_chars == "replace":
         text = replace_invalid_chars(text)
     elif long_message != "fail":
@@ -243,7 +253,7 @@ def normalize_phone(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ValidationError(2001, f"phone number must be text, not {type(value).__name__}.")
+        raise _not_text(2001, "phone_number", value, Setting.RECIPIENT)
     stripped = _PHONE_PUNCTUATION.sub("", value.strip())
     if stripped.startswith("+"):
         stripped = stripped[1:]
@@ -255,50 +265,64 @@ def check_phone(value: Any, *, original: Optional[str] = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ValidationError(2001, f"phone number must be text, not {type(value).__name__}.")
+        raise _not_text(2001, "phone_number", value, Setting.RECIPIENT)
     shown = original if original is not None else value
     if not value.isascii() or not value.isdigit():
         bad = next((c for c in value if not ("0" <= c <= "9")), "")
-        hint = " (or ask for normalisation)" if original is None else ""
+        # Normalisation would remove what people type around the digits: suggest it when it would help.
+        fixable = original is None and bool(value) and normalize_would_fix(value)
         raise ValidationError(
             2001,
-            f"{shown!r} contains {_describe_char(bad) if bad else 'no digits'}; use digits only, country "
-            f"code first without '+', e.g. 79991234567{hint}.",
+            reason="phone_char",
+            params={"value": repr(shown), "char": _describe_char(bad) if bad else "no digits"},
+            hint=Hint(Setting.NORMALIZE, ON) if fixable else Hint(Setting.RECIPIENT),
         )
     if not MIN_PHONE_DIGITS <= len(value) <= MAX_PHONE_DIGITS:
         raise ValidationError(
-            2001, f"{shown!r} has {len(value)} digits; a number has {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS}."
+            2001,
+            reason="phone_length",
+            params={"value": repr(shown), "digits": str(len(value)), "min": str(MIN_PHONE_DIGITS),
+                    "max": str(MAX_PHONE_DIGITS)},
+            hint=Hint(Setting.RECIPIENT),
         )
     return value
+
+
+def normalize_would_fix(value: str) -> bool:
+    """True when :func:`normalize_phone` would turn ``value`` into a valid number."""
+    stripped = _PHONE_PUNCTUATION.sub("", value.strip())
+    stripped = stripped[1:] if stripped.startswith("+") else stripped
+    return stripped.isascii() and stripped.isdigit() and MIN_PHONE_DIGITS <= len(stripped) <= MAX_PHONE_DIGITS
 
 
 def check_message_id(value: Any) -> str:
     """A message id: a 24-hex ObjectID (2003)."""
     if isinstance(value, str) and _OBJECT_ID.fullmatch(value):
         return value
-    raise ValidationError(2003, f"{value!r} is not a message id (24 hexadecimal characters).")
+    raise ValidationError(2003, reason="message_id_format", params={"value": repr(value)},
+                          hint=Hint(Setting.MESSAGE_ID))
 
 
-def _check_ref(value: Any, code: int, name: str) -> str:
+def _check_ref(value: Any, code: int, setting: Setting) -> str:
     if isinstance(value, str):
         if _OBJECT_ID.fullmatch(value) or _UUID.fullmatch(value):
             return value
         if _UUID_ANY_CASE.fullmatch(value):
-            raise ValidationError(code, f"{name} {value!r} must be lowercase: use {value.lower()!r}.")
-    raise ValidationError(
-        code,
-        f"{name} {value!r} is neither a UUID (3baf9df0-d0e3-43d2-a58f-6d7c27143242) nor a 24-hex ObjectID.",
-    )
+            raise ValidationError(code, reason="id_uppercase",
+                                  params={"value": repr(value), "lower": repr(value.lower())},
+                                  hint=Hint(setting, value.lower()))
+    raise ValidationError(code, reason=f"{setting.value}_format", params={"value": repr(value)},
+                          hint=Hint(setting))
 
 
 def check_device_id(value: Any) -> str:
     """A device id: the Russian page's lowercase UUID or the English page's ObjectID (2005)."""
-    return _check_ref(value, 2005, "device_id")
+    return _check_ref(value, 2005, Setting.DEVICE_ID)
 
 
 def check_callback_id(value: Any) -> str:
     """A webhook id: lowercase UUID or ObjectID (2004)."""
-    return _check_ref(value, 2004, "callback_id")
+    return _check_ref(value, 2004, Setting.CALLBACK_ID)
 
 
 def _as_int(value: Any) -> Optional[int]:
@@ -306,32 +330,47 @@ def _as_int(value: Any) -> Optional[int]:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+    if isinstance(value, str):
+        digits = value[1:] if value.startswith("-") else value
+        if digits.isascii() and digits.isdigit():
+            return int(value)
     return None
 
 
+SIM_RANDOM, SIM_DEFAULT = -1, -2
+"""``to_sim`` values of the Russian device page besides slot numbers (counted from 0)."""
+
+
 def check_to_sim(value: Any, device_id: Optional[str]) -> int:
-    """A SIM slot number: a positive whole number (2008), and only with a device (1017)."""
+    """A SIM slot: 0 the first, 1 the second, …, -1 random, -2 the phone's default (2008); needs a device (1017).
+
+    The Russian device page numbers slots from 0 and documents -1 and -2; text from a command line
+    or a form is read as the number it spells.
+    """
     number = _as_int(value)
-    if number is None or number < 1:
-        raise ValidationError(2008, f"to_sim {value!r} is not a positive whole number.")
+    if number is None or number < SIM_DEFAULT:
+        raise ValidationError(2008, reason="to_sim_format", params={"value": repr(value)},
+                              hint=Hint(Setting.TO_SIM))
     if not device_id:
-        raise ValidationError(1017, "to_sim was given without device_id; name the phone whose SIM to use.")
+        raise ValidationError(1017, reason="to_sim_without_device", hint=Hint(Setting.DEVICE_ID))
     return number
 
 
 def check_limit(value: Any) -> int:
+    """A page size from 1 to 100 (2006)."""
     number = _as_int(value)
     if number is None or not 1 <= number <= MAX_PAGE_LIMIT:
-        raise ValidationError(2006, f"limit {value!r} must be a whole number from 1 to {MAX_PAGE_LIMIT}.")
+        raise ValidationError(2006, reason="limit_range", params={"value": repr(value), "max": str(MAX_PAGE_LIMIT)},
+                              hint=Hint(Setting.LIMIT))
     return number
 
 
 def check_offset(value: Any) -> int:
+    """A page offset: a whole number, 0 or more (2007)."""
     number = _as_int(value)
     if number is None or number < 0:
-        raise ValidationError(2007, f"offset {value!r} must be a whole number.")
+        raise ValidationError(2007, reason="offset_format", params={"value": repr(value)},
+                              hint=Hint(Setting.OFFSET))
     return number
 
 
@@ -343,4 +382,5 @@ def check_bool(value: Union[bool, str], field: str = "is_active") -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"):
         return False
-    raise ValidationError(2009, f"{field} {value!r} must be true or false.", field=field)
+    raise ValidationError(2009, reason="bool_format", params={"field": field, "value": repr(value)}, field=field,
+                          hint=Hint(Setting.IS_ACTIVE))

@@ -61,6 +61,13 @@ def test_missing_phone_fails_with_its_code_when_it_should_exist(run_module):
     assert out.result['remedy'] == TABLE[NOT_FOUND].remedy
 
 
+def test_a_malformed_id_names_the_option(run_module, emulator):
+    out = run_module(device_info, dict(id='phone-1'))
+    assert out.failed
+    assert out.result['msg'].endswith('Check the id option.')
+    assert emulator.requests() == []
+
+
 def test_device_info_returns_the_phone(run_module, emulator):
     out = run_module(device_info, dict(id=emulator.device_id))
     assert out.result['changed'] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+import pytest
 from ansible_collections.gosms.sms.plugins.module_utils import gateway
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
@@ -12,7 +13,9 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import
 from ansible_collections.gosms.sms.plugins.modules import send
 
 PHONES = ['79990000001', '79990000002', '79990000003']
-QUOTA, BLOCKED, BAD_PHONE = 1006, 3000, 2001
+QUOTA = 1006
+BLOCKED = 3000
+BAD_PHONE = 2001
 
 
 def sends(emulator):
@@ -73,6 +76,16 @@ def test_an_account_wide_refusal_is_said_once_and_asked_once(run_module, emulato
     assert len(sends(emulator)) == 1  # the other numbers would only collect the same refusal
 
 
+def test_an_unknown_token_is_first_of_all_a_mistyped_one(run_module, emulator):
+    out = run_module(send, dict(to=PHONES[:2], msg='hi', api_token=emulator.token + 'x'))
+    assert out.failed
+    assert out.result['error_code'] == 1003
+    assert out.result['msg'].count('GoSMS error 1003') == 1
+    remedy = out.result['remedy']
+    assert 0 <= remedy.index('mistyped') < remedy.index('deleted')
+    assert out.result['msg'].endswith('Check the api_token option.')
+
+
 def test_a_refused_number_does_not_stop_the_others(run_module, emulator):
     emulator.add_fault('error', 'send', count=1, code=BAD_PHONE)
     out = run_module(send, dict(to=PHONES, msg='hi'))
@@ -95,6 +108,23 @@ def test_a_rate_limit_outlasting_the_deadline_has_a_code_and_a_remedy(run_module
     assert emulator.messages() == []
 
 
+@pytest.mark.parametrize('args, hint', [
+    (dict(msg='load | high'), 'Or set invalid_chars: replace.'),
+    (dict(msg='x' * 400), 'Or set long_message: split.'),
+    (dict(to='+7 (999) 000-00-01'), 'Or set normalize: true.'),
+    (dict(to='12'), 'Check the to option.'),
+    (dict(device_id='not-a-phone'), 'Check the device_id option.'),
+    (dict(device_id='3BAF9DF0-D0E3-43D2-A58F-6D7C27143242'),
+     'Or set device_id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242.'),
+])
+def test_refusals_name_the_option_that_fixes_them(run_module, emulator, args, hint):
+    out = run_module(send, dict(dict(to=PHONES[0], msg='hi'), **args))
+    assert out.failed
+    assert out.result['msg'].endswith(hint)
+    assert '--' not in out.result['msg']
+    assert emulator.requests() == []
+
+
 def test_no_token_names_the_option(run_module, emulator):
     out = run_module(send, dict(to=PHONES[0], msg='hi', api_url=emulator.url), connect=False)
     assert out.failed
@@ -106,7 +136,7 @@ def test_no_token_names_the_option(run_module, emulator):
 def test_plain_http_elsewhere_names_the_option_that_allows_it(run_module, emulator):
     out = run_module(send, dict(to=PHONES[0], msg='hi', api_url='http://gosms.example/v1'))
     assert out.failed
-    assert 'allow_insecure_http' in out.result['msg']
+    assert out.result['msg'].endswith('Or set allow_insecure_http: true.')
     assert emulator.requests() == []
 
 
