@@ -186,6 +186,16 @@ def test_send_json_with_every_option(emu: Emulator) -> None:
     assert (message["device_id"], message["to_sim"], message["callback_id"]) == (emu.device_id, 1, MESSAGE_ID)
 
 
+@pytest.mark.parametrize("slot", ["0", "-1", "-2"])
+def test_every_documented_sim_slot_can_be_chosen(emu: Emulator, slot: str) -> None:
+    """0 is the first slot on the Russian device page; -1 random, -2 the phone's default."""
+    result = run_cli("send", "--to", PHONE, "--message", "x", "--device-id", emu.device_id, "--to-sim", slot,
+                     emu=emu)
+    assert result.code == cli.EXIT_OK, result.stderr
+    (message,) = stored(emu)
+    assert message["to_sim"] == int(slot)
+
+
 def test_send_long_message(emu: Emulator) -> None:
     text = " ".join(["word"] * 100)
     split = run_cli("send", "--to", PHONE, "--message", text, "--long-message", "split", emu=emu)
