@@ -137,9 +137,9 @@ def test_invalid_character_position_is_shown(emu: Emulator) -> None:
         (["send", "--to", PHONE, "--message", "a|b"], "Or use --invalid-chars replace.", "invalid_chars"),
         (["send", "--to", PHONE, "--message", "x" * 301], "Or use --long-message split.", "long_message"),
         (["send", "--to", "+7 999 123-45-67", "--message", "x"], "Or use --normalize.", "normalize"),
-        (["send", "--to", PHONE, "--message", "x", "--to-sim", "0"], "Fix it with --device-id.", "device_id"),
-        (["device", "nope"], "Fix it with the device ID argument.", "device_id"),
-        (["list", "--offset", "first"], "Fix it with --offset.", "offset"),
+        (["send", "--to", PHONE, "--message", "x", "--to-sim", "0"], "Use --device-id.", "device_id"),
+        (["device", "nope"], "Use the device ID argument.", "device_id"),
+        (["list", "--offset", "first"], "Use --offset.", "offset"),
     ],
 )
 def test_hints_are_worded_in_the_commands_options(emu: Emulator, argv: list[str], words: str,
