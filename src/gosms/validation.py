@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import unicodedata
 from typing import Any, Literal, Optional, Union
 
@@ -140,10 +139,12 @@ def _composed(cluster: str) -> str:
 def _precomposed_letters() -> dict[str, str]:
     """Letters that NFC never produces (composition exclusions), keyed by their decomposition.
 
-    Built once, on the first letter-and-mark pair NFC cannot compose (a scan of the code space).
+    Built once, on the first letter-and-mark pair NFC cannot compose.  Every excluded letter is in
+    the Basic Multilingual Plane (the excluded characters above it are musical symbols), so the
+    scan stops there.
     """
     letters: dict[str, str] = {}
-    for code in range(0x80, sys.maxunicode + 1):
+    for code in range(0x80, 0x10000):
         ch = chr(code)
         if unicodedata.category(ch)[0] == "L" and unicodedata.normalize("NFC", ch) != ch:
             letters.setdefault(unicodedata.normalize("NFD", ch), ch)
