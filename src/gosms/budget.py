@@ -99,6 +99,8 @@ REPLAN = 1.25
 """Queued starts are re-planned once the rate has grown by this factor since they were planned."""
 MAX_AHEAD = 900.0
 """State claiming more than this many seconds ahead is from another boot or damaged: start afresh."""
+STALE_AFTER = 3600.0
+"""Seconds after which an account's file that nobody touched is removed (its content is long past)."""
 NO_TURN = ("Not sent: this account's request budget (10 per second per endpoint, shared by every "
            "gosms process of this user on this machine) has no free turn before the deadline.")
 
@@ -224,8 +226,8 @@ class Budget:
         rate = self._rate(ep, now)
         if rate < self.full_rate and slots:
             slot = max(slot, slots[-1] + 1.0 / rate)
-        if not_after is not None and slot > not_after:
-            return Turn(late=True)
+        if not_after is not None and slot > max(now, not_after):
+            return Turn(late=True)  # a free start now always goes: a deadline of 0 means one try
         slots.append(slot)
         del slots[:-self.capacity]
         if slot <= now:
@@ -383,6 +385,8 @@ class _StateFile:
             os.close(self._fd)
             raise
         self._raw = b"".join(chunks)
+        if not self._raw:
+            _prune(os.path.dirname(path))
         try:
             data = json.loads(self._raw.decode("utf-8")) if self._raw.strip() else {}
         except ValueError:
@@ -399,6 +403,27 @@ class _StateFile:
 
     def close(self) -> None:
         os.close(self._fd)  # releases the lock too
+
+
+def _prune(directory: str) -> None:
+    """A new account's file is the moment to remove those nobody has used for a long while.
+
+    Their content no longer matters (every start in them is long past), so a test suite or a
+    changed token does not leave files behind for ever.
+    """
+    old = time.time() - STALE_AFTER
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith("budget-") and name.endswith(".json"):
+            path = os.path.join(directory, name)
+            try:
+                if os.lstat(path).st_mtime < old:
+                    os.unlink(path)
+            except OSError:
+                pass  # gone already, or not ours to remove
 
 
 def _check_private(st: os.stat_result, path: str, *, is_dir: bool) -> None:

@@ -153,6 +153,23 @@ def test_a_turn_past_the_deadline_is_refused_without_claiming(runtime: Path) -> 
     assert not wait_for_turn(budget, "send", not_after=clock.now + 0.5, sleep=lambda s: None)
 
 
+def test_a_deadline_already_reached_still_allows_a_free_start(runtime: Path) -> None:
+    clock = Clock()
+    budget = Budget(api_url=URL, token=SECRET, clock=clock)
+    assert budget.admit("send", not_after=clock.now - 1).go  # deadline 0: one try, no waiting
+
+
+def test_files_nobody_used_for_an_hour_are_removed(runtime: Path) -> None:
+    clock = Clock()
+    Budget(api_url=URL, token=SECRET, clock=clock).admit("send")
+    runtime.joinpath("budget-0123.json").write_text("{}")
+    os.utime(runtime / "budget-0123.json", (0, 0))
+    runtime.joinpath("budget-4567.json").write_text("{}")  # in use lately: kept
+    Budget(api_url=URL, token=SECRET + "x", clock=clock).admit("send")  # a new account's file
+    names = sorted(p.name for p in runtime.iterdir())
+    assert "budget-0123.json" not in names and "budget-4567.json" in names and len(names) == 4  # + salt
+
+
 def test_damaged_or_foreign_state_is_read_as_empty(runtime: Path) -> None:
     clock = Clock()
     budget = Budget(api_url=URL, token=SECRET, clock=clock)
