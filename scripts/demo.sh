@@ -90,4 +90,17 @@ shows_exit gosms send --to 79991234567 --message 'use `rm -rf`'
 echo "requests the emulator saw for these two: $(control GET requests | "$VENV/bin/python" -c \
     'import json,sys; print(sum(1 for r in json.load(sys.stdin) if "rm -rf" in str(r.get("body"))))')"
 
+step "8. GoSMS out of reach for a minute: alerts wait in the outbox, then go out once each"
+export GOSMS_OUTBOX=$EMU_OUT/outbox
+control POST outage '{"seconds": 60, "mode": "503"}' >/dev/null
+for host in web01 db01 mail01; do
+    gosms send --queue --deadline 2 --to 79990000003 --message "$host: unreachable" 2>/dev/null
+done
+gosms outbox
+shows_exit gosms outbox flush --deadline 1
+control POST clock '{"advance": 60}' >/dev/null   # the minute passes on the emulator's clock
+gosms outbox flush
+echo "messages stored for 79990000003: $(control GET messages | "$VENV/bin/python" -c \
+    'import json,sys; print(sorted(m["message"] for m in json.load(sys.stdin) if m["phone_number"] == "79990000003"))')"
+
 step "Done: every error above is decoded from the one table (gosms errors lists it)"

@@ -35,6 +35,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import time
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import flows
 from .config import Token, redact
-from .errors import APIError, Category, GoSMSError, ProtocolError, TransportError
+from .errors import APIError, Category, ConfigError, GoSMSError, ProtocolError, TransportError
 from .outcomes import BulkResult, plan_send
 from .retry import RetryPolicy
 
@@ -66,6 +67,8 @@ __all__ = [
     "is_transient",
     "send_or_queue",
 ]
+
+log = logging.getLogger("gosms")
 
 ENV_OUTBOX = "GOSMS_OUTBOX"
 DEFAULT_MAX_AGE = 4 * 3600.0
@@ -253,19 +256,37 @@ class Outbox:
 
     def _ensure(self) -> None:
         """Create the folders private to this user (0700), whatever the umask."""
-        for folder in (self.directory, *(self._folder(s) for s in (*STATES, "tmp"))):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if folder.stat().st_mode & 0o077:
-                folder.chmod(0o700)
+        with self._writing():
+            for folder in (self.directory, *(self._folder(s) for s in (*STATES, "tmp"))):
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if folder.stat().st_mode & 0o077:
+                    folder.chmod(0o700)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A folder that cannot be written is a set-up problem, said as one: an alert is at stake."""
+        try:
+            yield
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot write the outbox folder {str(self.directory)!r} ({exc.strerror or exc}): alerts that "
+                "cannot go out now could not be kept. Choose a folder this user can write for the outbox."
+            ) from None
 
     def _write(self, entry: Entry, state: str) -> None:
         """Write ``entry`` into ``state`` atomically (temp file, fsync, rename), then drop other copies."""
         self._ensure()
+        with self._writing():
+            self._replace(entry, state)
+
+    def _replace(self, entry: Entry, state: str) -> None:
         data = json.dumps(entry.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
         tmp = self._folder("tmp") / f"{entry.id}.{secrets.token_hex(4)}.json"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -291,8 +312,12 @@ class Outbox:
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     entry = Entry.from_dict(data, state)
-                except (OSError, ValueError, TypeError, KeyError):
-                    continue  # a foreign or damaged file is left alone, never sent
+                except FileNotFoundError:
+                    continue  # moved on by a flush between listing the folder and reading the file
+                except (OSError, ValueError, TypeError, KeyError) as exc:
+                    # Left where it is for a person to look at; never guessed at, never sent.
+                    log.warning("outbox: cannot read %s (%s); it is left alone", path, exc)
+                    continue
                 found[entry.id] = entry  # STATES is in order: a later state overrides
         return sorted((e for e in found.values() if e.state in states), key=lambda e: (e.created, e.id))
 
@@ -346,7 +371,8 @@ class Outbox:
     def _locked(self, wait: float) -> Iterator[bool]:
         """The outbox's flush lock; yields False when another flush kept it for ``wait`` seconds."""
         self._ensure()
-        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        with self._writing():
+            fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             end = time.monotonic() + wait
             while True:
@@ -401,7 +427,7 @@ class Outbox:
                     report.expired.append(entry)
                     continue
                 self._deliver(client, entry, known, report, clock)
-            self._prune_sent(clock())
+            self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
 
@@ -437,11 +463,16 @@ class Outbox:
         self._write(entry, "sent")
         (report.recovered if recovered else report.sent).append(entry)
 
-    def _prune_sent(self, now: float) -> None:
+    def _prune(self, now: float) -> None:
+        """Forget delivered entries after a day, and temp files a crash left half-written."""
         for entry in self._load(("sent",)):
             if entry.age(now) > max(KEEP_SENT, self.max_age):
                 with contextlib.suppress(FileNotFoundError):
                     (self._folder("sent") / f"{entry.id}.json").unlink()
+        for tmp in self._folder("tmp").glob("*.json"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > 3600:
+                    tmp.unlink()
 
 
 def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> flows.Flow:
@@ -510,8 +541,8 @@ class QueuedSend(BulkResult):
     def summary(self) -> str:
         text = super().summary()
         if self.queued:
-            text += (f" Queued in the outbox for {', '.join(self.queued_numbers)}: sent by the next "
-                     "'gosms outbox flush'.")
+            text += (f" Queued in the outbox for {', '.join(self.queued_numbers)}: its next flush "
+                     "sends it.")
         return text
 
     def as_dict(self) -> dict[str, Any]:

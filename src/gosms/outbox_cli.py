@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import GoSMSError
-from .outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox
+from .outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
 
 if TYPE_CHECKING:
     from .cli import Output
@@ -93,8 +93,9 @@ def _age(seconds: float) -> str:
 
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
+    source = f"  from {entry.source}" if entry.source else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{error}")
+            f"{entry.message!r}{source}{error}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
@@ -146,7 +147,13 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         out.note(f"another flush is working on {outbox.directory}; nothing was sent by this one. Try again "
                  "later or raise --lock-wait.")
     elif report.stopped_by is not None:
-        out.note(f"stopped: {_describe(report.stopped_by)}")
+        waiting = len(report.pending)
+        if is_transient(report.stopped_by):
+            out.note(f"GoSMS cannot take alerts yet ({report.stopped_by}); {waiting} alert(s) wait for the next "
+                     "flush.")
+        else:
+            out.note(f"GoSMS refuses this account, so the flush stopped: {_describe(report.stopped_by)} "
+                     f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")
