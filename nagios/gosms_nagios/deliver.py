@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from gosms.client import Client
+from gosms.errors import ConfigError
 from gosms.outbox import Outbox, is_transient, send_or_queue
 from gosms.outcomes import BulkResult
 
@@ -28,7 +29,7 @@ SOURCE = "notify_gosms"
 @dataclasses.dataclass
 class Outcome:
     code: int
-    """0 sent to all, 1 some number refused for good (or not queued), 4 the rest queued."""
+    """0 sent to all or queued for the rest, 1 some number refused for good (or not queued)."""
     lines: list[str]
 
 
@@ -46,7 +47,7 @@ def _words(result: BulkResult, queued: Sequence[str]) -> Outcome:
             lines.append(f"NOT sent to {recipient.phone_number}: {recipient.error}")
     if refused:
         return Outcome(1, lines)
-    return Outcome(4 if queued else 0, lines)
+    return Outcome(0, lines)
 
 
 def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_file: Optional[str],
@@ -65,8 +66,8 @@ def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_
         outbox = Outbox(outbox_dir)
         try:
             queued = send_or_queue(client, outbox, list(numbers), text, source=SOURCE)
-        except OSError as exc:  # the outbox cannot be written: say so, with what was not delivered
-            return Outcome(1, [f"NOT sent: GoSMS could not take it in time and the outbox {outbox.directory} "
-                               f"cannot be written ({exc.strerror or exc}). Fix: make it writable for this "
-                               "user, or name another with --outbox or GOSMS_OUTBOX."])
+        except (OSError, ConfigError) as exc:  # the outbox cannot be written: say so, and what to do
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return Outcome(1, [f"NOT sent: GoSMS could not take it in time, and it could not be queued: {reason} "
+                               "Fix: name a folder this user can write with --outbox or GOSMS_OUTBOX."])
         return _words(queued, queued.queued_numbers)

@@ -7,12 +7,12 @@ the outbox so that ``gosms outbox flush`` delivers it later: the command returns
 daemon's notification timeout either way.  The token comes from a file or the environment, never
 from the command line, and is never printed.
 
-Exit codes (the daemon logs a non-zero one):
-  0  sent to every number
+Exit codes (the daemon logs a non-zero one), as ``gosms send --queue``'s:
+  0  sent to every number, or queued in the outbox for those GoSMS could not take in time (a
+     "queued for" line says so): the alert is not lost, so the command did not fail
   1  not sent to at least one number and not queued (GoSMS refused it, or a number is invalid)
   2  usage: no number, no notification type or host, an unknown option; nothing sent
   3  configuration: no token, unreadable token file, unsafe or unreadable API URL; nothing sent
-  4  GoSMS could not be reached in time: queued in the outbox for every number not sent to
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
 from .cli import bounded
 from .compose import MIN_LENGTH, Notification, compose
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_QUEUED", "EXIT_USAGE", "main", "parse_args"]
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
 PROG = "notify_gosms"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_QUEUED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
 DEFAULT_TIMEOUT = 20.0
 """Seconds for the whole delivery: below Nagios' notification_timeout (30 s) and Icinga's (60 s)."""
 TEXT_OPTIONS = ("--type", "--host", "--service", "--state", "--output", "--time", "--author", "--comment")
@@ -70,9 +70,9 @@ Icinga 2: the NotificationCommands gosms-host-notification and gosms-service-not
 nagios/icinga2/gosms.conf.
 
 Environment: {ENV_TOKEN} (the token), {ENV_TOKEN_FILE} (a file holding it), {ENV_API_URL}.
-Exit codes: 0 sent to every number, 1 not sent to some number (refused by GoSMS or an invalid
-number), 2 usage error (nothing sent), 3 configuration error: token or API URL (nothing sent),
-4 GoSMS not reachable in time: queued in the outbox, 'gosms outbox flush' sends it.
+Exit codes: 0 sent to every number, or queued in the outbox where GoSMS could not take it in time
+('gosms outbox flush' sends it), 1 not sent to some number (refused by GoSMS or an invalid number),
+2 usage error (nothing sent), 3 configuration error: token or API URL (nothing sent).
 """
 
 
@@ -100,7 +100,7 @@ def build_parser() -> _Parser:
     how.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help="give up sending after this and queue instead (default: %(default)g)")
     how.add_argument("--no-queue", action="store_true",
-                     help="do not queue what could not be sent in time (exit 1 instead of 4)")
+                     help="do not queue what could not be sent in time (exit 1 instead)")
     how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
                                                       "$XDG_STATE_HOME/gosms-ops/outbox)")
     how.add_argument("--api-url", metavar="URL", help=f"GoSMS API base URL (default: ${ENV_API_URL} or the public API)")

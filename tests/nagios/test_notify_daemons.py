@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,8 @@ PROBLEM_TEXT = "HTTP CRITICAL - 500 (fire) Internal Server Error"
 """The output as the SMS carries it: the emoji spelled out, so GoSMS accepts it."""
 OK_OUTPUT = "HTTP OK - 200 in 0.02 s"
 TIME = r"\[[0-9][0-9:./ -]+\]"
+STOCK_OBJECTS = Path("/etc/nagios4/objects")
+"""The package's templates, time periods, contacts and e-mail commands, which the sample builds on."""
 
 
 def plugin_dir(root: Path, single_files: Path) -> Path:
@@ -157,7 +159,6 @@ def nagios_config(root: Path, plugins: Path, flip: Flip, emu: Emulator) -> str:
     token_file = root / "gosms.token"
     token_file.write_text(SECRET + "\n")
     token_file.chmod(0o600)
-    (root / "resource.cfg").write_text(f"$USER1$={plugins}\n")
     (root / "objects.cfg").write_text(f"""
 define timeperiod {{
     timeperiod_name 24x7
@@ -208,39 +209,30 @@ define service {{
     notification_period     24x7
 }}
 """)
-    files = {name: root / name for name in ("nagios.log", "status.dat", "retention.dat", "objects.cache",
-                                          "objects.precache", "nagios.lock", "nagios.cmd", "nagios.tmp")}
-    (root / "checkresults").mkdir()
-    return f"""
-log_file={files['nagios.log']}
-cfg_file={NAGIOS_COMMANDS}
-cfg_file={root / 'objects.cfg'}
-resource_file={root / 'resource.cfg'}
-object_cache_file={files['objects.cache']}
-precached_object_file={files['objects.precache']}
-status_file={files['status.dat']}
-state_retention_file={files['retention.dat']}
-retain_state_information=0
-lock_file={files['nagios.lock']}
-temp_file={files['nagios.tmp']}
-temp_path={root}
-check_result_path={root / 'checkresults'}
-command_file={files['nagios.cmd']}
-check_external_commands=0
-nagios_user=root
-nagios_group=root
-interval_length=1
-service_inter_check_delay_method=n
-max_service_check_spread=1
-check_result_reaper_frequency=1
-enable_notifications=1
-execute_service_checks=1
-enable_environment_macros=0
-log_notifications=1
-notification_timeout=30
-use_syslog=0
-illegal_macro_output_chars=`~$&|'"<>
-"""
+    return nagios_cfg(root, [NAGIOS_COMMANDS, root / "objects.cfg"])
+
+
+def nagios_cfg(root: Path, cfg_files: Sequence[Path]) -> str:
+    """nagios.cfg: these object files, every file Nagios writes under ``root``, one-second interval unit.
+
+    ``illegal_macro_output_chars`` as the stock nagios.cfg sets it (commands.cfg relies on it), and a
+    query socket of its own, so daemons of parallel test runs do not meet.
+    """
+    (root / "checkresults").mkdir(exist_ok=True)
+    (root / "resource.cfg").write_text(f"$USER1$={root / 'plugins'}\n")
+    lines = [f"cfg_file={path}" for path in cfg_files] + [
+        f"resource_file={root / 'resource.cfg'}", f"log_file={root / 'nagios.log'}",
+        f"status_file={root / 'status.dat'}", f"lock_file={root / 'nagios.lock'}",
+        f"object_cache_file={root / 'objects.cache'}", f"precached_object_file={root / 'objects.precache'}",
+        f"state_retention_file={root / 'retention.dat'}", "retain_state_information=0",
+        f"temp_file={root / 'nagios.tmp'}", f"temp_path={root}", f"check_result_path={root / 'checkresults'}",
+        f"command_file={root / 'nagios.cmd'}", f"query_socket={root / 'nagios.qh'}", "check_external_commands=0",
+        "nagios_user=root", "nagios_group=root", "interval_length=1", "status_update_interval=1",
+        "service_inter_check_delay_method=n", "max_service_check_spread=1", "check_result_reaper_frequency=1",
+        "enable_notifications=1", "execute_service_checks=1", "enable_environment_macros=0", "log_notifications=1",
+        "notification_timeout=30", "use_syslog=0", "illegal_macro_output_chars=`~$&|'\"<>",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture
@@ -276,15 +268,9 @@ def test_nagios4_accepts_the_sample_with_its_dependency_and_contact(tmp_path: Pa
     assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
     sample = tmp_path / "gosms.cfg"
     shutil.copy(NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample", sample)
-    stock = Path("/etc/nagios4/objects")  # the package's templates, time periods, contacts, e-mail commands
+    stock = [STOCK_OBJECTS / name for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")]
     config = tmp_path / "nagios.cfg"
-    config.write_text("\n".join([
-        *(f"cfg_file={stock / name}" for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")),
-        f"cfg_file={NAGIOS_COMMANDS}", f"cfg_file={sample}", f"resource_file={tmp_path / 'resource.cfg'}",
-        f"lock_file={tmp_path / 'lock'}", f"temp_path={tmp_path}", f"check_result_path={tmp_path}",
-        "nagios_user=root", "nagios_group=root", "illegal_macro_output_chars=`~$&|'\"<>", "",
-    ]))
-    (tmp_path / "resource.cfg").write_text(f"$USER1$={tmp_path}\n")
+    config.write_text(nagios_cfg(tmp_path, [*stock, NAGIOS_COMMANDS, sample]))
     done = subprocess.run([NAGIOS4, "-v", str(config)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "Total Errors:   0" in done.stdout
@@ -304,7 +290,7 @@ def service_status(status_file: Path) -> dict[str, dict[str, str]]:
 
 def test_nagios4_sample_sends_one_problem_for_a_blocked_account(tmp_path: Path, emu: Emulator,
                                                                 single_files: Path) -> None:
-    """The shipped sample under Nagios: the account, quota and phone services all fail, one SMS goes out."""
+    """The shipped sample under Nagios: the account, quota and phone services all fail, one notification goes out."""
     assert Path(NAGIOS4).exists(), "nagios4 is not installed: run scripts/setup.sh --icinga (nagios4-core)"
     root = tmp_path / "nagios4"
     root.mkdir()
@@ -320,22 +306,9 @@ def test_nagios4_sample_sends_one_problem_for_a_blocked_account(tmp_path: Path, 
     sample = sample.replace("3f0c2b9e-5d4a-4c1e-9b7a-2f6d8e1a4c55", emu.device_id)
     assert sample.count("contacts                oncall-sms") == 3
     (root / "gosms.cfg").write_text(sample)
-    (root / "resource.cfg").write_text(f"$USER1$={plugins}\n")
-    (root / "checkresults").mkdir()
-    stock = Path("/etc/nagios4/objects")
+    stock = [STOCK_OBJECTS / name for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")]
     config = root / "nagios.cfg"
-    config.write_text("\n".join([
-        *(f"cfg_file={stock / name}" for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")),
-        f"cfg_file={NAGIOS_COMMANDS}", f"cfg_file={root / 'gosms.cfg'}", f"resource_file={root / 'resource.cfg'}",
-        f"log_file={root / 'nagios.log'}", f"status_file={root / 'status.dat'}", f"lock_file={root / 'lock'}",
-        f"object_cache_file={root / 'objects.cache'}", f"precached_object_file={root / 'objects.precache'}",
-        f"state_retention_file={root / 'retention.dat'}", "retain_state_information=0",
-        f"temp_file={root / 'nagios.tmp'}", f"temp_path={root}", f"check_result_path={root / 'checkresults'}",
-        f"command_file={root / 'nagios.cmd'}", "check_external_commands=0", "nagios_user=root", "nagios_group=root",
-        "interval_length=1", "status_update_interval=1", "max_service_check_spread=1",
-        "check_result_reaper_frequency=1", "enable_notifications=1", "log_notifications=1", "use_syslog=0",
-        "illegal_macro_output_chars=`~$&|'\"<>", "",
-    ]))
+    config.write_text(nagios_cfg(root, [*stock, NAGIOS_COMMANDS, root / "gosms.cfg"]))
     env = {"GOSMS_API_URL": emu.url, "GOSMS_OUTBOX": str(root / "outbox"), "XDG_CACHE_HOME": str(root / "cache"),
            "GOSMS_RUNTIME_DIR": str(root / "run")}
     daemon = Daemon([NAGIOS4, str(config)], root / "console.log", env)

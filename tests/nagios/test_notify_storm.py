@@ -38,9 +38,9 @@ def test_a_storm_of_100_notifications_all_arrive_once(single_files: Path, emu: E
     for proc in procs:
         out, err = proc.communicate(timeout=600)
         codes[proc.returncode] += 1
-        assert proc.returncode in (0, 4), f"exit {proc.returncode}: {out}{err}"
+        assert proc.returncode == 0, f"exit {proc.returncode}: {out}{err}"
         assert_no_secret(out, err)
-    print(f"storm exit codes: {dict(codes)} (0 sent, 4 queued)")
+    print(f"storm exit codes: {dict(codes)} (0: sent or queued)")
     flush = subprocess.run([str(single_files / "gosms.pyz"), "outbox", "flush"], env=env, capture_output=True,
                            text=True, timeout=600, cwd=tmp_path)
     assert flush.returncode == 0, flush
