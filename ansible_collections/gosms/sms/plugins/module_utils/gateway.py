@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import resolve_api_url, resolve_token
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError, TransportError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import (
     BulkResult,
     RecipientResult,
@@ -49,7 +49,9 @@ class Gateway:
         The account's rate budget paces the requests whatever their order, so a sequence is as
         fast as parallel sends would be.  Once the API refuses something every number shares (the
         token, the account, the plan's quota, the phone, the text), the numbers left are not tried:
-        they get the same refusal, and the task says it once.
+        they get the same refusal, and the task says it once.  So too when the API could not be
+        reached (or gave no turn) for a whole deadline: a task then fails after one deadline, not
+        one per number.
         """
         results, shared = [], None
         for phone in plan.recipients:
@@ -65,7 +67,7 @@ class Gateway:
                         callback_id=plan.callback_id, policy=self.transport.policy, known_ids=self._known_ids)))
                 except GoSMSError as exc:
                     result.error = exc
-                    shared = exc if refused_for_all(exc) else None
+                    shared = exc if refused_for_all(exc) or isinstance(exc, TransportError) else None
                     break
         return BulkResult(results, plan.parts)
 
