@@ -17,7 +17,6 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import (
     RecipientResult,
     refused_for_all,
 )
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.paging import Pager
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
 from ansible_collections.gosms.sms.plugins.module_utils.transport import Transport
 
@@ -85,6 +84,9 @@ class Gateway:
 
     def messages(self, search=None, page_size=100):
         """Every message in the list's order, each once, whichever way the server pages."""
+        # Imported here: only message_info reads the list, and every module pays for what it imports.
+        from ansible_collections.gosms.sms.plugins.module_utils._gosms.paging import Pager
+
         pager = Pager(page_size, search=search)
         found = []
         while not pager.done:
