@@ -6,6 +6,7 @@ layer, one error table (:mod:`gosms.errors`) and one set of input rules (:mod:`g
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from .client import Client
@@ -15,6 +16,7 @@ from .errors import (
     APIError,
     Category,
     ConfigError,
+    DeliveryTimeout,
     ErrorInfo,
     GoSMSError,
     ProtocolError,
@@ -24,9 +26,22 @@ from .errors import (
     ValidationError,
     lookup,
 )
+from .flows import SendResult
+from .hints import Hint, Setting
 from .models import HEARTBEAT_SECONDS, Device, Message, MessageStatus, Page
 from .outcomes import BulkResult, RecipientResult
 from .retry import RetryPolicy
+from .validation import (
+    check_callback_id,
+    check_device_id,
+    check_message,
+    check_message_id,
+    check_phone,
+    check_to_sim,
+    normalize_phone,
+    prepare_message,
+    replace_invalid_chars,
+)
 
 if TYPE_CHECKING:
     from .aio import AsyncClient
@@ -38,14 +53,15 @@ __all__ = [
     "HEARTBEAT_SECONDS",
     "TABLE",
     "APIError",
-    "AsyncClient",
     "BulkResult",
     "Category",
     "Client",
     "ConfigError",
+    "DeliveryTimeout",
     "Device",
     "ErrorInfo",
     "GoSMSError",
+    "Hint",
     "Message",
     "MessageStatus",
     "Page",
@@ -53,13 +69,36 @@ __all__ = [
     "RateLimitError",
     "RecipientResult",
     "RetryPolicy",
+    "SendResult",
+    "Setting",
     "Severity",
     "Token",
     "TransportError",
     "ValidationError",
     "__version__",
+    "check_callback_id",
+    "check_device_id",
+    "check_message",
+    "check_message_id",
+    "check_phone",
+    "check_to_sim",
     "lookup",
+    "normalize_phone",
+    "prepare_message",
+    "replace_invalid_chars",
 ]
+
+
+def _aiohttp_installed() -> bool:
+    try:
+        return find_spec("aiohttp") is not None
+    except (ImportError, ValueError):  # an import hook refusing it, or a half-removed package
+        return False
+
+
+# The async client needs the optional ``async`` extra (aiohttp): offered by ``import *`` only with it.
+if _aiohttp_installed():
+    __all__ += ["AsyncClient"]
 
 
 def __getattr__(name: str) -> Any:

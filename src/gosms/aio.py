@@ -90,14 +90,17 @@ class AsyncClient:
         self._known_ids: set[str] = set()
 
     def __repr__(self) -> str:
+        """Names the API address; the token shows as ``Token('***')``."""
         return f"AsyncClient(api_url={self.api_url!r}, token={self.token!r})"
 
     async def close(self) -> None:
+        """Close the session this client opened (an injected session is left to its owner)."""
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
 
     async def __aenter__(self) -> AsyncClient:
+        """The client itself; leaving the ``async with`` block closes it."""
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -138,6 +141,7 @@ class AsyncClient:
         return result
 
     async def run(self, flow: flows.Flow) -> Any:
+        """Drive a flow of :mod:`gosms.flows` to its result; errors leave with the token masked."""
         try:
             step = next(flow)
             while True:
@@ -188,18 +192,33 @@ class AsyncClient:
         return BulkResult(list(results), plan.parts)
 
     async def get(self, message_id: str) -> Message:
+        """One message by its id (24-hex ObjectID): its text, number and delivery status."""
         result: Message = await self.run(flows.get(self.api_url, self.token, message_id, self.retry))
         return result
 
-    async def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0) -> Message:
+    async def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0, *,
+                                raise_on_timeout: bool = False) -> Message:
+        """Poll until the message is delivered or failed for good, every ``interval`` seconds.
+
+        **At the timeout this returns the message as last seen, which may not be final** (waiting,
+        sent to the phone, sent by the phone): check ``message.final`` before treating it as
+        delivered, or pass ``raise_on_timeout=True`` to get :class:`~gosms.errors.DeliveryTimeout`
+        (holding that last state as ``.last_seen``) instead.
+        """
         result: Message = await self.run(flows.wait_for_delivery(
-            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval))
+            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval,
+            raise_on_timeout=raise_on_timeout))
         return result
 
     async def delete(self, message_id: str) -> None:
+        """Delete a message (the API allows it 5 minutes after creation: 1010 before); gone already is fine."""
         await self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
 
     async def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
+        """One page of the message list: ``limit`` 1-100 items, page ``offset`` (1 first), ``search`` text.
+
+        For every message, use :meth:`iter_messages`, which copes with each reading of ``offset``.
+        """
         result: Page = await self.run(flows.page(self.api_url, self.token, self.retry, limit=limit,
                                                       offset=offset, search=search))
         return result
@@ -213,19 +232,24 @@ class AsyncClient:
                 yield item
 
     async def month_usage(self, state: Optional[dict[str, Any]] = None) -> usage.MonthUsage:
+        """Messages created this month; pass the previous result's ``as_state()`` to page less."""
         result: usage.MonthUsage = await self.run(usage.month_usage(self.api_url, self.token, self.retry,
                                                                     state=state))
         return result
 
     async def check_account(self) -> Page:
+        """The cheapest read-only call that proves token, permissions and account are usable."""
         return await self.list(limit=1, offset=1)
 
     async def device(self, device_id: str) -> Device:
+        """A gateway phone by its id (UUID or ObjectID): active, last seen, battery, SIM slots."""
         result: Device = await self.run(flows.device_info(self.api_url, self.token, device_id, self.retry))
         return result
 
     async def set_device_active(self, device_id: str, active: bool) -> None:
+        """Allow a gateway phone to send (``True``) or stop it sending (``False``)."""
         await self.run(flows.device_edit(self.api_url, self.token, device_id, active, self.retry))
 
     async def delete_device(self, device_id: str) -> None:
+        """Remove a gateway phone from the account (it must be connected again to send)."""
         await self.run(flows.device_delete(self.api_url, self.token, device_id, self.retry))

@@ -45,7 +45,7 @@ def hint_text(hint: Optional[Hint], command: str = "") -> str:
         return ""
     words = _PER_COMMAND.get(command, {}).get(hint.setting) or OPTION_WORDS[hint.setting]
     if hint.value is None:
-        return f"Fix it with {words}."
+        return f"Use {words}."
     if hint.value == ON:  # the switches (--normalize, --allow-insecure-http) take no value
         return f"Or use {words}."
     return f"Or use {words} {hint.value}."

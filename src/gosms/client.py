@@ -78,13 +78,16 @@ class Client:
         self._known_ids: set[str] = set()
 
     def __repr__(self) -> str:
+        """Names the API address; the token shows as ``Token('***')``."""
         return f"Client(api_url={self.api_url!r}, token={self.token!r})"
 
     def close(self) -> None:
+        """Close the HTTP session this client opened (an injected session is left to its owner)."""
         if self._own_session:
             self._session.close()
 
     def __enter__(self) -> Client:
+        """The client itself; leaving the ``with`` block closes it."""
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -174,19 +177,33 @@ class Client:
         return BulkResult(results, plan.parts)
 
     def get(self, message_id: str) -> Message:
+        """One message by its id (24-hex ObjectID): its text, number and delivery status."""
         result: Message = self.run(flows.get(self.api_url, self.token, message_id, self.retry))
         return result
 
-    def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0) -> Message:
-        """The message once delivered or failed for good, or as it stands when ``timeout`` runs out."""
+    def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0, *,
+                          raise_on_timeout: bool = False) -> Message:
+        """Poll until the message is delivered or failed for good, every ``interval`` seconds.
+
+        **At the timeout this returns the message as last seen, which may not be final** (waiting,
+        sent to the phone, sent by the phone): check ``message.final`` before treating it as
+        delivered, or pass ``raise_on_timeout=True`` to get :class:`~gosms.errors.DeliveryTimeout`
+        (holding that last state as ``.last_seen``) instead.
+        """
         result: Message = self.run(flows.wait_for_delivery(
-            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval))
+            self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval,
+            raise_on_timeout=raise_on_timeout))
         return result
 
     def delete(self, message_id: str) -> None:
+        """Delete a message (the API allows it 5 minutes after creation: 1010 before); gone already is fine."""
         self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
 
     def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
+        """One page of the message list: ``limit`` 1-100 items, page ``offset`` (1 first), ``search`` text.
+
+        For every message, use :meth:`iter_messages`, which copes with each reading of ``offset``.
+        """
         result: Page = self.run(flows.page(self.api_url, self.token, self.retry, limit=limit,
                                                 offset=offset, search=search))
         return result
@@ -215,11 +232,14 @@ class Client:
     # -- devices -------------------------------------------------------------------------------
 
     def device(self, device_id: str) -> Device:
+        """A gateway phone by its id (UUID or ObjectID): active, last seen, battery, SIM slots."""
         result: Device = self.run(flows.device_info(self.api_url, self.token, device_id, self.retry))
         return result
 
     def set_device_active(self, device_id: str, active: bool) -> None:
+        """Allow a gateway phone to send (``True``) or stop it sending (``False``)."""
         self.run(flows.device_edit(self.api_url, self.token, device_id, active, self.retry))
 
     def delete_device(self, device_id: str) -> None:
+        """Remove a gateway phone from the account (it must be connected again to send)."""
         self.run(flows.device_delete(self.api_url, self.token, device_id, self.retry))

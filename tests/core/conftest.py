@@ -11,9 +11,18 @@ from collections.abc import Iterator
 
 import pytest
 from core_helpers import FAST_RETRY, SECRET
+from hypothesis import HealthCheck, settings
 
 from gosms import Client
 from gosms.emulator import Emulator
+
+# Property tests: a fixed number of examples and no per-example deadline (CI shares 2 busy cores).
+# The default "ci" profile is derandomized and keeps no example database, so the test command checks
+# the same examples on every run; GOSMS_HYPOTHESIS_PROFILE=dev explores new random examples locally.
+settings.register_profile("dev", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True, database=None)
+settings.load_profile(os.environ.get("GOSMS_HYPOTHESIS_PROFILE") or "ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:

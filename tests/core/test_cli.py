@@ -137,9 +137,9 @@ def test_invalid_character_position_is_shown(emu: Emulator) -> None:
         (["send", "--to", PHONE, "--message", "a|b"], "Or use --invalid-chars replace.", "invalid_chars"),
         (["send", "--to", PHONE, "--message", "x" * 301], "Or use --long-message split.", "long_message"),
         (["send", "--to", "+7 999 123-45-67", "--message", "x"], "Or use --normalize.", "normalize"),
-        (["send", "--to", PHONE, "--message", "x", "--to-sim", "0"], "Fix it with --device-id.", "device_id"),
-        (["device", "nope"], "Fix it with the device ID argument.", "device_id"),
-        (["list", "--offset", "first"], "Fix it with --offset.", "offset"),
+        (["send", "--to", PHONE, "--message", "x", "--to-sim", "0"], "Use --device-id.", "device_id"),
+        (["device", "nope"], "Use the device ID argument.", "device_id"),
+        (["list", "--offset", "first"], "Use --offset.", "offset"),
     ],
 )
 def test_hints_are_worded_in_the_commands_options(emu: Emulator, argv: list[str], words: str,
@@ -184,6 +184,16 @@ def test_send_json_with_every_option(emu: Emulator) -> None:
     assert recipient["ids"] == [message["id"]] and recipient["phone_number"] == PHONE
     assert message["message"] == "Temp 90 deg / hot (fire)"
     assert (message["device_id"], message["to_sim"], message["callback_id"]) == (emu.device_id, 1, MESSAGE_ID)
+
+
+@pytest.mark.parametrize("slot", ["0", "-1", "-2"])
+def test_every_documented_sim_slot_can_be_chosen(emu: Emulator, slot: str) -> None:
+    """0 is the first slot on the Russian device page; -1 random, -2 the phone's default."""
+    result = run_cli("send", "--to", PHONE, "--message", "x", "--device-id", emu.device_id, "--to-sim", slot,
+                     emu=emu)
+    assert result.code == cli.EXIT_OK, result.stderr
+    (message,) = stored(emu)
+    assert message["to_sim"] == int(slot)
 
 
 def test_send_long_message(emu: Emulator) -> None:

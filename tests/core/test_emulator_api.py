@@ -171,6 +171,42 @@ def test_checks_run_in_the_api_order(gosms_emulator: Emulator, setup: dict[str, 
     assert code_of(response) == expected
 
 
+@pytest.mark.parametrize(("fields", "expected"), [
+    # Fields in the client's order (gosms.outcomes.plan_send): number, text, phone, SIM, webhook.
+    ({"phone_number": "x", "message": "a|b"}, 2001),
+    ({"message": "a|b", "device_id": "phone-1"}, 2002),
+    ({"device_id": "phone-1", "to_sim": "first", "callback_id": "hook"}, 2005),
+    ({"to_sim": "first", "callback_id": "hook"}, 2008),
+    # Types as the pages give them: phone_number a string, to_sim a number.
+    ({"phone_number": 79990001122}, 2001),
+    ({"to_sim": "0"}, 2008),
+    ({"to_sim": True}, 2008),
+    ({"to_sim": -3}, 2008),
+    ({"message": 42}, 2002),
+    # The rule on the text as sent: a letter and a separate mark is refused (the client composes it).
+    ({"message": "cafe\u0301"}, 2002),
+])
+def test_fields_are_checked_in_the_clients_order_and_types(gosms_emulator: Emulator, fields: dict[str, Any],
+                                                           expected: int) -> None:
+    fields.setdefault("device_id", gosms_emulator.device_id)
+    assert code_of(send(gosms_emulator, **fields)) == expected
+    assert gosms_emulator.messages() == []
+
+
+@pytest.mark.parametrize("text", ["\u0958 \u09dc \ufb2a", "caf\u00e9 \u212b", "\u1100\u1161"])
+def test_text_is_stored_as_sent(gosms_emulator: Emulator, text: str) -> None:
+    """Composition exclusions, singletons and jamo come back unchanged: no normalisation on the way."""
+    got = call(gosms_emulator, "get", {"id": message_id(gosms_emulator, message=text)}).json()
+    assert got["message"] == text
+
+
+@pytest.mark.parametrize("slot", [0, 1, -1, -2])
+def test_every_documented_sim_slot_is_accepted(gosms_emulator: Emulator, slot: int) -> None:
+    got = call(gosms_emulator, "get", {"id": message_id(gosms_emulator, device_id=gosms_emulator.device_id,
+                                                        to_sim=slot)}).json()
+    assert got["to_sim"] == slot
+
+
 def test_unknown_token_is_refused_before_the_body_is_read(gosms_emulator: Emulator) -> None:
     assert code_of(call(gosms_emulator, "send", raw=b"{", token="nope")) == 1003
 

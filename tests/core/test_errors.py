@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from gosms import cli
 from gosms.errors import (
     TABLE,
     APIError,
@@ -21,24 +25,9 @@ from gosms.errors import (
 ENGLISH_PAGE = {1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 2001, 2002, 2003, 2004, 2005, 3000}
 RUSSIAN_PAGE_ONLY = {1009, 1010, 1011, 1012, 1013, 1014, 1015, 1016, 1017, 2006, 2007, 2008, 2009}
 
-# The English page's own wording, start of each description (the table may add to it).
-ENGLISH_TEXT = {
-    1000: "Unknown error",
-    1001: "Invalid JSON request",
-    1002: "API is inactive. Activate it in the control panel before using it.",
-    1003: "API does not exist.",
-    1004: "You have not registered any devices.",
-    1005: "Sending SMS is not allowed for this API.",
-    1006: "Maximum number of SMS on your tariff plan",
-    1007: "Receiving information about SMS is not allowed for this API.",
-    1008: "SMS with this id does not exist.",
-    2001: "Invalid phone number specified in the phone_number field.",
-    2002: "Invalid message text specified in the message field.",
-    2003: "Invalid id format.",
-    2004: "Invalid callback_id format.",
-    2005: "Invalid device_id format.",
-    3000: "Your account is blocked by the administration. Contact the project's technical support.",
-}
+# The code tables of both error pages, copied as test data (source and version inside the file):
+# tests never read the documentation itself.
+DOC_PAGES = json.loads((Path(__file__).parent / "data" / "doc_error_lists.json").read_text(encoding="utf-8"))
 
 
 def test_table_has_every_documented_code() -> None:
@@ -46,9 +35,24 @@ def test_table_has_every_documented_code() -> None:
     assert len(TABLE) == 28
 
 
-@pytest.mark.parametrize("code", sorted(ENGLISH_TEXT))
-def test_english_descriptions_follow_the_english_page(code: int) -> None:
-    assert TABLE[code].description.lower().startswith(ENGLISH_TEXT[code].lower())
+def test_the_pages_copy_lists_the_documented_codes() -> None:
+    assert {int(c) for c in DOC_PAGES["en"]} == ENGLISH_PAGE
+    assert {int(c) for c in DOC_PAGES["ru"]} == ENGLISH_PAGE | RUSSIAN_PAGE_ONLY
+
+
+def test_errors_json_descriptions_are_the_cited_pages_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """``gosms errors --json``: each description is, word for word, the text of the page it cites."""
+    assert cli.main(["errors", "--json"]) == cli.EXIT_OK
+    rows = json.loads(capsys.readouterr().out)["errors"]
+    assert [row["code"] for row in rows] == sorted(TABLE)
+    for row in rows:
+        code = str(row["code"])
+        assert row["description_ru"] == DOC_PAGES["ru"][code], code
+        if "en" in row["pages"]:
+            assert row["description"] == DOC_PAGES["en"][code], code
+        else:
+            assert row["pages"] == ["ru"] and code not in DOC_PAGES["en"]
+            assert row["description"] and row["description"] != row["description_ru"]
 
 
 @pytest.mark.parametrize("code", sorted(TABLE))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from gosms import validation as v
@@ -140,6 +142,45 @@ def test_message_of_wrong_type() -> None:
 def test_message_is_nfc_normalised_before_counting() -> None:
     decomposed = "e\u0301" * 300  # 600 code points, 300 characters once composed
     assert v.check_message(decomposed) == "é" * 300
+
+
+# The letters NFC splits into a letter and a mark (composition exclusions), as the review listed them.
+EXCLUDED_LETTERS = [
+    *range(0x0958, 0x0960), 0x09DC, 0x09DD, 0x09DF, 0x0A33, 0x0A36, *range(0x0A59, 0x0A5C), 0x0A5E,
+    0x0B5C, 0x0B5D, 0x0F43, 0x0F4D, 0x0F52, 0x0F57, 0x0F5C, 0x0F69, 0xFB1D, 0xFB1F,
+    *range(0xFB2A, 0xFB37), *range(0xFB38, 0xFB3D), 0xFB3E, 0xFB40, 0xFB41, 0xFB43, 0xFB44,
+    *range(0xFB46, 0xFB4F),
+]
+
+
+def test_composition_exclusions_are_accepted_as_typed() -> None:
+    assert len(EXCLUDED_LETTERS) == 59
+    for code in EXCLUDED_LETTERS:
+        letter = chr(code)
+        assert v.check_message(letter) == letter, hex(code)
+        assert v.replace_invalid_chars(letter) == letter
+        # Typed as a letter and a mark, replace puts the letter together again instead of dropping the mark.
+        assert v.replace_invalid_chars(unicodedata.normalize("NFD", letter)) == letter
+
+
+def test_refusals_name_only_characters_the_user_typed() -> None:
+    text = "\u0958 ok e\u0301 | x"
+    exc = refused(2002, v.check_message, text)
+    assert exc.params["position"] == "9" and text[8] == "|"  # counted in the text as typed
+    exc = refused(2002, v.check_message, "q\u0301")  # no precomposed letter exists: the mark is named
+    assert exc.params["codepoint"] == "U+0301"
+
+
+def test_replace_never_drops_a_visible_mark() -> None:
+    assert v.replace_invalid_chars("q\u0301") == "q(combining acute accent)"
+    assert v.replace_invalid_chars("e\u0301") == "\u00e9"
+    assert v.replace_invalid_chars("\u2764\ufe0f") == "(heavy black heart)"  # the variation selector only picks a glyph
+
+
+def test_every_fixed_replacement_is_accepted() -> None:
+    for ch, spelling in v._REPLACEMENTS.items():
+        assert v.api_accepts_message(spelling), (ch, spelling)
+    assert v.replace_invalid_chars("load \u2248 5") == "load approx. 5"
 
 
 def test_first_invalid_char() -> None:

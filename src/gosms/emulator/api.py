@@ -18,7 +18,10 @@ depend on, so a test can also override most of them):
   0 read as 1; "record0": records skipped, 0 first) and ``list_order`` ("oldest_first") play the
   other readings; ``pagination.offset`` then echoes the offset asked for.
 - An empty ``device_id`` or ``callback_id`` is the same as none (the send page says so); a
-  ``null`` ``to_sim`` too.  ``is_active`` must be a JSON boolean; missing or ``null`` is false.
+  ``null`` ``to_sim`` too.  ``phone_number`` and ``message`` must be JSON strings and ``to_sim`` a
+  JSON number, as the pages type them; the text is checked and stored exactly as sent (no
+  normalisation), so ``/sms/get`` returns what was sent.  ``is_active`` must be a JSON boolean;
+  missing or ``null`` is false.
 - 1015 when no phone is active at all; a message for an inactive or offline phone is accepted
   and waits in status 0 until that phone can take it (with no ``device_id``, until any can).
 - The monthly quota is the calendar month in Moscow time, as the core counts usage
@@ -41,10 +44,10 @@ from typing import Any
 
 from gosms.errors import ValidationError, lookup
 from gosms.validation import (
+    api_accepts_message,
     check_callback_id,
     check_device_id,
     check_limit,
-    check_message,
     check_message_id,
     check_offset,
     check_phone,
@@ -168,10 +171,21 @@ def _given(value: Any) -> bool:
 
 
 def _send(state: State, data: dict[str, Any], query: Mapping[str, str], now: float) -> Reply:
-    message = check_message(data.get("message"))
-    phone = check_phone(data.get("phone_number"))
+    # The client's order (gosms.outcomes.plan_send): number, text, phone, SIM, webhook.  Types as the
+    # pages give them: phone_number a string, message a string, to_sim a number.
+    number = data.get("phone_number")
+    if not isinstance(number, str):
+        raise _Refusal(2001)
+    phone = check_phone(number)
+    message = data.get("message")
+    if not isinstance(message, str) or not api_accepts_message(message):
+        raise _Refusal(2002)
     device_ref = check_device_id(data["device_id"]) if _given(data.get("device_id")) else None
-    to_sim = check_to_sim(data["to_sim"], device_ref) if data.get("to_sim") is not None else None
+    to_sim = data.get("to_sim")
+    if to_sim is not None:
+        if isinstance(to_sim, bool) or not isinstance(to_sim, int):
+            raise _Refusal(2008)
+        check_to_sim(to_sim, device_ref)
     callback = check_callback_id(data["callback_id"]) if _given(data.get("callback_id")) else ""
     if not state.devices:
         raise _Refusal(1004)
