@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import resolve_api_url, resolve_token
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError, TransportError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import (
     BulkResult,
     RecipientResult,
     refused_for_all,
 )
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.paging import Pager
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
 from ansible_collections.gosms.sms.plugins.module_utils.transport import Transport
 
@@ -49,7 +48,9 @@ class Gateway:
         The account's rate budget paces the requests whatever their order, so a sequence is as
         fast as parallel sends would be.  Once the API refuses something every number shares (the
         token, the account, the plan's quota, the phone, the text), the numbers left are not tried:
-        they get the same refusal, and the task says it once.
+        they get the same refusal, and the task says it once.  So too when the API could not be
+        reached (or gave no turn) for a whole deadline: a task then fails after one deadline, not
+        one per number.
         """
         results, shared = [], None
         for phone in plan.recipients:
@@ -65,7 +66,7 @@ class Gateway:
                         callback_id=plan.callback_id, policy=self.transport.policy, known_ids=self._known_ids)))
                 except GoSMSError as exc:
                     result.error = exc
-                    shared = exc if refused_for_all(exc) else None
+                    shared = exc if refused_for_all(exc) or isinstance(exc, TransportError) else None
                     break
         return BulkResult(results, plan.parts)
 
@@ -83,6 +84,9 @@ class Gateway:
 
     def messages(self, search=None, page_size=100):
         """Every message in the list's order, each once, whichever way the server pages."""
+        # Imported here: only message_info reads the list, and every module pays for what it imports.
+        from ansible_collections.gosms.sms.plugins.module_utils._gosms.paging import Pager
+
         pager = Pager(page_size, search=search)
         found = []
         while not pager.done:

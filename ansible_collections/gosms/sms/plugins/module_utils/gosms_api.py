@@ -56,8 +56,8 @@ NO_TOKEN = ('No GoSMS token: set the api_token option (for every gosms.sms task 
 REMEDIES = (
     (RateLimitError, 'Fewer requests at once from this account: send to many numbers in one task, or '
                      'limit the hosts sending at once with throttle on the task or serial on the play.'),
-    (TransportError, 'Check that the host running the task reaches the API (DNS, firewall, a proxy: '
-                     'use_proxy), and api_url.'),
+    (TransportError, 'Check that the host running the task reaches the API (DNS, firewall, the proxy '
+                     'named by https_proxy), and api_url.'),
     (ProtocolError, 'Something other than the GoSMS API answered (a proxy, a captive portal or a wrong '
                     'address): check api_url.'),
 )

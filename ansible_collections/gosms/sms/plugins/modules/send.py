@@ -208,17 +208,20 @@ results:
       type: str
       returned: when this number failed
     error_code:
-      description: The GoSMS error code for this number.
+      description:
+        - The GoSMS error code for this number.
+        - For a failure without one, the HTTP status that ended it (V(429) for the rate limit outlasting
+          the deadline, V(502) for a proxy's error page); not returned when the API could not be reached.
       type: int
-      returned: when the API refused this number
+      returned: when this number failed
     description:
-      description: What the error code means.
+      description: What the error code means, or the sentence of a failure without a code.
       type: str
-      returned: when the API refused this number
+      returned: when this number failed
     remedy:
       description: What to do about it.
       type: str
-      returned: when the API refused this number
+      returned: when this number failed
     maybe_sent:
       description: True when the request may have reached GoSMS although no answer arrived.
       type: bool
@@ -236,17 +239,19 @@ error_code:
   description:
     - The GoSMS error code of the failure (the first failed recipient's when several failed).
     - Also set for input refused locally, with the code the API would have answered.
-  returned: on failure with a GoSMS error code
+    - For a failure without a GoSMS code, the HTTP status that ended it, such as V(429) when the rate
+      limit outlasted the deadline.
+  returned: on failure with a GoSMS error code or an HTTP status
   type: int
   sample: 1006
 description:
-  description: What RV(error_code) means.
-  returned: on failure with a GoSMS error code
+  description: What RV(error_code) means, or the sentence of a failure without a code.
+  returned: on failure
   type: str
   sample: Maximum number of SMS on your tariff plan reached.
 remedy:
-  description: What to do about RV(error_code).
-  returned: on failure with a GoSMS error code
+  description: What to do about the failure.
+  returned: on failure, except for a configuration problem
   type: str
 """
 
@@ -258,6 +263,7 @@ from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     GoSMSError,
     argument_spec,
     connect,
+    error_details,
     fail,
     failure_message,
     plan_send,
@@ -323,8 +329,9 @@ def main():
     bulk = gateway.send(plan)
     recipients = [r.as_dict() for r in bulk.results]
     for data, recipient in zip(recipients, bulk.results):
-        if recipient.error is not None:
-            data['error'] = sentence(recipient.error, module.argument_spec)
+        if recipient.error is not None:  # every failure with its code and remedy, worded in the options
+            data.update(error_details(recipient.error), error=sentence(recipient.error, module.argument_spec),
+                        maybe_sent=data['maybe_sent'])
     result = dict(
         changed=bool(bulk.ids) or any(r.get('maybe_sent') for r in recipients),
         results=recipients,

@@ -29,8 +29,9 @@ What the file holds, per endpoint:
 - a hold (``Retry-After``, or a random fraction of the new spacing so that hosts refused together
   do not come back in step) and an epoch: a cut or a hold voids the starts already handed out, so
   processes asleep on an old plan claim a new start when they wake instead of firing on the old
-  schedule.  Sleeps are at most ``NAP`` long, so a queue planned at a cut rate is re-planned once
-  the rate has recovered.
+  schedule.  While the rate is cut, sleeps are at most ``NAP`` long, so a queue planned at a cut
+  rate is re-planned once the rate has recovered.  A process woken more than ``MARGIN`` after its
+  start (a busy machine) claims a new one rather than arrive among the next ten.
 
 The token never reaches the disk: the file is named by an HMAC of the API address and the token
 with a random salt stored in the same private directory.  If the directory cannot be used (or on a
@@ -97,11 +98,14 @@ GRACE = 1.0
 MIN_RATE = 0.25
 """The slowest the account's rate gets after 429s: enough to probe, too little to keep a server shut."""
 NAP = 1.0
-"""Longest single wait: a process asleep on a slow plan looks again when the rate has recovered."""
+"""Longest single wait while the rate is cut: a process asleep on a slow plan looks again when the
+rate has recovered.  At the full rate a plan can only get slower, and a sleeper notices on waking."""
 REPLAN = 1.25
 """Queued starts are re-planned once the rate has grown by this factor since they were planned."""
 MAX_AHEAD = 900.0
 """State claiming more than this many seconds ahead is from another boot or damaged: start afresh."""
+STALE_AFTER = 3600.0
+"""Seconds after which an account's file that nobody touched is removed (its content is long past)."""
 NO_TURN = ("Not sent: this account's request budget (10 per second per endpoint, shared by every "
            "gosms process of this user on this machine) has no free turn before the deadline.")
 
@@ -178,9 +182,12 @@ class Budget:
         with self._state() as (data, now):
             ep = self._endpoint(data, endpoint, now)
             if turn is not None and turn.epoch == ep["epoch"] and not turn.late:
-                if turn.slot <= now:
+                if turn.slot > now:
+                    return self._turn(ep, now, turn.slot)
+                if now - turn.slot <= MARGIN:
                     return GO
-                return Turn(min(NAP, turn.slot - now), turn.epoch, turn.slot)
+                # Woken too late (a busy machine): starting now would put this request among the
+                # next ten at the server.  The missed start stays counted; claim a new one.
             return self._claim(ep, now, not_after)
 
     def refused(self, endpoint: str, retry_after: Optional[float] = None) -> None:
@@ -224,13 +231,20 @@ class Budget:
         rate = self._rate(ep, now)
         if rate < self.full_rate and slots:
             slot = max(slot, slots[-1] + 1.0 / rate)
-        if not_after is not None and slot > not_after:
-            return Turn(late=True)
+        if not_after is not None and slot > max(now, not_after):
+            return Turn(late=True)  # a free start now always goes: a deadline of 0 means one try
         slots.append(slot)
         del slots[:-self.capacity]
         if slot <= now:
             return GO
-        return Turn(min(NAP, slot - now), ep["epoch"], slot)
+        return self._turn(ep, now, slot)
+
+    def _turn(self, ep: dict[str, Any], now: float, slot: float) -> Turn:
+        """Wait for ``slot``; in naps while the rate is cut, so a recovery can bring it forward."""
+        wait = slot - now
+        if self._rate(ep, now) < self.full_rate:
+            wait = min(NAP, wait)
+        return Turn(wait, ep["epoch"], slot)
 
     def _rate(self, ep: dict[str, Any], now: float) -> float:
         """The account's rate now: cut after a 429, then the cubic recovery (concave up to the
@@ -378,6 +392,8 @@ class _StateFile:
             os.close(self._fd)
             raise
         self._raw = b"".join(chunks)
+        if not self._raw:
+            _prune(os.path.dirname(path))
         try:
             data = json.loads(self._raw.decode("utf-8")) if self._raw.strip() else {}
         except ValueError:
@@ -394,6 +410,27 @@ class _StateFile:
 
     def close(self) -> None:
         os.close(self._fd)  # releases the lock too
+
+
+def _prune(directory: str) -> None:
+    """A new account's file is the moment to remove those nobody has used for a long while.
+
+    Their content no longer matters (every start in them is long past), so a test suite or a
+    changed token does not leave files behind for ever.
+    """
+    old = time.time() - STALE_AFTER
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith("budget-") and name.endswith(".json"):
+            path = os.path.join(directory, name)
+            try:
+                if os.lstat(path).st_mtime < old:
+                    os.unlink(path)
+            except OSError:
+                pass  # gone already, or not ours to remove
 
 
 def _check_private(st: os.stat_result, path: str, *, is_dir: bool) -> None:

@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_API_URL = "https://api.gosms.ru/v1"
+"""The GoSMS API, used when neither an address nor ``GOSMS_API_URL`` is given."""
 ENV_TOKEN = "GOSMS_TOKEN"
 ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
 ENV_API_URL = "GOSMS_API_URL"

@@ -6,10 +6,12 @@
 """The one table of GoSMS error codes, and the exceptions that carry them.
 
 Every adapter (CLI, Ansible, Home Assistant, Nagios) reads codes, texts, remedies and monitoring
-states from :data:`TABLE`; none of them holds a code number of its own.  The English descriptions
-follow the English error page (codes 1000-1008, 2001-2005, 3000); the newer Russian page adds
-1009-1017 and 2006-2009, translated here.  Both pages are kept: ``description_ru`` is the Russian
-page's own wording, so a Russian-speaking operator sees the text the GoSMS control panel uses.
+states from :data:`TABLE`; none of them holds a code number of its own.  Descriptions are the doc
+pages' own text, word for word and typos included (it is what a real server says, so the "server
+said" suffix of an error repeats nothing): ``description`` is the English error page's (codes
+1000-1008, 2001-2005, 3000) and, for the codes only the newer Russian page lists (1009-1017,
+2006-2009), a whole translation of it; ``description_ru`` is the Russian page's.  ``pages`` says
+which.  Anything the project adds (where to click, what exactly is checked) goes in the remedy.
 
 Monitoring states are a product decision, not an API fact, and are documented per entry:
 CRITICAL where alerts cannot go out at all, WARNING where they soon may not or only a part of the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from .hints import Hint, Setting, render_detail
@@ -31,6 +33,7 @@ __all__ = [
     "APIError",
     "Category",
     "ConfigError",
+    "DeliveryTimeout",
     "ErrorInfo",
     "GoSMSError",
     "ProtocolError",
@@ -52,6 +55,8 @@ class Severity(enum.IntEnum):
 
 
 class Category(str, enum.Enum):
+    """What kind of problem a code is, so a caller can branch on it without listing codes."""
+
     AUTH = "auth"
     PERMISSION = "permission"
     QUOTA = "quota"
@@ -81,8 +86,12 @@ class ErrorInfo:
     retry_after: float = 0.0
     """For retryable codes: how long to wait before a retry can succeed."""
     known: bool = True
+    pages: tuple[str, ...] = ("en", "ru")
+    """The doc pages listing the code: ``description`` is the English page's text where "en" is listed,
+    else a faithful translation of the Russian page's; ``description_ru`` is always the Russian page's."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The row for JSON output (``gosms errors --json``)."""
         return {
             "code": self.code,
             "description": self.description,
@@ -95,6 +104,7 @@ class ErrorInfo:
             "field": self.field,
             "setting": self.setting.value if self.setting is not None else None,
             "retry_after": self.retry_after,
+            "pages": list(self.pages),
         }
 
 
@@ -109,23 +119,23 @@ _A = Category
 
 _ROWS: tuple[ErrorInfo, ...] = (
     # Unknown server-side failure: treated like a 5xx, alerts may not be going out.
-    ErrorInfo(1000, "Unknown error.",
+    ErrorInfo(1000, "Unknown error",
               f"Retry later; if it persists, contact GoSMS support chat in the control panel ({_PANEL}).",
               _A.UNKNOWN, True, _C,
-              "Неизвестная ошибка.",
+              "Неизвестная ошибка",
               f"Повторите позже; если ошибка не уходит, напишите в чат поддержки в панели управления ({_PANEL})."),
     # The client built bad JSON: a bug on our side, the gateway's health is unknown.
-    ErrorInfo(1001, "Invalid JSON request.",
+    ErrorInfo(1001, "Invalid Json request",
               "The request body was not valid JSON; report this as a gosms-ops bug with what you ran.",
               _A.VALIDATION, False, _U,
-              "Недопустимый запрос Json.",
+              "Недопустимый запрос Json",
               "Тело запроса не является корректным JSON; сообщите об ошибке gosms-ops и о том, что запускали."),
-    ErrorInfo(1002, "API is inactive. Activate it in the control panel before using it.",
+    ErrorInfo(1002, "Api is inactive. Activate it in the control panel before using it.",
               f"In the control panel open API Integration ({_API}) and switch this API token on.",
               _A.AUTH, False, _C,
               "Api неактивно. Активируйте его в панели управления перед использованием.",
               f"В панели управления откройте «API Интеграция» ({_API}) и включите этот API."),
-    ErrorInfo(1003, "API does not exist.",
+    ErrorInfo(1003, "Api does not exist.",
               "The API does not know this token. Most often it was mistyped or copied incompletely: copy it "
               f"again from API Integration ({_API}). If its API was deleted, create a new one there and "
               "configure its token.",
@@ -136,31 +146,34 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "его токен.",
               setting=Setting.TOKEN),
     # Sending needs a registered phone, but the spec asks for WARNING: reading still works.
-    ErrorInfo(1004, "You have not registered any devices.",
+    ErrorInfo(1004, "You have not registered any devices. You can do this through the control panel in the "
+              "\"My devices\" section.",
               f"Install the GoSMS app on an Android phone, connect it under My Devices ({_DEVICES}) and "
               "activate it.",
               _A.DEVICE, False, _W,
-              "У Вас не зарегистрировано ни одного устройства.",
+              "У Вас не зарегистрировано ни одного устройства. Вы можете сделать это через панель управления в "
+              "разделе \"Мои устройства\".",
               f"Установите приложение GoSMS на Android-телефон, подключите его в разделе «Мои устройства» "
               f"({_DEVICES}) и активируйте."),
     # This token can never send: every alert through it fails.
-    ErrorInfo(1005, "Sending SMS is not allowed for this API.",
+    ErrorInfo(1005, "Sending SMS is not allowed for this API. Enable this option in your API settings.",
               f"{_EDIT_API} under SMS grant 'Can send messages'.",
               _A.PERMISSION, False, _C,
-              "Для этого API отправка смс запрещена.",
+              "Для этого API отправка смс запрещена. Включите эту опцию в настройках Вашего API.",
               f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может отправлять сообщения»."),
-    ErrorInfo(1006, "Maximum number of SMS on your tariff plan reached.",
+    ErrorInfo(1006, "Maximum number of SMS on your tariff plan.",
               f"Move to a plan with a higher limit under Subscription and Services ({_PANEL}/tariff), "
               "or wait for the monthly limit to reset.",
               _A.QUOTA, False, _W,
-              "Достигнуто максимальное количество смс на Вашем тарифном плане.",
+              "Максимальное количество смс на Вашем тарифном плане.",
               f"Перейдите на тариф с большим лимитом в разделе «Подписка и услуги» ({_PANEL}/tariff) "
               "или дождитесь обновления месячного лимита."),
     # The monitoring token cannot read: the check cannot tell the gateway's health.
-    ErrorInfo(1007, "Receiving information about SMS is not allowed for this API.",
+    ErrorInfo(1007, "Receiving information about SMS is not allowed for this API. Enable this option in your API "
+              "settings.",
               f"{_EDIT_API} under SMS grant 'Can see messages'.",
               _A.PERMISSION, False, _U,
-              "Для этого API получение информации об смс запрещено.",
+              "Для этого API получение информации об смс запрещено. Включите эту опцию в настройках Вашего API.",
               f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может видеть сообщения»."),
     ErrorInfo(1008, "SMS with this id does not exist.",
               "Check the message id: it may have been deleted or belong to another account.",
@@ -168,10 +181,10 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Смс с таким id не существует.",
               "Проверьте id сообщения: оно могло быть удалено или принадлежит другому аккаунту.",
               setting=Setting.MESSAGE_ID),
-    ErrorInfo(1009, "Deleting SMS is not allowed for this API.",
+    ErrorInfo(1009, "Deleting SMS is not allowed for this API. Enable this option in your API settings.",
               f"{_EDIT_API} under SMS grant 'Can delete messages'.",
               _A.PERMISSION, False, _W,
-              "Для этого API удаление смс запрещено.",
+              "Для этого API удаление смс запрещено. Включите эту опцию в настройках вашего API.",
               f"{_EDIT_API_RU} в разделе «СМС» разрешите «Может удалять сообщения»."),
     # Deleting is only refused for a few minutes after creation: retrying later helps.
     ErrorInfo(1010, "This SMS can be deleted in a few minutes. Try again later.",
@@ -180,10 +193,10 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Это смс сообщение можно будет удалить через пару минут. Попробуйте позже.",
               "Сообщение можно удалить через 5 минут после создания; повторите позже.",
               retry_after=300.0),
-    ErrorInfo(1011, "Access to devices is not allowed for this API.",
+    ErrorInfo(1011, "Access to devices is not allowed for this API. Enable this option in your API settings.",
               f"{_EDIT_API} under Devices grant 'Can see devices'.",
               _A.PERMISSION, False, _U,
-              "Для этого API доступ к устройствам запрещен.",
+              "Для этого API доступ к устройствам запрещен. Включите эту опцию в настройках вашего API.",
               f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может видеть устройства»."),
     # A phone the operator relies on is gone from the account.
     ErrorInfo(1012, "Device with this ID does not exist.",
@@ -192,21 +205,21 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Устройства с таким ID не существует.",
               f"Проверьте ID устройства в разделе «Мои устройства» ({_DEVICES}); телефон мог быть удалён.",
               setting=Setting.DEVICE_ID),
-    ErrorInfo(1013, "Editing devices is not allowed for this API.",
+    ErrorInfo(1013, "Editing devices is not allowed for this API. Enable this option in your API settings.",
               f"{_EDIT_API} under Devices grant 'Can edit devices'.",
               _A.PERMISSION, False, _W,
-              "Для этого API редактировать устройства запрещено.",
+              "Для этого API редактировать устройства запрещено. Включите эту опцию в настройках вашего API.",
               f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может изменять устройства»."),
-    ErrorInfo(1014, "Deleting devices is not allowed for this API.",
+    ErrorInfo(1014, "Deleting devices is not allowed for this API. Enable this option in your API settings.",
               f"{_EDIT_API} under Devices grant 'Can delete devices'.",
               _A.PERMISSION, False, _W,
-              "Для этого API удалять устройства запрещено.",
+              "Для этого API удалять устройства запрещено. Включите эту опцию в настройках вашего API.",
               f"{_EDIT_API_RU} в разделе «Устройства» разрешите «Может удалять устройства»."),
     # Same situation as 1004 (no phone can send), so the same state.
-    ErrorInfo(1015, "You have no device with SMS sending enabled.",
+    ErrorInfo(1015, "You have no device with receiving SMS enabled.",
               f"Under My Devices ({_DEVICES}) enable sending on at least one connected phone, or connect one.",
               _A.DEVICE, False, _W,
-              "У вас нет ни одного устройства с разрешенным приемом sms.",
+              "У вас нет не одного устройства с разрешенным приемом sms.",
               f"В разделе «Мои устройства» ({_DEVICES}) включите отправку хотя бы на одном телефоне "
               "или подключите новый."),
     # A message pinned to a phone that is not there will never go out.
@@ -218,10 +231,12 @@ _ROWS: tuple[ErrorInfo, ...] = (
               f"Укажите ID, показанный под названием телефона в разделе «Мои устройства» ({_DEVICES}), "
               "или не указывайте телефон, чтобы отправил любой активный.",
               field="device_id", setting=Setting.DEVICE_ID),
-    ErrorInfo(1017, "to_sim was given without device_id: the SIM cannot be chosen without a device.",
+    ErrorInfo(1017, "You give to_sim but did not give device_id; we cannot determine the SIM to send from "
+              "without the device being named explicitly.",
               "Name the sending phone together with its SIM slot, or leave the SIM slot out.",
               _A.VALIDATION, False, _U,
-              "Вы указываете to_sim, но не указали device_id.",
+              "Вы указываете to_sim но не указали device_id, мы не сможем определить sim для отправки без явного "
+              "указания устройства.",
               "Укажите телефон-отправитель вместе со слотом SIM или не указывайте слот.",
               field="to_sim", setting=Setting.DEVICE_ID),
     ErrorInfo(2001, "Invalid phone number specified in the phone_number field.",
@@ -263,7 +278,7 @@ _ROWS: tuple[ErrorInfo, ...] = (
               "Неверный формат device_id.",
               f"Скопируйте ID устройства из раздела «Мои устройства» ({_DEVICES}): UUID или ObjectID.",
               field="device_id", setting=Setting.DEVICE_ID),
-    ErrorInfo(2006, "limit is required: minimum 1, maximum 100 records per page.",
+    ErrorInfo(2006, "limit is a required parameter. Minimum 1, maximum 100 records per page.",
               "Ask for 1 to 100 records per page.",
               _A.VALIDATION, False, _U,
               "limit является обязательным параметром. Минимум 1 максимум 100 записей на страницу.",
@@ -298,7 +313,11 @@ _ROWS: tuple[ErrorInfo, ...] = (
               f"Обратитесь в техническую поддержку через чат в панели управления ({_PANEL})."),
 )
 
-TABLE: Mapping[int, ErrorInfo] = {row.code: row for row in _ROWS}
+_RUSSIAN_PAGE_ONLY = frozenset({*range(1009, 1018), *range(2006, 2010)})
+
+TABLE: Mapping[int, ErrorInfo] = {
+    row.code: replace(row, pages=("ru",)) if row.code in _RUSSIAN_PAGE_ONLY else row for row in _ROWS
+}
 """Every documented code, English page and Russian page alike."""
 
 
@@ -388,18 +407,22 @@ class APIError(_Explained, GoSMSError):
 
     @property
     def description(self) -> str:
+        """The table's English description of the code (the doc page's own text)."""
         return self.info.description
 
     @property
     def remedy(self) -> str:
+        """What an operator does about it, in English, naming no tool's option."""
         return self.info.remedy
 
     @property
     def severity(self) -> Severity:  # type: ignore[override]
+        """The monitoring state of the code (:class:`Severity`)."""
         return self.info.severity
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
+        """True when repeating the same request later can succeed."""
         return self.info.retryable
 
     def sentence(self, hint_text: Optional[str] = None) -> str:
@@ -408,7 +431,8 @@ class APIError(_Explained, GoSMSError):
         ``hint_text`` is the hint worded by an adapter in its own options; by default a hint with a
         value is added in neutral words ("Or set the handling of refused characters to replace.").
         """
-        text = f"GoSMS error {self.code}: {self.info.description}"
+        description = self.info.description
+        text = f"GoSMS error {self.code}: {description}{'' if description.endswith(('.', '?', '!')) else '.'}"
         if self.detail:
             text += f" {self.detail}"
         if self.server_message and (
@@ -426,6 +450,7 @@ class APIError(_Explained, GoSMSError):
         return f"{text} {hint_text}" if hint_text else text
 
     def as_dict(self) -> dict[str, Any]:
+        """The error's facts for JSON output: code, texts, severity, detail, reason, params, hint."""
         return {
             "error_code": self.code,
             "description": self.info.description,
@@ -490,6 +515,24 @@ class ProtocolError(GoSMSError):
         self.excerpt = excerpt
         self.retryable = http_status >= 500 or http_status == 429
         super().__init__(message)
+
+
+class DeliveryTimeout(GoSMSError):
+    """A message was neither delivered nor failed when the wait ran out (``raise_on_timeout=True``).
+
+    The message went out to the gateway; only its fate is unknown.  ``last_seen`` is the message as
+    last read (``status`` 0-2), so a caller can report it or keep waiting.
+    """
+
+    severity = Severity.WARNING
+
+    def __init__(self, message_id: str, timeout: float, last_seen: Any = None) -> None:
+        self.message_id = message_id
+        self.timeout = timeout
+        self.last_seen = last_seen
+        state = getattr(last_seen, "status_label", None) or "not final"
+        super().__init__(f"Message {message_id} was still {state} after {timeout:g} s of waiting: it went out "
+                         "to the gateway, but whether it reached the phone is not known yet.")
 
 
 class ConfigError(_Explained, GoSMSError):

@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional, Union
 
 from . import protocol
 from .config import Token, redact
-from .errors import APIError, Category, GoSMSError, ProtocolError, RateLimitError, TransportError
+from .errors import APIError, Category, DeliveryTimeout, GoSMSError, ProtocolError, RateLimitError, TransportError
 from .models import Device, Message, Page
 from .protocol import Request, Response
 from .retry import RetryPolicy, is_safe_to_resend
@@ -265,13 +265,22 @@ def wait_for_delivery(
     timeout: float,
     interval: float = 2.0,
     clock: Callable[[], float] = time.monotonic,
+    raise_on_timeout: bool = False,
 ) -> Flow:
-    """Poll until the message is delivered or failed for good; the last state seen at the timeout."""
+    """Poll until the message is delivered or failed for good.
+
+    At the timeout: the last state seen (not final: check ``Message.final``), or
+    :class:`~gosms.errors.DeliveryTimeout` with ``raise_on_timeout``.
+    """
     end = clock() + timeout
     while True:
         message: Message = yield from get(base_url, token, message_id, policy)
         remaining = end - clock()
-        if message.final or remaining <= 0:
+        if message.final:
+            return message
+        if remaining <= 0:
+            if raise_on_timeout:
+                raise DeliveryTimeout(message_id, timeout, message)
             return message
         yield Sleep(min(interval, remaining))
 

@@ -54,10 +54,12 @@ class MessageStatus(enum.IntEnum):
 
     @property
     def failed(self) -> bool:
+        """True for the statuses that end in failure (3 and 5)."""
         return self in (MessageStatus.SEND_ERROR, MessageStatus.DELIVERY_ERROR)
 
     @property
     def label(self) -> str:
+        """The status in English words."""
         return _STATUS_LABELS[self][0]
 
     @property
@@ -113,6 +115,8 @@ def parse_time(value: Any) -> Optional[datetime]:
 
 @dataclass(frozen=True)
 class Message:
+    """A message as the API reports it: fields as named on the SMS page, ``status`` 0-5."""
+
     id: str
     phone_number: str
     message: str
@@ -125,6 +129,7 @@ class Message:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Message:
+        """A message from the API's JSON object (``/sms/get`` or an ``sms_list`` item)."""
         return cls(
             id=_str(data.get("id")),
             phone_number=_str(data.get("phone_number")),
@@ -147,20 +152,24 @@ class Message:
 
     @property
     def final(self) -> bool:
+        """True once the status can no longer change (delivered or failed)."""
         state = self.state
         return state is not None and state.final
 
     @property
     def failed(self) -> bool:
+        """True when the message will not be delivered."""
         state = self.state
         return state is not None and state.failed
 
     @property
     def status_label(self) -> str:
+        """The status in English words (the number itself for an undocumented status)."""
         state = self.state
         return state.label if state is not None else f"status {self.status}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The message for JSON output, with its status label and finality."""
         return {
             "id": self.id,
             "phone_number": self.phone_number,
@@ -177,6 +186,8 @@ class Message:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of ``GET /sms``: the messages and the pagination the server echoed."""
+
     total_records: int
     limit: int
     offset: int
@@ -184,6 +195,7 @@ class Page:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Page:
+        """A page from the API's ``GET /sms`` answer (``pagination`` and ``sms_list``)."""
         pagination = data.get("pagination") or {}
         items = data.get("sms_list") or []
         return cls(
@@ -196,12 +208,16 @@ class Page:
 
 @dataclass(frozen=True)
 class SimCard:
+    """A SIM in a gateway phone: its physical slot (0 first) and the operator's name."""
+
     slot_index: int
     display_name: str
 
 
 @dataclass(frozen=True)
 class Device:
+    """A gateway phone, read from either doc page's shape, with the verdicts monitoring needs."""
+
     device_id: str
     name: str = ""
     battery: Optional[int] = None
@@ -217,6 +233,7 @@ class Device:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], requested_id: str = "") -> Device:
+        """A phone from either doc page's device shape; ``requested_id`` names it when the answer does not."""
         sims = tuple(
             SimCard(_int_or_none(s.get("slot_index")) or 0, _str(s.get("display_name")))
             for s in (data.get("sim_list") or [])
@@ -238,6 +255,7 @@ class Device:
         )
 
     def seconds_since_seen(self, now: Optional[datetime] = None) -> Optional[float]:
+        """Seconds since the phone's last heartbeat, or None when it was never seen."""
         if self.last_online is None:
             return None
         now = now or datetime.now(timezone.utc)
@@ -253,6 +271,7 @@ class Device:
         return self.battery is not None and self.battery < threshold and not self.is_charging
 
     def as_dict(self, now: Optional[datetime] = None) -> dict[str, Any]:
+        """The phone for JSON output, with its online and battery verdicts at ``now``."""
         return {
             "device_id": self.device_id,
             "name": self.name,

@@ -26,6 +26,8 @@ __all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send", "refused_fo
 
 @dataclass(frozen=True)
 class SendPlan:
+    """A send checked in full: the numbers, the text's parts and the optional fields, all valid."""
+
     recipients: tuple[str, ...]
     parts: tuple[str, ...]
     device_id: Optional[str]
@@ -77,29 +79,36 @@ def refused_for_all(error: GoSMSError) -> bool:
 
 @dataclass
 class RecipientResult:
+    """What became of one number: the parts that went out, and the error that stopped the rest."""
+
     phone_number: str
     sent: list[SendResult] = field(default_factory=list)
     error: Optional[GoSMSError] = None
 
     def add(self, part: SendResult) -> None:
+        """Record one message part the API accepted for this number."""
         self.sent.append(part)
 
     @property
     def ok(self) -> bool:
+        """True when every part went out to this number."""
         return self.error is None
 
     @property
     def ids(self) -> list[str]:
+        """Message ids of the parts that went out, in order."""
         return [part.id for part in self.sent]
 
     @property
     def notes(self) -> list[str]:
+        """Warnings about this number's sends (a recovered answer, a possible duplicate)."""
         notes = [note for part in self.sent for note in part.notes]
         if self.error is not None:
             notes.extend(self.error.notes)
         return notes
 
     def as_dict(self) -> dict[str, Any]:
+        """This number's outcome for JSON output, with the decoded error if it failed."""
         data: dict[str, Any] = {
             "phone_number": self.phone_number,
             "ok": self.ok,
@@ -119,23 +128,29 @@ class RecipientResult:
 
 @dataclass
 class BulkResult:
+    """The outcome of one send to one or more numbers: who got the alert and who did not."""
+
     results: list[RecipientResult]
     parts: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
+        """True when every recipient got every part."""
         return all(r.ok for r in self.results)
 
     @property
     def sent(self) -> list[RecipientResult]:
+        """Recipients that got the whole alert."""
         return [r for r in self.results if r.ok]
 
     @property
     def failed(self) -> list[RecipientResult]:
+        """Recipients that did not (possibly after some parts went out)."""
         return [r for r in self.results if not r.ok]
 
     @property
     def ids(self) -> list[str]:
+        """Every message id created, recipient by recipient."""
         return [i for r in self.results for i in r.ids]
 
     def summary(self) -> str:
@@ -153,4 +168,5 @@ class BulkResult:
         return f"Sent to: {went}. Not sent to: {failed}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The outcome for JSON output: ``ok``, the number of parts, one entry per recipient."""
         return {"ok": self.ok, "parts": len(self.parts), "results": [r.as_dict() for r in self.results]}

@@ -9,13 +9,22 @@ An alert that the API would refuse is better refused here: the caller learns whi
 character is wrong while it can still fix it, and nothing half-sent is left behind.
 
 The message rule is the API's own expression ``[\\p{L}0-9\\p{P}\\s]`` plus the listed symbols
-``-_/.,!+@=#$%^&*(){}[];"'<>?``, 1-300 characters.  The server is written in Go, where ``0-9`` and
-``\\s`` are ASCII only: other digits and a non-breaking space are refused, and so are ``|``, ``~``,
-the backtick and emoji, which are symbols, not punctuation.
+``-_/.,!+@=#$%^&*(){}[];"'<>?``, 1-300 characters (both error pages, 2002).  The server is written
+in Go, where ``0-9`` and ``\\s`` are ASCII only: other digits and a non-breaking space are refused,
+and so are ``|``, ``~``, the backtick and emoji, which are symbols, not punctuation.  The text is
+sent as typed, except that a letter typed as a base and combining marks is composed when that makes
+it a letter the rule accepts (``e`` + U+0301 → ``é``); letters NFC would split (the composition
+exclusions such as क़ U+0958) are left whole.
+
+The recipient rule is the API's, checked against both doc languages: the 2001 entry of the English
+and of the Russian error page says ``phone_number`` is a required string of the digits ``0``-``9``,
+3 to 30 characters long (example ``79929999999``).  So ``12345`` is a valid number to the API and
+here; neither page asks for a country code or a minimum length beyond 3, and a ``+`` is refused.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any, Literal, Optional, Union
@@ -59,7 +68,8 @@ _EXTRA_SYMBOLS = frozenset("-_/.,!+@=#$%^&*(){}[];\"'<>?")
 _ASCII_SPACE = frozenset(" \t\n\r\f")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().\u00a0\u2010-\u2015]")
 
-# Replacements that keep the meaning of characters alerts commonly carry.
+# Replacements that keep the meaning of characters alerts commonly carry; each spelling is itself
+# accepted by the API (a test checks every one).
 _REPLACEMENTS = {
     "|": "/",
     "~": "-",
@@ -77,7 +87,7 @@ _REPLACEMENTS = {
     "≥": ">=",
     "≤": "<=",
     "≠": "!=",
-    "≈": "~=",
+    "≈": "approx.",
     "→": "->",
     "←": "<-",
     "⇒": "=>",
@@ -102,12 +112,78 @@ def _describe_char(ch: str) -> str:
     return f"{label}(U+{ord(ch):04X}{' ' + name if name else ''})"
 
 
+def _clusters(text: str) -> list[str]:
+    """The text cut before every character that is not a combining mark: a base and its marks."""
+    clusters: list[str] = []
+    for ch in text:
+        if clusters and unicodedata.category(ch)[0] == "M":
+            clusters[-1] += ch
+        else:
+            clusters.append(ch)
+    return clusters
+
+
+def _composed(cluster: str) -> str:
+    """A letter and its marks as the API accepts them, if composing does that; else as typed.
+
+    A mark is not ``\\p{L}``, so ``e`` + U+0301 is refused where ``é`` is accepted: composing (NFC)
+    helps.  But NFC also *splits* the composition exclusions (क़ U+0958, ড় U+09DC, שׁ U+FB2A, …) into a
+    letter and a mark, which the API then refuses: a character typed as one accepted letter stays as
+    typed, so no error names a character the user never typed.
+    """
+    if len(cluster) == 1:
+        return cluster
+    nfc = unicodedata.normalize("NFC", cluster)
+    if all(_char_ok(c) for c in nfc):
+        return nfc
+    letter = _precomposed_letters().get(unicodedata.normalize("NFD", cluster))
+    return letter if letter is not None else cluster
+
+
+@functools.lru_cache(maxsize=1)
+def _precomposed_letters() -> dict[str, str]:
+    """Letters that NFC never produces (composition exclusions), keyed by their decomposition.
+
+    Built once, on the first letter-and-mark pair NFC cannot compose.  Every excluded letter is in
+    the Basic Multilingual Plane (the excluded characters above it are musical symbols), so the
+    scan stops there.
+    """
+    letters: dict[str, str] = {}
+    for code in range(0x80, 0x10000):
+        ch = chr(code)
+        if unicodedata.category(ch)[0] == "L" and unicodedata.normalize("NFC", ch) != ch:
+            letters.setdefault(unicodedata.normalize("NFD", ch), ch)
+    return letters
+
+
+def _compose(text: str) -> tuple[str, Optional[tuple[int, str]]]:
+    """The text to send, and the 1-based position in ``text`` and the character of the first refusal.
+
+    Only letter-and-mark clusters that composing makes acceptable change; everything else is sent
+    as typed, so the position and character of a refusal are the caller's own.
+    """
+    out: list[str] = []
+    bad: Optional[tuple[int, str]] = None
+    position = 0
+    for cluster in _clusters(text):
+        composed = _composed(cluster)
+        out.append(composed)
+        if bad is None and composed == cluster:
+            for offset, ch in enumerate(cluster):
+                if not _char_ok(ch):
+                    bad = (position + offset + 1, ch)
+                    break
+        position += len(cluster)
+    return "".join(out), bad
+
+
 def first_invalid_char(text: str) -> Optional[tuple[int, str]]:
-    """1-based position and character of the first character the API refuses, if any."""
-    for index, ch in enumerate(text):
-        if not _char_ok(ch):
-            return index + 1, ch
-    return None
+    """1-based position and character of the first character the API refuses, if any.
+
+    The text is checked as it would be sent by :func:`check_message` (letters and marks composed
+    where that makes them acceptable); the position counts the characters of ``text`` itself.
+    """
+    return _compose(text)[1]
 
 
 def _not_text(code: int, field: str, value: Any, setting: Setting) -> ValidationError:
@@ -115,27 +191,29 @@ def _not_text(code: int, field: str, value: Any, setting: Setting) -> Validation
                            hint=Hint(setting))
 
 
-def _refuse_invalid_char(text: str) -> None:
-    bad = first_invalid_char(text)
-    if bad is not None:
-        position, ch = bad
-        raise ValidationError(
-            2002,
-            reason="char_not_allowed",
-            params={"char": _describe_char(ch), "position": str(position), "codepoint": f"U+{ord(ch):04X}"},
-            hint=Hint(Setting.INVALID_CHARS, "replace"),
-        )
+def _char_refused(position: int, ch: str) -> ValidationError:
+    return ValidationError(
+        2002,
+        reason="char_not_allowed",
+        params={"char": _describe_char(ch), "position": str(position), "codepoint": f"U+{ord(ch):04X}"},
+        hint=Hint(Setting.INVALID_CHARS, "replace"),
+    )
 
 
 def check_message(value: Any) -> str:
-    """The text, NFC-normalised, or :class:`ValidationError` 2002 naming what to fix."""
+    """The text to send, or :class:`ValidationError` 2002 naming what to fix.
+
+    The text is the caller's, except that a letter typed with separate combining marks is composed
+    when that makes it acceptable (``e`` + U+0301 → ``é``); length is counted on what is sent.
+    """
     if not isinstance(value, str):
         raise _not_text(2002, "message", value, Setting.MESSAGE)
-    text = unicodedata.normalize("NFC", value)
+    text, bad = _compose(value)
     if not text:
         raise ValidationError(2002, reason="message_empty", params={"limit": str(MAX_MESSAGE_LENGTH)},
                               hint=Hint(Setting.MESSAGE))
-    _refuse_invalid_char(text)
+    if bad is not None:
+        raise _char_refused(*bad)
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
             2002,
@@ -146,7 +224,18 @@ def check_message(value: Any) -> str:
     return text
 
 
-def _replacement(ch: str) -> str:
+def api_accepts_message(value: Any) -> bool:
+    """The API's own rule applied to the text exactly as given (no composing): what a server checks."""
+    return (isinstance(value, str) and 1 <= len(value) <= MAX_MESSAGE_LENGTH
+            and all(_char_ok(ch) for ch in value))
+
+
+# Variation selectors are marks to the category table but only pick a glyph: dropping them loses nothing.
+_INVISIBLE = frozenset(chr(c) for c in [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
+
+
+def _spelled(ch: str) -> str:
+    """An accepted spelling of a refused character: its usual replacement, or its name in brackets."""
     if ch in _REPLACEMENTS:
         return _REPLACEMENTS[ch]
     cat = unicodedata.category(ch)
@@ -154,26 +243,38 @@ def _replacement(ch: str) -> str:
         return str(unicodedata.digit(ch))
     if cat.startswith("Z") or cat == "Cc":
         return " "
-    if cat in ("Mn", "Me", "Cf"):
-        return ""  # combining marks left after NFC, zero-width joiners, variation selectors
+    if cat == "Cf" or ch in _INVISIBLE:
+        return ""  # zero-width joiners, direction marks, variation selectors: no text of their own
     folded = unicodedata.normalize("NFKC", ch)
     if folded != ch and all(_char_ok(c) for c in folded):
         return folded
+    # A name is ASCII letters, digits, spaces and hyphens: always accepted.
     name = unicodedata.name(ch, "")
-    if name:
-        return f"({name.lower()})"
-    return f"(U+{ord(ch):04X})"
+    return f"({name.lower()})" if name else f"(U+{ord(ch):04X})"
 
 
 def replace_invalid_chars(text: str) -> str:
     """Swap every refused character for an accepted spelling that keeps its meaning.
 
     ``|`` becomes ``/``, a non-breaking space a space, ``°`` becomes `` deg``, an emoji its Unicode
-    name in brackets (🔥 → ``(fire)``): nothing is dropped silently, so an alert still reads right.
+    name in brackets (🔥 → ``(fire)``), a combining mark that cannot be composed into its letter its
+    name too (``q`` + U+0301 → ``q(combining acute accent)``): nothing visible is dropped silently,
+    and the result always passes the API's rule.
     """
-    text = unicodedata.normalize("NFC", text)
-    out = "".join(ch if _char_ok(ch) else _replacement(ch) for ch in text)
-    return re.sub(r" {2,}", " ", out) if out != text else out
+    out: list[str] = []
+    changed = False
+    for cluster in _clusters(text):
+        composed = _composed(cluster)
+        if composed != cluster:
+            changed = True
+        for ch in composed:
+            if _char_ok(ch):
+                out.append(ch)
+            else:
+                out.append(_spelled(ch))
+                changed = True
+    result = "".join(out)
+    return re.sub(r" {2,}", " ", result) if changed else result
 
 
 def _split_words(text: str, width: int) -> list[str]:
@@ -237,8 +338,11 @@ def prepare_message(
     elif long_message != "fail":
         # Checked before the text is cut: the position then names a character of the caller's text,
         # not of a numbered part, and a refused character is not silently cut off by a truncation.
-        _refuse_invalid_char(unicodedata.normalize("NFC", text))
-    text = unicodedata.normalize("NFC", text).strip() if long_message != "fail" else text
+        composed, bad = _compose(text)
+        if bad is not None:
+            raise _char_refused(*bad)
+        text = composed
+    text = text.strip() if long_message != "fail" else text
     if long_message == "split":
         parts = split_message(text)
     elif long_message == "truncate":

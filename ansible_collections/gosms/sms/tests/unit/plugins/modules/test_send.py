@@ -108,6 +108,18 @@ def test_a_rate_limit_outlasting_the_deadline_has_a_code_and_a_remedy(run_module
     assert emulator.messages() == []
 
 
+def test_an_api_out_of_reach_for_a_whole_deadline_is_not_asked_again_per_number(run_module, emulator, monkeypatch):
+    # Users get the core's 60 s deadline; the test cannot wait that long, so it is shortened.
+    monkeypatch.setattr(gateway, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
+    emulator.add_fault('status', 'send', count=None, status=429)
+    out = run_module(send, dict(to=PHONES, msg='hi'))
+    assert out.failed
+    assert out.result['not_sent_to'] == PHONES
+    assert [r['error_code'] for r in out.result['results']] == [429] * 3
+    assert out.result['msg'].startswith(f"Not sent to: {', '.join(PHONES)}: ")
+    assert {r['body']['phone_number'] for r in sends(emulator)} == {PHONES[0]}
+
+
 @pytest.mark.parametrize('args, hint', [
     (dict(msg='load | high'), 'Or set invalid_chars: replace.'),
     (dict(msg='x' * 400), 'Or set long_message: split.'),
