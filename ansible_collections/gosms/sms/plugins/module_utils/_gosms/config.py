@@ -145,7 +145,13 @@ def resolve_api_url(
     """The API base URL; plain ``http://`` only to this machine unless explicitly allowed."""
     env = os.environ if environ is None else environ
     url = (api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+    except ValueError as exc:  # "http://[::1" (Invalid IPv6 URL), "http://host:99999" (port out of range)
+        raise ConfigError(
+            f"The GoSMS API URL {url!r} cannot be read ({exc}); give one like {DEFAULT_API_URL}."
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
                           hint=Hint(Setting.API_URL))

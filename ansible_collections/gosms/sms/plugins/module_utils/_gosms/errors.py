@@ -498,7 +498,13 @@ class TransportError(GoSMSError):
 
 
 class RateLimitError(TransportError):
-    """429 answers outlasted the retry deadline."""
+    """429 answers outlasted the retry deadline.
+
+    WARNING, not CRITICAL: the API is up and answering; the account's requests (every program using
+    it counts) are over its rate limit, so alerts are delayed rather than lost.
+    """
+
+    severity = Severity.WARNING
 
     def __init__(self, message: str, *, retry_after: Optional[float] = None) -> None:
         self.retry_after = retry_after

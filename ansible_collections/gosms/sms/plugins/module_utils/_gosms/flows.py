@@ -330,3 +330,7 @@ def page(
     if len(from_zero.items) > len(first.items):
         return Page(from_zero.total_records, from_zero.limit, 1, from_zero.items)
     return first
+
+
+find_sent = _find_sent
+"""Public name for the look-up after a lost answer: the outbox runs it for an attempt a killed flush left."""
