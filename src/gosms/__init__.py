@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .client import Client
 from .config import DEFAULT_API_URL, Token
 from .errors import (
     TABLE,
@@ -30,6 +29,7 @@ from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .aio import AsyncClient
+    from .client import Client
 
 __version__ = "0.1.0"
 
@@ -63,9 +63,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp is an optional extra: import the async client only when asked for.
+    # aiohttp is an optional extra: import the async client only when asked for.  The sync client
+    # too is loaded on first use: ``gosms send`` queues for its turn before loading requests.
     if name == "AsyncClient":
         from .aio import AsyncClient
 
         return AsyncClient
+    if name == "Client":
+        from .client import Client
+
+        return Client
     raise AttributeError(name)
