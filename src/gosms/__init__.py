@@ -9,7 +9,6 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from .client import Client
 from .config import DEFAULT_API_URL, Token
 from .errors import (
     TABLE,
@@ -45,6 +44,7 @@ from .validation import (
 
 if TYPE_CHECKING:
     from .aio import AsyncClient
+    from .client import Client
 
 __version__ = "0.1.0"
 
@@ -102,9 +102,14 @@ if _aiohttp_installed():
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp is an optional extra: import the async client only when asked for.
+    # aiohttp is an optional extra: import the async client only when asked for.  The sync client
+    # too is loaded on first use: ``gosms send`` queues for its turn before loading requests.
     if name == "AsyncClient":
         from .aio import AsyncClient
 
         return AsyncClient
+    if name == "Client":
+        from .client import Client
+
+        return Client
     raise AttributeError(name)

@@ -22,17 +22,20 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import __version__
 from . import validation as v
+from .budget import for_account
 from .cli_hints import hint_text
-from .client import Client
-from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact
+from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from .errors import TABLE, APIError, ConfigError, GoSMSError, ProtocolError, TransportError, ValidationError
 from .models import Message
-from .outcomes import BulkResult
+from .outcomes import BulkResult, plan_send
 from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .client import Client
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -49,6 +52,8 @@ DEFAULT_DEADLINE = 60.0
 DEFAULT_WAIT_TIMEOUT = 120.0
 DEFAULT_WAIT_INTERVAL = 2.0
 DEFAULT_LIST_LIMIT = 20
+SEND_LEAD = 1.0
+"""Seconds before its turn that a queued ``send`` wakes to load the HTTP stack and connect."""
 
 EPILOG = f"""\
 token:
@@ -320,6 +325,8 @@ def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def _client(args: argparse.Namespace, out: Output) -> Client:
+    from .client import Client  # requests is loaded only once a command needs the API
+
     timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
     deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
     client = Client(
@@ -351,11 +358,31 @@ def _read_message(text: str) -> str:
     return data[:-1] if data.endswith("\n") else data
 
 
+def _queue_for_send(args: argparse.Namespace) -> None:
+    """In a storm, wait for this alert's turn before loading the HTTP stack (input already checked).
+
+    Hundreds of notification commands started at once would otherwise all load requests together,
+    sharing the CPU evenly, and the first SMS would leave only when the last process was ready.
+    Queued first, each sleeps until shortly before its turn.  A near turn changes nothing.
+    """
+    token = resolve_token(None, token_file=_opt(args, "token_file", None))
+    api_url = resolve_api_url(_opt(args, "api_url", None),
+                              allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)))
+    deadline = time.monotonic() + float(_opt(args, "deadline", DEFAULT_DEADLINE))
+    pause = for_account(api_url, token).queue_early("send", SEND_LEAD, not_after=deadline)
+    if pause > 0:
+        log.debug("waiting %.2fs for this account's turn to send", pause)
+        time.sleep(pause)
+
+
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     message = _read_message(args.message)
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
+    plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
+              invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
+    _queue_for_send(args)
     client = _client(args, out)
     result = client.send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                          invalid_chars=args.invalid_chars, long_message=args.long_message,

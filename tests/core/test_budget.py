@@ -153,6 +153,22 @@ def test_a_turn_past_the_deadline_is_refused_without_claiming(runtime: Path) -> 
     assert not wait_for_turn(budget, "send", not_after=clock.now + 0.5, sleep=lambda s: None)
 
 
+def test_a_process_can_queue_before_loading_its_http_stack(runtime: Path) -> None:
+    clock = Clock()
+    first, second = pair(clock)
+    assert second.queue_early("send", lead=0.5) == 0.0  # a near turn: nothing claimed, nothing to wait
+    assert second.snapshot("send")["slots"] == []
+    for _ in range(10):
+        first.admit("send")
+    pause = second.queue_early("send", lead=0.5)
+    assert pause == pytest.approx(WINDOW + MARGIN - 0.5)
+    clock.now += pause + 0.3  # loading took a while
+    turn = second.admit("send")  # the place taken early, not a new one
+    assert turn.slot == 1000.0 + WINDOW + MARGIN and second.snapshot("send")["slots"].count(turn.slot) == 1
+    clock.now = turn.slot
+    assert second.admit("send", turn).go
+
+
 def test_a_deadline_already_reached_still_allows_a_free_start(runtime: Path) -> None:
     clock = Clock()
     budget = Budget(api_url=URL, token=SECRET, clock=clock)

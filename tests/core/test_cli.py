@@ -398,7 +398,7 @@ def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
 
     monkeypatch.setenv("GOSMS_TOKEN", SECRET)
     monkeypatch.setenv("GOSMS_API_URL", emu.url)
-    monkeypatch.setattr(cli.Client, "get", broken)
+    monkeypatch.setattr("gosms.client.Client.get", broken)
     assert cli.main(["status", MESSAGE_ID]) == cli.EXIT_FAILURE
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "unexpected error (KeyError: 'boom')" in err
