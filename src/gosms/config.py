@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Optional, Union
 from urllib.parse import urlsplit
 
@@ -113,7 +112,10 @@ def resolve_token(
 
 def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # open(), not pathlib: every Ansible module run imports this file from source, and pathlib
+        # alone costs more than the rest of it.
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except OSError as exc:
         raise ConfigError(reason="token_file_unreadable",
                           params={"path": repr(os.fspath(path)), "reason": str(exc.strerror)},

@@ -52,7 +52,6 @@ import logging
 import os
 import random
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -157,6 +156,7 @@ class Budget:
         self._rng = rng
         self._lock = threading.Lock()
         self._memory: dict[str, Any] = {}
+        self._early: dict[str, Turn] = {}
         # Where the shared file is: found on first use (no file I/O here: an asyncio client is
         # built on the event loop).  Until then the account is kept as a Token, which never prints.
         self._account: Optional[tuple[str, Token]] = None
@@ -179,6 +179,8 @@ class Budget:
         """
         if self.capacity == 0:
             return GO
+        if turn is None:
+            turn = self._early.pop(endpoint, None)
         with self._state() as (data, now):
             ep = self._endpoint(data, endpoint, now)
             if turn is not None and turn.epoch == ep["epoch"] and not turn.late:
@@ -189,6 +191,28 @@ class Budget:
                 # Woken too late (a busy machine): starting now would put this request among the
                 # next ten at the server.  The missed start stays counted; claim a new one.
             return self._claim(ep, now, not_after)
+
+    def queue_early(self, endpoint: str, lead: float, not_after: Optional[float] = None) -> float:
+        """Take a place in the queue now when the turn is more than ``lead`` seconds away.
+
+        For a process that still has to load its HTTP stack: in a storm of processes started at
+        once, loading everything first means all of them compete for the CPU together and the
+        first request leaves only when the last process is ready.  Queueing first lets each
+        process sleep (using no CPU) until ``lead`` seconds before its turn; the next
+        :meth:`admit` for ``endpoint`` in this process uses the place.  Returns the seconds to
+        sleep, 0 when the turn is near (nothing is claimed then).
+        """
+        if self.capacity == 0:
+            return 0.0
+        with self._state() as (data, now):
+            ep = self._endpoint(data, endpoint, now)
+            if self._next_slot(ep, now) - now <= lead:
+                return 0.0
+            turn = self._claim(ep, now, not_after)
+        if turn.late:
+            return 0.0
+        self._early[endpoint] = turn
+        return max(0.0, turn.slot - now - lead)
 
     def refused(self, endpoint: str, retry_after: Optional[float] = None) -> None:
         """A 429: someone this file cannot see shares the account.  Slow down, honour Retry-After."""
@@ -223,14 +247,20 @@ class Budget:
 
     # -- the schedule ------------------------------------------------------------------------------
 
-    def _claim(self, ep: dict[str, Any], now: float, not_after: Optional[float]) -> Turn:
+    def _next_slot(self, ep: dict[str, Any], now: float) -> float:
+        """The earliest start free for a new request: after the queue, the window and any hold."""
         slots: list[float] = ep["slots"]
-        slot = max(now, ep["hold"], slots[-1] if slots else now)
+        slot: float = max(now, ep["hold"], slots[-1] if slots else now)
         if len(slots) >= self.capacity:
             slot = max(slot, slots[-self.capacity] + self.window + MARGIN)
         rate = self._rate(ep, now)
         if rate < self.full_rate and slots:
             slot = max(slot, slots[-1] + 1.0 / rate)
+        return slot
+
+    def _claim(self, ep: dict[str, Any], now: float, not_after: Optional[float]) -> Turn:
+        slots: list[float] = ep["slots"]
+        slot = self._next_slot(ep, now)
         if not_after is not None and slot > max(now, not_after):
             return Turn(late=True)  # a free start now always goes: a deadline of 0 means one try
         slots.append(slot)
@@ -461,6 +491,8 @@ def runtime_dir() -> tuple[Optional[str], str]:
     elif xdg and os.path.isabs(xdg):
         path = os.path.join(xdg, "gosms-ops")
     else:
+        import tempfile  # only here: it costs every process start a few milliseconds
+
         path = os.path.join(tempfile.gettempdir(), f"gosms-ops-{os.getuid()}")
     try:
         with suppress(FileExistsError):
