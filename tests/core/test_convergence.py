@@ -4,7 +4,9 @@ Each simulated host has its own :class:`gosms.budget.Budget` (as with two ``GOSM
 its processes claim turns, sleep, send, and on a 429 report it and retry under the real
 :class:`gosms.retry.RetryPolicy` until their deadline.  The server counts refused requests in its
 one-second window and sends no ``Retry-After``.  Time is simulated, so the outcome is the same on
-any machine: only delivery is asserted, exactly once per alert, with no failed process.  (The same
+any machine: only delivery is asserted, exactly once per alert, with no failed process.  The
+control runs the same scene with the cut after a 429 switched off: the limiter stays shut and
+alerts are lost, so the delivery above is the budget's doing.  (The same
 scene with real processes and real HTTP is ``benchmarks/storm_hosts.py``.)
 """
 
@@ -116,3 +118,20 @@ def test_hosts_that_only_see_429s_deliver_everything(hosts: int, per_host: int, 
     if hosts == 1:
         assert scene.refused == 0  # one host shares one file: the limiter never has to refuse
 
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_hosts_deaf_to_429s_keep_the_strict_limiter_shut(seed: int) -> None:
+    """The control: the same scene with the cut after a 429 switched off loses alerts."""
+
+    class Deaf(Budget):
+        def refused(self, endpoint: str, retry_after: Optional[float] = None) -> None:
+            return None
+
+    scene = Scene(2, 100, seed)
+    for _, _, action in scene.events:
+        sender = getattr(action, "__self__", None)
+        if isinstance(sender, Sender):
+            sender.budget.__class__ = Deaf
+    scene.run()
+    assert scene.failed > 0
