@@ -27,6 +27,7 @@ from .contexts import (
     QuotaContext,
     SkippedContext,
 )
+from .hint_words import CHECK_FLAGS, explain
 from .resources import Account, Delivery, Phone, Quota, Session
 from .summary import GoSMSSummary
 
@@ -118,7 +119,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         client = Client(api_url=args.api_url, token_file=args.token_file,
                         allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
-        unknown_exit(str(exc))
+        unknown_exit(explain(exc, CHECK_FLAGS))
     _trace_http(args.verbose)
     with client:
         check = build_check(args, client, Budget(budget_for_timeout(args.timeout)))

@@ -14,6 +14,8 @@ from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
 from gosms.errors import APIError, GoSMSError, RateLimitError, Severity
 
+from .hint_words import CHECK_FLAGS, hint_text
+
 __all__ = [
     "ApiTimeContext",
     "DeliveryContext",
@@ -45,7 +47,8 @@ def error_text(exc: GoSMSError) -> str:
     are over the API's rate limit: the API works, so it is worded as rate limiting, not as an outage.
     """
     if isinstance(exc, APIError):
-        return f"GoSMS error {exc.code}: {exc.description} Fix: {exc.remedy}"
+        hint = hint_text(exc.hint, CHECK_FLAGS)
+        return f"GoSMS error {exc.code}: {exc.description} Fix: {exc.remedy}" + (f" {hint}" if hint else "")
     if isinstance(exc, RateLimitError):
         return ("rate limited: GoSMS kept answering 429 Too Many Requests until the check's time ran out "
                 "(the limit counts every program using this account). The API is up, but alerts may be "

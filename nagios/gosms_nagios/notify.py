@@ -30,6 +30,7 @@ from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
 from .cli import bounded
 from .compose import MIN_LENGTH, Notification, compose
+from .hint_words import NOTIFY_FLAGS, explain
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
@@ -172,7 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
                           allow_insecure_http=args.allow_insecure_http, timeout=args.timeout,
                           queue=not args.no_queue, outbox_dir=args.outbox)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
-        _fail(EXIT_CONFIG, f"{exc} Nothing sent.")
+        _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
     lines = outcome.lines + problems
     if args.verbose:
         lines.append(f"text ({len(text)} characters): {text}")
