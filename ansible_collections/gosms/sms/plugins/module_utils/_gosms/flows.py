@@ -15,9 +15,9 @@ take effect (429, connection refused), and then until the deadline, however many
 takes (see :mod:`gosms.retry`).  Each :class:`Call` carries that deadline, so a transport waiting
 for the account's rate budget (:mod:`gosms.budget`) never waits past it.  After an ambiguous
 failure (timeout after the request went out, 5xx, a reset, a garbled 2xx) the flow first looks for
-an identical message to that number
-created moments ago, and sends again only if there is none.  Where the token may not read
-messages, it sends again and says so: an alert delivered twice beats an alert lost.
+an identical message to that number created moments ago, and sends again only if there is none.
+Where the token may not read messages, it sends again and says so: an alert delivered twice beats
+an alert lost.
 """
 
 from __future__ import annotations

@@ -68,14 +68,15 @@ class RetryPolicy:
             return True
         return attempt >= self.attempts and not is_safe_to_resend(exc)
 
-    def delay(self, attempt: int, exc: GoSMSError, retry_after: Optional[float] = None) -> float:
+    def delay(self, attempt: int, exc: GoSMSError, retry_after: Optional[float] = None,
+              rng: Callable[[], float] = random.random) -> float:
         """The wait before the next try: short and jittered for unexecuted requests, growing otherwise.
 
         The API's own rule for the code (``retry_after`` in the table) and the server's
         ``Retry-After`` are never undercut.
         """
         step = min(attempt, UNEXECUTED_BACKOFF_STEPS) if is_safe_to_resend(exc) else attempt
-        delay = self.backoff(step, retry_after)
+        delay = self.backoff(step, retry_after, rng)
         if isinstance(exc, APIError):
             delay = max(delay, exc.info.retry_after)
         return delay
