@@ -146,7 +146,7 @@ def test_inside_range_and_sentences(console: Checker, emu: Emulator) -> None:
     assert run.returncode == 2, run
     text = run.status.split(" | ")[0]
     assert ".;" not in text and ".." not in text and ";" not in text, text
-    assert "may have been removed. quota: 85.0 % used" in text, text
+    assert "may have been removed. Check --device. quota: 85.0 % used" in text, text
 
 
 @pytest.mark.parametrize(("spec", "words"), [
