@@ -34,7 +34,13 @@ NICE = ["nice", "-n", "10"] if shutil.which("nice") else []
 machine: a starved emulator answering late would measure this machine, not the clients."""
 
 
+GOSMS: list[str] = []
+"""The command measured: ``--gosms PATH``, else this venv's console script."""
+
+
 def _gosms() -> list[str]:
+    if GOSMS:
+        return GOSMS
     script = Path(sys.executable).with_name("gosms")
     return [str(script)] if script.exists() else [sys.executable, "-m", "gosms"]
 
@@ -98,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=200, help="processes, one SMS each (default 200)")
     parser.add_argument("--hosts", type=int, default=1, help="simulated hosts (default 1)")
+    parser.add_argument("--gosms", metavar="PATH", help="the gosms command to run (default: this venv's); "
+                        "e.g. a wheel installed in a venv of its own, without an editable install's import hook")
     args = parser.parse_args(argv)
+    if args.gosms:
+        GOSMS[:] = [args.gosms]
     label = (f"{args.count} processes, one host" if args.hosts == 1
              else f"{args.hosts} hosts x {args.count // args.hosts} processes")
     with Emulator() as emulator:

@@ -3,8 +3,10 @@
 
 Monitoring hosts run plugins with the system Python and the distribution's packages, and many
 forbid pip there (PEP 668).  Each file bundles the gosms core and the gosms_nagios adapter, built
-from this checkout, and nothing else: ``requests`` and ``nagiosplugin`` come from the distribution
-(Debian 12: ``python3-requests``, ``python3-nagiosplugin``).  The first line is ``#!/usr/bin/python3``.
+from this checkout, and nothing else.  They speak HTTP through the standard library
+(:mod:`gosms.http_stdlib`), so ``notify_gosms`` and ``gosms`` need nothing but Python 3.9+, and
+``check_gosms`` only ``nagiosplugin`` from the distribution (Debian 12: ``python3-nagiosplugin``).
+The first line is ``#!/usr/bin/python3``.
 
     scripts/build_single_files.py [--out DIR] [--python /usr/bin/python3]
 
@@ -25,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERPRETER = "/usr/bin/python3"
-CORE_LEFT_OUT = ("emulator", "aio.py", "py.typed")
-"""The emulator (tests and demos), the asyncio client (aiohttp) and typing markers are not needed."""
+CORE_LEFT_OUT = ("emulator", "aio.py", "http_requests.py", "py.typed")
+"""The emulator (tests and demos), the asyncio client (aiohttp), the requests transport (the
+programs use the standard library's) and typing markers are not needed."""
 
 INSTALL_HINT = (
     "Install the distribution's packages (Debian/Ubuntu: apt install {packages}), or run it with a "
@@ -35,14 +38,14 @@ INSTALL_HINT = (
 
 # name: (entry point, distribution packages it needs, how it reports a missing one)
 PROGRAMS = {
-    "check_gosms": ("gosms_nagios.check:main", ("requests", "nagiosplugin"), "plugin"),
-    "notify_gosms": ("gosms_nagios.notify:main", ("requests",), "command"),
-    "gosms": ("gosms.cli:main", ("requests",), "command"),
+    "check_gosms": ("gosms_nagios.check:main", ("nagiosplugin",), "plugin"),
+    "notify_gosms": ("gosms_nagios.notify:main", (), "command"),
+    "gosms": ("gosms.cli:main", (), "command"),
 }
 
 MAIN_TEMPLATE = '''\
 # {name}: built by scripts/build_single_files.py from gosms-ops {version}; run with Python 3.9 or newer.
-# It bundles the gosms core and gosms_nagios; {modules} come from the distribution.
+# It bundles the gosms core and gosms_nagios; {modules}.
 import sys
 
 NAME = {name!r}
@@ -61,20 +64,24 @@ def _stop(message):
 if sys.version_info < (3, 9):
     _stop("%s needs Python 3.9 or newer, %s is %d.%d." % (NAME, sys.executable, sys.version_info[0],
                                                          sys.version_info[1]))
-try:
 {imports}
-except ImportError as exc:
-    _stop("%s cannot run under %s: %s. {hint}" % (NAME, sys.executable, exc))
-
 from {module} import {function}
 
 sys.exit({function}())
 '''
 
+IMPORTS_TEMPLATE = '''\
+try:
+{imports}
+except ImportError as exc:
+    _stop("%s cannot run under %s: %s. {hint}" % (NAME, sys.executable, exc))
+'''
+
 
 def _version() -> str:
-    for line in (ROOT / "pyproject.toml").read_text(encoding="utf-8").splitlines():
-        if line.startswith("version = "):
+    """``gosms.__version__``, the one place the version is written."""
+    for line in (ROOT / "src" / "gosms" / "__init__.py").read_text(encoding="utf-8").splitlines():
+        if line.startswith("__version__ = "):
             return line.split("=", 1)[1].strip().strip('"')
     return "unknown"
 
@@ -101,9 +108,11 @@ def build(out: Path, python: str | None) -> list[Path]:
             module, function = entry.split(":")
             packages = " ".join(f"python3-{n}" for n in needs)
             (staging / "__main__.py").write_text(MAIN_TEMPLATE.format(
-                name=name, version=version, plugin=kind == "plugin", modules=" and ".join(needs),
-                imports="\n".join(f"    import {n}  # noqa: F401" for n in needs),
-                hint=INSTALL_HINT.format(packages=packages), module=module, function=function,
+                name=name, version=version, plugin=kind == "plugin",
+                modules=f"{' and '.join(needs)} come from the distribution" if needs else "it needs nothing else",
+                imports=IMPORTS_TEMPLATE.format(imports="\n".join(f"    import {n}  # noqa: F401" for n in needs),
+                                                hint=INSTALL_HINT.format(packages=packages)) if needs else "",
+                module=module, function=function,
             ), encoding="utf-8")
             target = out / f"{name}.pyz"
             zipapp.create_archive(staging, target, interpreter=INTERPRETER, compressed=True)

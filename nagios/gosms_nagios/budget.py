@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from gosms.client import DEFAULT_TIMEOUT, Client
+if TYPE_CHECKING:
+    from gosms.client import Client
 
 __all__ = ["Budget", "budget_for_timeout"]
 
@@ -43,6 +44,8 @@ class Budget:
 
     def arm(self, client: Client) -> None:
         """Fit the client's request timeouts and retry deadline into the time that is left."""
+        from gosms.client import DEFAULT_TIMEOUT  # loaded with the client: the notifier queues before it
+
         left = self.remaining()
         connect = min(DEFAULT_TIMEOUT[0], max(MIN_REQUEST_SECONDS / 2, left / 4))
         read = min(DEFAULT_TIMEOUT[1], max(MIN_REQUEST_SECONDS / 2, left / 2))

@@ -12,6 +12,7 @@ import nagiosplugin  # type: ignore[import-untyped]
 
 from gosms.client import Client
 from gosms.errors import GoSMSError
+from gosms.http_stdlib import StdlibHTTP
 
 from .budget import Budget, budget_for_timeout
 from .cli import STATUS_PREFIX, parse_args, unknown_exit
@@ -117,7 +118,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     try:
         client = Client(api_url=args.api_url, token_file=args.token_file,
-                        allow_insecure_http=args.allow_insecure_http)
+                        allow_insecure_http=args.allow_insecure_http, transport=StdlibHTTP())
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         unknown_exit(explain(exc, CHECK_FLAGS))
     _trace_http(args.verbose)

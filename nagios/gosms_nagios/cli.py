@@ -8,10 +8,9 @@ argument (``ps`` would show it to every user): it comes from ``GOSMS_TOKEN`` or 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
-from typing import Any, Callable, NoReturn, Optional, TypeVar
+from typing import Any, NoReturn, Optional
 
 from nagiosplugin import Range  # type: ignore[import-untyped]
 
@@ -22,6 +21,7 @@ from gosms.health import OFFLINE_CRITICAL_AFTER_SECONDS
 from gosms.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.validation import MAX_PAGE_LIMIT, check_device_id
 
+from .arguments import bounded
 from .text import plain_text
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "unknown_exit",
 ]
 
-N = TypeVar("N", int, float)
 
 PLUGIN_NAME = "check_gosms"
 STATUS_PREFIX = "GOSMS"
@@ -88,24 +87,6 @@ class _RefuseToken(argparse.Action):
             f"the token is never given on the command line, where every user can see it with ps. "
             f"Put it in the environment variable {ENV_TOKEN} or in a file named by --token-file."
         )
-
-
-def bounded(convert: Callable[[str], N], what: str, low: float, high: float = math.inf, *, unit: str = "",
-            above: bool = False) -> Callable[[str], N]:
-    """An argparse type: ``convert`` the text, then keep it within ``low`` (excluded when ``above``) and ``high``."""
-    def parse(text: str) -> N:
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if (value <= low if above else value < low) or value > high or value != value:
-            if high != math.inf:
-                bound = f"from {low:g} to {high:g}{unit}"
-            else:
-                bound = f"more than {low:g}{unit}" if above else f"{low:g}{unit} or more"
-            raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
-        return value
-    return parse
 
 
 _positive_int = bounded(int, "a whole number", 1)

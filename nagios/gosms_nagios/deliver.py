@@ -1,7 +1,7 @@
 """Sending one composed alert within the notification's time, and queueing what cannot go now.
 
 The core does the work: :class:`gosms.Client` sends (rate budget, retries, de-duplication after a
-lost answer) and :func:`gosms.outbox.send_or_queue` queues each number whose send failed for a
+lost answer) and :func:`gosms.queued_send.send_or_queue` queues each number whose send failed for a
 reason that passes.  This module only fits the client's timeouts and retry deadline into the
 notifier's ``--timeout`` (the check's :class:`~.budget.Budget` does the same for a check) and words
 the outcome for the daemon's log.
@@ -15,8 +15,10 @@ from typing import Optional
 
 from gosms.client import Client
 from gosms.errors import ConfigError
-from gosms.outbox import Outbox, is_transient, send_or_queue
+from gosms.http_stdlib import StdlibHTTP
+from gosms.outbox import Outbox, is_transient
 from gosms.outcomes import BulkResult
+from gosms.queued_send import send_or_queue
 
 from .budget import Budget, budget_for_timeout
 
@@ -53,7 +55,8 @@ def _words(result: BulkResult, queued: Sequence[str]) -> Outcome:
 def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_file: Optional[str],
             allow_insecure_http: bool, timeout: float, queue: bool, outbox_dir: Optional[str]) -> Outcome:
     """Send ``text`` to ``numbers`` (already valid) within ``timeout`` seconds; queue what cannot go now."""
-    client = Client(api_url=api_url, token_file=token_file, allow_insecure_http=allow_insecure_http)
+    client = Client(api_url=api_url, token_file=token_file, allow_insecure_http=allow_insecure_http,
+                    transport=StdlibHTTP())
     with client:
         Budget(budget_for_timeout(timeout)).arm(client)
         if not queue:

@@ -24,11 +24,13 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
 from gosms import __version__ as gosms_version
+from gosms.budget import queue_to_send
 from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
 from gosms.errors import GoSMSError, ValidationError
 from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
-from .cli import bounded
+from .arguments import bounded
+from .budget import budget_for_timeout
 from .compose import MIN_LENGTH, Notification, compose
 from .hint_words import NOTIFY_FLAGS, explain
 
@@ -166,7 +168,11 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     if not valid:
         _fail(EXIT_USAGE, " ".join(problems) + " Nothing sent.")
 
-    from .deliver import deliver  # the client (requests) only once the input is known to be good
+    # In a storm of notifications, take this alert's place in the account's queue before loading
+    # the send path (see gosms.budget.queue_to_send); the deadline is the one deliver() keeps.
+    queue_to_send(args.api_url, args.token_file, allow_insecure_http=args.allow_insecure_http,
+                  deadline=budget_for_timeout(args.timeout))
+    from .deliver import deliver  # the client only once the input is known to be good
 
     try:
         outcome = deliver(valid, text, api_url=args.api_url, token_file=args.token_file,

@@ -6,45 +6,61 @@ layer, one error table (:mod:`gosms.errors`) and one set of input rules (:mod:`g
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
-
-from .config import DEFAULT_API_URL, Token
-from .errors import (
-    TABLE,
-    APIError,
-    Category,
-    ConfigError,
-    DeliveryTimeout,
-    ErrorInfo,
-    GoSMSError,
-    ProtocolError,
-    RateLimitError,
-    Severity,
-    TransportError,
-    ValidationError,
-    lookup,
-)
-from .flows import SendResult
-from .hints import Hint, Setting
-from .models import HEARTBEAT_SECONDS, Device, Message, MessageStatus, Page
-from .outcomes import BulkResult, RecipientResult
-from .retry import RetryPolicy
-from .validation import (
-    check_callback_id,
-    check_device_id,
-    check_message,
-    check_message_id,
-    check_phone,
-    check_to_sim,
-    normalize_phone,
-    prepare_message,
-    replace_invalid_chars,
-)
 
 if TYPE_CHECKING:
     from .aio import AsyncClient
     from .client import Client
+    from .config import DEFAULT_API_URL, Token
+    from .errors import (
+        TABLE,
+        APIError,
+        Category,
+        ConfigError,
+        DeliveryTimeout,
+        ErrorInfo,
+        GoSMSError,
+        ProtocolError,
+        RateLimitError,
+        Severity,
+        TransportError,
+        ValidationError,
+        lookup,
+    )
+    from .flows import SendResult
+    from .hints import Hint, Setting
+    from .models import HEARTBEAT_SECONDS, Device, Message, MessageStatus, Page
+    from .outcomes import BulkResult, RecipientResult
+    from .retry import RetryPolicy
+    from .validation import (
+        check_callback_id,
+        check_device_id,
+        check_message,
+        check_message_id,
+        check_phone,
+        check_to_sim,
+        normalize_phone,
+        prepare_message,
+        replace_invalid_chars,
+    )
+
+_HOME = {
+    "aio": ("AsyncClient",),
+    "client": ("Client",),
+    "config": ("DEFAULT_API_URL", "Token"),
+    "errors": ("TABLE", "APIError", "Category", "ConfigError", "DeliveryTimeout", "ErrorInfo", "GoSMSError",
+               "ProtocolError", "RateLimitError", "Severity", "TransportError", "ValidationError", "lookup"),
+    "flows": ("SendResult",),
+    "hints": ("Hint", "Setting"),
+    "models": ("HEARTBEAT_SECONDS", "Device", "Message", "MessageStatus", "Page"),
+    "outcomes": ("BulkResult", "RecipientResult"),
+    "retry": ("RetryPolicy",),
+    "validation": ("check_callback_id", "check_device_id", "check_message", "check_message_id", "check_phone",
+                   "check_to_sim", "normalize_phone", "prepare_message", "replace_invalid_chars"),
+}
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
 
 __version__ = "0.1.0"
 
@@ -102,14 +118,16 @@ if _aiohttp_installed():
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp is an optional extra: import the async client only when asked for.  The sync client
-    # too is loaded on first use: ``gosms send`` queues for its turn before loading requests.
-    if name == "AsyncClient":
-        from .aio import AsyncClient
+    """Each name is loaded from its module on first use (PEP 562).
 
-        return AsyncClient
-    if name == "Client":
-        from .client import Client
-
-        return Client
-    raise AttributeError(name)
+    A command started once per alert (``gosms send``, a notification command) takes its place in
+    the account's queue before loading anything it does not need yet: in a storm of hundreds of
+    them, start-up CPU decides when the first SMS leaves.  ``AsyncClient`` needs the optional
+    ``async`` extra (aiohttp), ``Client`` needs requests; neither loads before it is asked for.
+    """
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gosms' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -25,18 +25,16 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import __version__
 from . import validation as v
-from .budget import for_account
+from .budget import queue_to_send
 from .cli_hints import hint_text
-from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
+from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact
 from .errors import TABLE, APIError, ConfigError, GoSMSError, ProtocolError, TransportError, ValidationError
-from .models import Message
-from .outbox import QueuedSend, send_or_queue
 from .outbox_cli import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
-from .outcomes import BulkResult, plan_send
-from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .client import Client
+    from .models import Message
+    from .outcomes import BulkResult
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -53,8 +51,6 @@ DEFAULT_DEADLINE = 60.0
 DEFAULT_WAIT_TIMEOUT = 120.0
 DEFAULT_WAIT_INTERVAL = 2.0
 DEFAULT_LIST_LIMIT = 20
-SEND_LEAD = 1.0
-"""Seconds before its turn that a queued ``send`` wakes to load the HTTP stack and connect."""
 
 EPILOG = f"""\
 token:
@@ -338,16 +334,19 @@ def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def _client(args: argparse.Namespace, out: Output) -> Client:
-    from .client import Client  # requests is loaded only once a command needs the API
+    from .client import Client
+    from .http_stdlib import StdlibHTTP  # a command lives for a request or a few: no requests to load
+    from .retry import RetryPolicy
 
     timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
     deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
     client = Client(
         api_url=_opt(args, "api_url", None),
         token_file=_opt(args, "token_file", None),
-        timeout=(min(5.0, timeout), timeout),
+        timeout=timeout,
         retry=RetryPolicy(deadline=deadline),
         allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
+        transport=StdlibHTTP(),
     )
     out.token = client.token
     args.client = client
@@ -371,31 +370,20 @@ def _read_message(text: str) -> str:
     return data[:-1] if data.endswith("\n") else data
 
 
-def _queue_for_send(args: argparse.Namespace) -> None:
-    """In a storm, wait for this alert's turn before loading the HTTP stack (input already checked).
-
-    Hundreds of notification commands started at once would otherwise all load requests together,
-    sharing the CPU evenly, and the first SMS would leave only when the last process was ready.
-    Queued first, each sleeps until shortly before its turn.  A near turn changes nothing.
-    """
-    token = resolve_token(None, token_file=_opt(args, "token_file", None))
-    api_url = resolve_api_url(_opt(args, "api_url", None),
-                              allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)))
-    deadline = time.monotonic() + float(_opt(args, "deadline", DEFAULT_DEADLINE))
-    pause = for_account(api_url, token).queue_early("send", SEND_LEAD, not_after=deadline)
-    if pause > 0:
-        log.debug("waiting %.2fs for this account's turn to send", pause)
-        time.sleep(pause)
-
-
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
+    from .outcomes import plan_send
+    from .queued_send import send_or_queue
+
     message = _read_message(args.message)
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
     plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
               invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
-    _queue_for_send(args)
+    # In a storm, take this alert's place in the account's queue before loading the HTTP stack.
+    queue_to_send(_opt(args, "api_url", None), _opt(args, "token_file", None),
+                  allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
+                  deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)))
     client = _client(args, out)
     options: dict[str, Any] = dict(device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                                    invalid_chars=args.invalid_chars, long_message=args.long_message,
@@ -429,6 +417,8 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
 
 
 def _report_send(result: BulkResult, out: Output) -> int:
+    from .queued_send import QueuedSend
+
     parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
     queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
     for r in result.results:

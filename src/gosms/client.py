@@ -1,4 +1,10 @@
-"""The synchronous client: the flows of :mod:`gosms.flows` driven over a ``requests.Session``."""
+"""The synchronous client: the flows of :mod:`gosms.flows` driven over one HTTP transport.
+
+By default that is a ``requests.Session`` (:mod:`gosms.http_requests`); a short-lived command
+passes the standard library's (:mod:`gosms.http_stdlib`) to start faster.  A transport only
+exchanges one request for an answer or a :class:`~gosms.flows.Failure`: the account's budget,
+retries and de-duplication are here and in the flows, the same whichever transport carries them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Optional, Union
-
-import requests
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from . import flows
 from .budget import NO_TURN, for_account, wait_for_turn
@@ -20,9 +24,11 @@ from .protocol import Request, Response
 from .retry import DEFAULT_RATE, RetryPolicy
 
 if TYPE_CHECKING:
+    import requests
+
     from .usage import MonthUsage
 
-__all__ = ["DEFAULT_TIMEOUT", "Client"]
+__all__ = ["DEFAULT_TIMEOUT", "Client", "HTTPTransport"]
 
 log = logging.getLogger("gosms")
 
@@ -32,18 +38,13 @@ PARALLEL_SENDS = 4
 """Sends in flight at once for many recipients; the rate limiter still caps the rate."""
 
 
-def classify_requests_error(exc: requests.RequestException, host: str) -> flows.Failure:
-    """A transport failure, and whether the request may have reached the server."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return flows.Failure(f"Timed out connecting to {host}.", sent=False)
-    if isinstance(exc, requests.ReadTimeout):
-        return flows.Failure(f"{host} did not answer in time.", sent=True)
-    if isinstance(exc, requests.ConnectionError):
-        text = str(exc)
-        if "NewConnectionError" in text or "Connection refused" in text or "Name or service" in text:
-            return flows.Failure(f"Could not connect to {host} (connection refused or host unknown).", sent=False)
-        return flows.Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
-    return flows.Failure(f"Request to {host} failed: {type(exc).__name__}.", sent=True)
+class HTTPTransport(Protocol):
+    """Exchanges one request for the server's answer, or a Failure saying whether it may have arrived."""
+
+    def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
+                 ) -> Union[Response, flows.Failure]: ...
+
+    def close(self) -> None: ...
 
 
 class Client:
@@ -51,6 +52,10 @@ class Client:
 
     The token comes from ``token``, ``token_file``, ``GOSMS_TOKEN`` or ``GOSMS_TOKEN_FILE``; the
     address from ``api_url`` or ``GOSMS_API_URL``.  Safe to share between threads.
+
+    Requests travel over a ``requests.Session`` (``session`` and ``verify`` are its),
+    unless ``transport`` gives another :class:`HTTPTransport`, such as
+    :class:`gosms.http_stdlib.StdlibHTTP` for a process that sends one alert and exits.
     """
 
     def __init__(
@@ -65,6 +70,7 @@ class Client:
         session: Optional[requests.Session] = None,
         verify: Union[bool, str] = True,
         allow_insecure_http: bool = False,
+        transport: Optional[HTTPTransport] = None,
     ) -> None:
         self.token = resolve_token(token, token_file=token_file)
         self.api_url = resolve_api_url(api_url, allow_insecure_http=allow_insecure_http)
@@ -74,8 +80,11 @@ class Client:
         # Shared with every client and process of this account on this machine: the API counts per
         # account.  No file is touched before the first request.
         self._budget = for_account(self.api_url, self.token, rate_limit)
-        self._own_session = session is None
-        self._session = session or requests.Session()
+        if transport is None:
+            from .http_requests import RequestsHTTP  # loaded only when no lighter transport was given
+
+            transport = RequestsHTTP(session=session, verify=verify)
+        self._http = transport
         self._known_ids: set[str] = set()
 
     def __repr__(self) -> str:
@@ -84,8 +93,7 @@ class Client:
 
     def close(self) -> None:
         """Close the HTTP session this client opened (an injected session is left to its owner)."""
-        if self._own_session:
-            self._session.close()
+        self._http.close()
 
     def __enter__(self) -> Client:
         """The client itself; leaving the ``with`` block closes it."""
@@ -102,24 +110,13 @@ class Client:
         host = self.api_url.split("/")[2]
         log.debug("%s %s", request.method, request.url)
         started = time.monotonic()
-        try:
-            answer = self._session.request(
-                request.method,
-                request.url,
-                headers=dict(request.headers),
-                data=request.body,
-                timeout=self.timeout,
-                verify=self.verify,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            failure = classify_requests_error(exc, host)
-            log.debug("%s %s failed: %s", request.method, request.url, failure.message)
-            return failure
-        log.debug("%s %s -> %s in %.3fs", request.method, request.url, answer.status_code,
-                  time.monotonic() - started)
-        self._budget.observe(request.endpoint.name, answer.status_code, answer.headers)
-        return Response(answer.status_code, dict(answer.headers), answer.content)
+        answer = self._http.exchange(request, host, self.timeout)
+        if isinstance(answer, flows.Failure):
+            log.debug("%s %s failed: %s", request.method, request.url, answer.message)
+            return answer
+        log.debug("%s %s -> %s in %.3fs", request.method, request.url, answer.status, time.monotonic() - started)
+        self._budget.observe(request.endpoint.name, answer.status, answer.headers)
+        return answer
 
     def run(self, flow: flows.Flow) -> Any:
         """Drive a flow to its result; errors leave with the token masked in their text."""

@@ -44,13 +44,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from . import flows
 from .config import Token, redact
 from .errors import APIError, Category, ConfigError, GoSMSError, ProtocolError, TransportError
-from .outcomes import BulkResult, plan_send
-from .retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from . import flows
     from .client import Client
 
 __all__ = [
@@ -61,11 +59,9 @@ __all__ = [
     "Entry",
     "FlushReport",
     "Outbox",
-    "QueuedSend",
     "account_fingerprint",
     "default_directory",
     "is_transient",
-    "send_or_queue",
 ]
 
 log = logging.getLogger("gosms")
@@ -334,6 +330,8 @@ class Outbox:
         ``send_options`` are :meth:`gosms.Client.send`'s (``device_id``, ``to_sim``, ``callback_id``,
         ``invalid_chars``, ``long_message``, ``normalize``).
         """
+        from .outcomes import plan_send
+
         plan = plan_send(phone_number, message, **send_options)
         return self._store(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
                            to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source)
@@ -477,6 +475,9 @@ class Outbox:
 
 def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> flows.Flow:
     """Send one part, first looking for it on the server when an earlier attempt may have sent it."""
+    from . import flows
+    from .retry import RetryPolicy
+
     if entry.maybe_sent_since is not None:
         check = RetryPolicy(attempts=3, deadline=min(10.0, client.retry.deadline), base=client.retry.base)
         try:
@@ -511,69 +512,3 @@ def _duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g} min"
     return f"{seconds:g} s"
-
-
-# -- send, or queue what cannot go now -------------------------------------------------------------
-
-
-@dataclass
-class QueuedSend(BulkResult):
-    """A :class:`~gosms.outcomes.BulkResult` that also says which failed recipients were queued."""
-
-    queued: list[Entry] = field(default_factory=list)
-    outbox: Optional[Outbox] = None
-
-    @property
-    def queued_numbers(self) -> list[str]:
-        return [e.phone_number for e in self.queued]
-
-    @property
-    def not_queued(self) -> list[Any]:
-        """Recipients that did not get the alert and will not: refused for good, reported now."""
-        numbers = set(self.queued_numbers)
-        return [r for r in self.failed if r.phone_number not in numbers]
-
-    @property
-    def accepted(self) -> bool:
-        """Every recipient either got the alert or has it waiting in the outbox."""
-        return not self.not_queued
-
-    def summary(self) -> str:
-        text = super().summary()
-        if self.queued:
-            text += (f" Queued in the outbox for {', '.join(self.queued_numbers)}: its next flush "
-                     "sends it.")
-        return text
-
-    def as_dict(self) -> dict[str, Any]:
-        data = super().as_dict()
-        data.update(accepted=self.accepted, queued=[e.describe() for e in self.queued],
-                    outbox=str(self.outbox.directory) if self.outbox is not None else None)
-        return data
-
-
-def send_or_queue(client: Client, outbox: Outbox, to: Union[str, Sequence[str]], message: str,
-                  **send_options: Any) -> QueuedSend:
-    """Send the alert; queue each recipient whose send failed for a transient reason.
-
-    Bad input raises before anything is sent or queued, as :meth:`gosms.Client.send` does.  A
-    recipient refused for good (1003, 3000, 2001, ...) is not queued: it is in ``not_queued``,
-    with its error, for the caller to report at once.
-    """
-    options = {k: send_options[k] for k in ("device_id", "to_sim", "callback_id", "invalid_chars",
-                                             "long_message", "normalize") if k in send_options}
-    source = str(send_options.pop("source", ""))
-    plan = plan_send(to, message, **options)
-    started = time.time()
-    result = client.send(to, message, **send_options)
-    queued: list[Entry] = []
-    for recipient in result.failed:
-        error = recipient.error
-        if error is None or not is_transient(error):
-            continue
-        queued.append(outbox._store(
-            client.api_url, client.token, recipient.phone_number, result.parts or plan.parts,
-            device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id, sent_ids=recipient.ids,
-            attempts=1, last_error=str(error), maybe_sent_since=started if error.maybe_sent else None,
-            source=source))
-    return QueuedSend(result.results, result.parts, queued=queued, outbox=outbox)

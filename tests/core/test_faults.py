@@ -15,6 +15,7 @@ from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, assert_no_secr
 from gosms import Client, GoSMSError, RetryPolicy
 from gosms.emulator import Emulator
 from gosms.errors import APIError, ProtocolError, RateLimitError, TransportError
+from gosms.http_stdlib import StdlibHTTP
 
 SEND_FAULTS = ["html_502", "http_500", "reset_before", "reset_after", "slow", "empty", "truncated"]
 EXECUTED = {"reset_after", "slow", "empty", "truncated"}
@@ -23,17 +24,25 @@ READ_TIMEOUT = 0.5
 SLOW = 1.5
 
 
-def fault_client(emu: Emulator, token: str = SECRET, retry: RetryPolicy = FAST_RETRY) -> Client:
-    return Client(token, api_url=emu.url, retry=retry, timeout=(2.0, READ_TIMEOUT))
+TRANSPORTS = ["requests", "stdlib"]
+"""The library's default (a requests session) and the short-lived commands' (urllib): each must tell
+an answer lost after the request went out from a request that never left."""
 
 
+def fault_client(emu: Emulator, token: str = SECRET, retry: RetryPolicy = FAST_RETRY,
+                 transport: str = "requests") -> Client:
+    http = StdlibHTTP() if transport == "stdlib" else None
+    return Client(token, api_url=emu.url, retry=retry, timeout=(2.0, READ_TIMEOUT), transport=http)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("kind", SEND_FAULTS)
-def test_send_through_a_fault_arrives_exactly_once(emu: Emulator, kind: str,
+def test_send_through_a_fault_arrives_exactly_once(emu: Emulator, kind: str, transport: str,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     emu.add_fault(kind, endpoint="send", seconds=SLOW)
     text = f"alert through {kind}"
-    with fault_client(emu) as c:
+    with fault_client(emu, transport=transport) as c:
         result = c.send(PHONE, text)
     assert result.ok, result.summary()
     assert len(stored(emu, text)) == 1, f"{kind}: {len(stored(emu, text))} copies stored"
@@ -50,11 +59,13 @@ def test_send_through_a_fault_arrives_exactly_once(emu: Emulator, kind: str,
     assert_no_secret(caplog.text, result.summary(), result.as_dict())
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("kind", [k for k in SEND_FAULTS if k != "slow"])  # a slow API is slow, not down
-def test_a_send_outage_ends_in_a_typed_error(emu: Emulator, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_send_outage_ends_in_a_typed_error(emu: Emulator, kind: str, transport: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     emu.add_fault(kind, endpoint="send", count=None, seconds=SLOW, execute=False)
-    with fault_client(emu, retry=RetryPolicy(attempts=3, deadline=1.0, base=0.05)) as c:
+    with fault_client(emu, retry=RetryPolicy(attempts=3, deadline=1.0, base=0.05), transport=transport) as c:
         result = c.send(PHONE, "nobody will get this")
     assert not result.ok
     error = result.failed[0].error

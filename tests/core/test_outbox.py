@@ -24,7 +24,8 @@ from core_helpers import PHONE, SECRET, _command, run_cli, stored
 
 from gosms import Client, RetryPolicy, TransportError
 from gosms.emulator import Emulator
-from gosms.outbox import Outbox, default_directory, is_transient, send_or_queue
+from gosms.outbox import Outbox, default_directory, is_transient
+from gosms.queued_send import send_or_queue
 
 OTHER = "79990000001"
 QUICK = RetryPolicy(attempts=2, deadline=1.0, base=0.05, cap=0.2)

@@ -1,0 +1,86 @@
+"""The short-lived commands' HTTP transport: one request over the standard library's ``urllib``.
+
+``gosms send``, ``check_gosms`` and ``notify_gosms`` live for one request or a few.  Loading
+requests costs such a process more CPU than everything else it does (≈0.1 s, and a CA bundle
+read); in an alert storm, 200 notification commands at once would spend 20 CPU-seconds on it
+while their turns to send go by.  ``urllib.request`` is what Ansible's ``open_url`` wraps too: it
+honours the usual ``https_proxy``/``no_proxy`` variables and verifies certificates against the
+system's CA store (``SSL_CERT_FILE`` overrides it, as for OpenSSL).  Redirects are not followed:
+an API address that redirects is a misconfiguration to report, not to chase with the token.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from typing import IO, Any, Optional, Union
+
+from .flows import Failure
+from .protocol import Request, Response
+
+__all__ = ["StdlibHTTP"]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx comes back as the answer it is (the flows report it), never followed."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Any, newurl: str) -> None:
+        return None
+
+
+def _failure(exc: BaseException, host: str) -> Failure:
+    """A transport failure, and whether the request may have reached the server.
+
+    urllib wraps what fails while connecting and sending in ``URLError``; what fails while waiting
+    for the answer (a timeout, a reset) comes through as it is, after the request went out.
+    """
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return Failure(f"The TLS certificate of {host} is not trusted ({reason.verify_message}).", sent=False)
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return Failure(f"Timed out connecting to {host}.", sent=False)
+        return Failure(f"Could not connect to {host} (connection refused or host unknown).", sent=False)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return Failure(f"{host} did not answer in time.", sent=True)
+    return Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
+
+
+class StdlibHTTP:
+    """``exchange`` one request; ``verify`` as in requests (False, or a CA file), the system's CAs by default."""
+
+    def __init__(self, *, verify: Union[bool, str] = True) -> None:
+        context: Optional[ssl.SSLContext] = None
+        if verify is False:
+            context = ssl._create_unverified_context()
+        elif isinstance(verify, str):
+            context = ssl.create_default_context(cafile=verify)
+        handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+        if context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
+                 ) -> Union[Response, Failure]:
+        """One request; urllib has one timeout for the connect and each read: the read one, which
+        bounds how long an answer is waited for (a connect is the shorter wait anyway)."""
+        wire = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
+                                      method=request.method)
+        try:
+            with self._opener.open(wire, timeout=timeout[1] if isinstance(timeout, tuple) else timeout) as answer:
+                return Response(answer.status, dict(answer.headers), answer.read())
+        except urllib.error.HTTPError as exc:  # an answer with a 3xx-5xx status: the API's errors come so
+            try:
+                body = exc.read() if exc.fp is not None else b""
+            except (OSError, http.client.HTTPException) as lost:
+                return _failure(lost, host)
+            return Response(exc.code, dict(exc.headers or {}), body)
+        except (OSError, http.client.HTTPException) as exc:
+            return _failure(exc, host)
+
+    def close(self) -> None:
+        """Nothing kept open: each exchange has its own connection."""
