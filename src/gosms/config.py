@@ -35,7 +35,6 @@ ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
 ENV_API_URL = "GOSMS_API_URL"
 
 
-
 def _refused(message: Optional[str] = None, *, setting: str = "", on: bool = False, **fields: Any) -> ConfigError:
     """The ConfigError to raise, its error table loaded only then.
 
@@ -48,6 +47,7 @@ def _refused(message: Optional[str] = None, *, setting: str = "", on: bool = Fal
     if setting:
         fields["hint"] = Hint(Setting[setting], ON) if on else Hint(Setting[setting])
     return ConfigError(message or "", **fields)
+
 
 class Token:
     """A secret that does not print itself."""
