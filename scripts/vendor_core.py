@@ -28,6 +28,7 @@ MODULES = (
     "errors",
     "flows",
     "hints",
+    "http_stdlib",
     "models",
     "outcomes",
     "paging",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from gosms.client import Client
+from gosms.config import Token
 from gosms.errors import ConfigError
 from gosms.http_stdlib import StdlibHTTP
 from gosms.outbox import Outbox, is_transient
@@ -52,11 +53,10 @@ def _words(result: BulkResult, queued: Sequence[str]) -> Outcome:
     return Outcome(0, lines)
 
 
-def deliver(numbers: Sequence[str], text: str, *, api_url: Optional[str], token_file: Optional[str],
-            allow_insecure_http: bool, timeout: float, queue: bool, outbox_dir: Optional[str]) -> Outcome:
+def deliver(numbers: Sequence[str], text: str, *, api_url: str, token: Token, allow_insecure_http: bool,
+            timeout: float, queue: bool, outbox_dir: Optional[str]) -> Outcome:
     """Send ``text`` to ``numbers`` (already valid) within ``timeout`` seconds; queue what cannot go now."""
-    client = Client(api_url=api_url, token_file=token_file, allow_insecure_http=allow_insecure_http,
-                    transport=StdlibHTTP())
+    client = Client(token, api_url=api_url, allow_insecure_http=allow_insecure_http, transport=StdlibHTTP())
     with client:
         Budget(budget_for_timeout(timeout)).arm(client)
         if not queue:

@@ -25,7 +25,7 @@ from typing import Any, NoReturn, Optional
 
 from gosms import __version__ as gosms_version
 from gosms.budget import queue_to_send
-from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
+from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
 from gosms.errors import GoSMSError, ValidationError
 from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
@@ -170,12 +170,16 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
 
     # In a storm of notifications, take this alert's place in the account's queue before loading
     # the send path (see gosms.budget.queue_to_send); the deadline is the one deliver() keeps.
-    queue_to_send(args.api_url, args.token_file, allow_insecure_http=args.allow_insecure_http,
-                  deadline=budget_for_timeout(args.timeout))
+    try:
+        token = resolve_token(None, token_file=args.token_file)
+        api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
+    except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
+        _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
+    queue_to_send(api_url, token, deadline=budget_for_timeout(args.timeout))
     from .deliver import deliver  # the client only once the input is known to be good
 
     try:
-        outcome = deliver(valid, text, api_url=args.api_url, token_file=args.token_file,
+        outcome = deliver(valid, text, api_url=api_url, token=token,
                           allow_insecure_http=args.allow_insecure_http, timeout=args.timeout,
                           queue=not args.no_queue, outbox_dir=args.outbox)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL

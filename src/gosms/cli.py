@@ -27,7 +27,7 @@ from . import __version__
 from . import validation as v
 from .budget import queue_to_send
 from .cli_hints import hint_text
-from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact
+from .config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from .errors import TABLE, APIError, ConfigError, GoSMSError, ProtocolError, TransportError, ValidationError
 from .outbox_cli import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
 
@@ -333,16 +333,25 @@ def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
 # -- commands -----------------------------------------------------------------------------------------
 
 
-def _client(args: argparse.Namespace, out: Output) -> Client:
+def _account(args: argparse.Namespace) -> tuple[str, Token]:
+    """The API address and token the options and the environment name (ConfigError if unusable)."""
+    token = resolve_token(None, token_file=_opt(args, "token_file", None))
+    return resolve_api_url(_opt(args, "api_url", None),
+                           allow_insecure_http=bool(_opt(args, "allow_insecure_http", False))), token
+
+
+def _client(args: argparse.Namespace, out: Output, account: Optional[tuple[str, Token]] = None) -> Client:
+    """The command's client, for ``account`` when the caller resolved it already."""
     from .client import Client
     from .http_stdlib import StdlibHTTP  # a command lives for a request or a few: no requests to load
     from .retry import RetryPolicy
 
+    api_url, token = account or _account(args)
     timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
     deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
     client = Client(
-        api_url=_opt(args, "api_url", None),
-        token_file=_opt(args, "token_file", None),
+        token,
+        api_url=api_url,
         timeout=timeout,
         retry=RetryPolicy(deadline=deadline),
         allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
@@ -381,10 +390,9 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
               invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack.
-    queue_to_send(_opt(args, "api_url", None), _opt(args, "token_file", None),
-                  allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
-                  deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)))
-    client = _client(args, out)
+    account = _account(args)
+    queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)))
+    client = _client(args, out, account)
     options: dict[str, Any] = dict(device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                                    invalid_chars=args.invalid_chars, long_message=args.long_message,
                                    normalize=args.normalize)

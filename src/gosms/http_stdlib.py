@@ -16,12 +16,12 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from typing import IO, Any, Optional, Union
+from typing import IO, Any, Callable, Optional, Union
 
 from .flows import Failure
 from .protocol import Request, Response
 
-__all__ = ["StdlibHTTP"]
+__all__ = ["StdlibHTTP", "read_answer", "urllib_failure"]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -32,11 +32,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _failure(exc: BaseException, host: str) -> Failure:
-    """A transport failure, and whether the request may have reached the server.
+def urllib_failure(exc: BaseException, host: str) -> Failure:
+    """A failure of urllib, and whether the request may have reached the server.
 
     urllib wraps what fails while connecting and sending in ``URLError``; what fails while waiting
-    for the answer (a timeout, a reset) comes through as it is, after the request went out.
+    for the answer (a timeout, a reset) comes through as it is, after the request went out.  The
+    gosms.sms collection's transport (over Ansible's urllib client) reads its failures here too,
+    and words only the certificate case with its own options.
     """
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason
@@ -44,10 +46,33 @@ def _failure(exc: BaseException, host: str) -> Failure:
             return Failure(f"The TLS certificate of {host} is not trusted ({reason.verify_message}).", sent=False)
         if isinstance(reason, (socket.timeout, TimeoutError)):
             return Failure(f"Timed out connecting to {host}.", sent=False)
-        return Failure(f"Could not connect to {host} (connection refused or host unknown).", sent=False)
+        return Failure(f"Could not connect to {host} ({reason}).", sent=False)
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return Failure(f"{host} did not answer in time.", sent=True)
-    return Failure(f"The connection to {host} broke before an answer arrived.", sent=True)
+    return Failure(f"The connection to {host} broke before an answer arrived ({type(exc).__name__}).", sent=True)
+
+
+def read_answer(open_answer: Callable[[], Any], host: str,
+                failure: Callable[[BaseException, str], Failure] = urllib_failure,
+                errors: tuple[type[BaseException], ...] = ()) -> Union[Response, Failure]:
+    """What a urllib request opened by ``open_answer`` got: the core's Response, or its Failure.
+
+    A 3xx-5xx status is an answer too (the API's errors come so).  ``failure`` reads what went
+    wrong, and ``errors`` adds the opener's own exceptions to urllib's: the collection's transport
+    (Ansible's urllib client) passes its own.
+    """
+    caught: tuple[type[BaseException], ...] = (OSError, http.client.HTTPException, *errors)
+    try:
+        with open_answer() as answer:
+            return Response(answer.status, dict(answer.headers), answer.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            body = exc.read() if exc.fp is not None else b""
+        except caught as lost:
+            return failure(lost, host)
+        return Response(exc.code, dict(exc.headers or {}), body)
+    except caught as exc:
+        return failure(exc, host)
 
 
 class StdlibHTTP:
@@ -72,17 +97,8 @@ class StdlibHTTP:
         bounds how long an answer is waited for (a connect is the shorter wait anyway)."""
         wire = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
                                       method=request.method)
-        try:
-            with self._opener.open(wire, timeout=timeout[1] if isinstance(timeout, tuple) else timeout) as answer:
-                return Response(answer.status, dict(answer.headers), answer.read())
-        except urllib.error.HTTPError as exc:  # an answer with a 3xx-5xx status: the API's errors come so
-            try:
-                body = exc.read() if exc.fp is not None else b""
-            except (OSError, http.client.HTTPException) as lost:
-                return _failure(lost, host)
-            return Response(exc.code, dict(exc.headers or {}), body)
-        except (OSError, http.client.HTTPException) as exc:
-            return _failure(exc, host)
+        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        return read_answer(lambda: self._opener.open(wire, timeout=seconds), host)
 
     def close(self) -> None:
         """Nothing kept open: each exchange has its own connection."""

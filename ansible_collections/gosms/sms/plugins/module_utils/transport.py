@@ -11,8 +11,6 @@ in the generated copy under ``_gosms``: this file only performs what a flow asks
 
 from __future__ import annotations
 
-import http.client
-import socket
 import ssl
 import time
 import urllib.error
@@ -24,6 +22,7 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.budget import NO_TURN, for_account, wait_for_turn
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import redact_error
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import GoSMSError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.http_stdlib import read_answer, urllib_failure
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.protocol import USER_AGENT, Response
 
 DEFAULT_TIMEOUT = 20.0
@@ -31,26 +30,15 @@ DEFAULT_TIMEOUT = 20.0
 
 
 def _failure(exc, host):
-    """A transport failure, and whether the request may have reached the server.
-
-    urllib wraps what fails while connecting and sending in ``URLError``; what fails while waiting
-    for the answer (a timeout, a reset) comes through as it is, after the request went out.
-    """
+    """A transport failure, and whether the request may have reached the server: the core's reading
+    of urllib's failures, with Ansible's own errors and its certificate options worded here."""
     if isinstance(exc, UrlsConnectionError):  # proxy or TLS set-up, before anything was sent
         return flows.Failure(f'Could not connect to {host}: {exc}', sent=False)
-    if isinstance(exc, urllib.error.URLError):
-        reason = exc.reason
-        if isinstance(reason, ssl.SSLCertVerificationError):
-            return flows.Failure(f'The TLS certificate of {host} is not trusted ({reason.verify_message}): set '
-                                 'ca_path to the CA that signed it, or validate_certs to false for a test server.',
-                                 sent=False)
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            return flows.Failure(f'Timed out connecting to {host}.', sent=False)
-        return flows.Failure(f'Could not connect to {host} ({reason}).', sent=False)
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return flows.Failure(f'{host} did not answer in time.', sent=True)
-    return flows.Failure(f'The connection to {host} broke before an answer arrived ({type(exc).__name__}).',
-                         sent=True)
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, ssl.SSLCertVerificationError):
+        return flows.Failure(f'The TLS certificate of {host} is not trusted ({exc.reason.verify_message}): set '
+                             'ca_path to the CA that signed it, or validate_certs to false for a test server.',
+                             sent=False)
+    return urllib_failure(exc, host)
 
 
 class Transport:
@@ -81,20 +69,9 @@ class Transport:
         return answer
 
     def _exchange(self, request):
-        try:
-            answer = self._http.open(request.method, request.url, data=request.body, headers=dict(request.headers))
-            try:
-                return Response(answer.status, dict(answer.headers), answer.read())
-            finally:
-                answer.close()
-        except urllib.error.HTTPError as exc:  # an answer with a 3xx-5xx status: the API's errors come so
-            try:
-                body = exc.read() if exc.fp is not None else b''
-            except (OSError, http.client.HTTPException) as lost:
-                return _failure(lost, self._host)
-            return Response(exc.code, dict(exc.headers or {}), body)
-        except (OSError, http.client.HTTPException, UrlsConnectionError) as exc:
-            return _failure(exc, self._host)
+        return read_answer(lambda: self._http.open(request.method, request.url, data=request.body,
+                                                   headers=dict(request.headers)),
+                           self._host, _failure, (UrlsConnectionError,))
 
     def run(self, flow):
         """Drive a flow to its result; errors leave with the token masked in their text."""

@@ -56,14 +56,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any, Callable, NamedTuple, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: each process keeps its own budget
     fcntl = None  # type: ignore[assignment]
 
-from .config import Token, resolve_api_url, resolve_token
+from .config import Token
 
 __all__ = [
     "DEFAULT_RATE",
@@ -112,7 +113,8 @@ _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 _SALT_BYTES = 32
 
 
-class Turn(NamedTuple):
+@dataclass(frozen=True)
+class Turn:
     """A request's place in the budget: go now, wait ``wait`` seconds and ask again, or give up.
 
     ``late`` means no start is free before the caller's deadline; nothing was claimed.
@@ -570,29 +572,19 @@ SEND_LEAD = 1.0
 """Seconds before its turn that a queued process wakes to load its send path and connect."""
 
 
-def queue_to_send(api_url: Optional[str], token_file: Optional[str], *, allow_insecure_http: bool,
-                  deadline: float, sleep: Callable[[float], None] = time.sleep) -> float:
+def queue_to_send(api_url: str, token: Union[Token, str], *, deadline: float,
+                  sleep: Callable[[float], None] = time.sleep) -> float:
     """For a process that sends one alert and exits: take its place in the account's queue first.
 
     Hundreds of notification commands started at once share the CPU evenly: had each also loaded
     its send path before taking its place, the first SMS would leave only when the last process
-    was ready.  So a place is taken once the input is parsed and the account (address and token,
-    resolved as a client will) is known, and the process sleeps, using no CPU, until
+    was ready.  So a place is taken once the input is checked and the account (the address and
+    token its client will use) is known, and the process sleeps, using no CPU, until
     :data:`SEND_LEAD` seconds before its turn; the account's budget in this process keeps the
-    place for the client's first send.
-    A near turn changes nothing.  A configuration problem is left for the client to report, so
-    the caller's input is still checked first.  Returns the seconds slept.
+    place for the client's first send within ``deadline`` seconds.  A near turn changes nothing.
+    Returns the seconds slept.
     """
-    try:
-        token = resolve_token(None, token_file=token_file)
-        url = resolve_api_url(api_url, allow_insecure_http=allow_insecure_http)
-    except Exception as exc:
-        from .errors import GoSMSError  # the error table loads only for a failure
-
-        if isinstance(exc, GoSMSError):
-            return 0.0
-        raise
-    pause = for_account(url, token).queue_early("send", SEND_LEAD, not_after=time.monotonic() + deadline)
+    pause = for_account(api_url, token).queue_early("send", SEND_LEAD, not_after=time.monotonic() + deadline)
     if pause > 0:
         log.debug("waiting %.2fs for this account's turn to send", pause)
         sleep(pause)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Optional, Union
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from .errors import ConfigError
+from .errors import ConfigError
+from .hints import ON, Hint, Setting
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -40,20 +40,6 @@ ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
 ENV_API_URL = "GOSMS_API_URL"
 
 
-def _refused(message: Optional[str] = None, *, setting: str = "", on: bool = False, **fields: Any) -> ConfigError:
-    """The ConfigError to raise, its error table loaded only then.
-
-    A notification command takes its place in the account's queue with nothing loaded but this
-    module and the budget's (see :func:`gosms.budget.queue_to_send`): the table is for failures.
-    """
-    from .errors import ConfigError
-    from .hints import ON, Hint, Setting
-
-    if setting:
-        fields["hint"] = Hint(Setting[setting], ON) if on else Hint(Setting[setting])
-    return ConfigError(message or "", **fields)
-
-
 class Token:
     """A secret that does not print itself."""
 
@@ -62,7 +48,7 @@ class Token:
     def __init__(self, value: str) -> None:
         value = value.strip()
         if not value:
-            raise _refused(reason="token_empty", setting="TOKEN")
+            raise ConfigError(reason="token_empty", hint=Hint(Setting.TOKEN))
         self._value = value
 
     def reveal(self) -> str:
@@ -126,7 +112,7 @@ def resolve_token(
         return Token(env[ENV_TOKEN])
     if env.get(ENV_TOKEN_FILE):
         return _read_token_file(env[ENV_TOKEN_FILE])
-    raise _refused(reason="token_missing", setting="TOKEN")
+    raise ConfigError(reason="token_missing", hint=Hint(Setting.TOKEN))
 
 
 def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
@@ -136,8 +122,9 @@ def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
-        raise _refused(reason="token_file_unreadable", setting="TOKEN",
-                       params={"path": repr(os.fspath(path)), "reason": str(exc.strerror)}) from None
+        raise ConfigError(reason="token_file_unreadable",
+                          params={"path": repr(os.fspath(path)), "reason": str(exc.strerror)},
+                          hint=Hint(Setting.TOKEN)) from None
     return Token(text)
 
 
@@ -164,14 +151,15 @@ def resolve_api_url(
         parts = urlsplit(url)
         parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
     except ValueError as exc:  # "http://[::1" (Invalid IPv6 URL), "http://host:99999" (port out of range)
-        raise _refused(
+        raise ConfigError(
             f"The GoSMS API URL {url!r} cannot be read ({exc}); give one like {DEFAULT_API_URL}."
         ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _refused(reason="url_not_http", setting="API_URL", params={"url": repr(url), "example": DEFAULT_API_URL})
+        raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
+                          hint=Hint(Setting.API_URL))
     if parts.username or parts.password:
-        raise _refused(reason="url_credentials", setting="API_URL")
+        raise ConfigError(reason="url_credentials", hint=Hint(Setting.API_URL))
     if parts.scheme == "http" and not is_loopback_url(url) and not allow_insecure_http:
-        raise _refused(reason="insecure_http", setting="ALLOW_INSECURE_HTTP", on=True,
-                       params={"host": parts.hostname})
+        raise ConfigError(reason="insecure_http", params={"host": parts.hostname},
+                          hint=Hint(Setting.ALLOW_INSECURE_HTTP, ON))
     return url
