@@ -47,12 +47,26 @@ def group_alive(group: int) -> bool:
     return True
 
 
+TERM_AGAIN = 5.0
+"""Seconds between TERMs to a daemon that has not stopped yet."""
+
+
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """TERM a daemon's whole process group (workers, helpers) and wait for all of it; KILL what stays."""
+    """TERM a daemon's whole process group (workers, helpers) and wait for all of it; KILL what stays.
+
+    The TERM is repeated every few seconds while the group lives: Icinga 2's worker was seen to
+    miss one (the umbrella logged that it forwarded it, the worker went on checking for 30 s and
+    was killed without saving its state).  A daemon already shutting down takes another TERM as
+    the same request.
+    """
     group = proc.pid
-    signal_group(group, signal.SIGTERM)
-    deadline = time.monotonic() + 30
+    started = time.monotonic()
+    deadline = started + 30
+    resend = started
     while time.monotonic() < deadline:
+        if time.monotonic() >= resend:
+            signal_group(group, signal.SIGTERM)
+            resend += TERM_AGAIN
         proc.poll()  # reap the leader: a zombie still counts as a group member
         if not group_alive(group):
             break
