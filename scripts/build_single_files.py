@@ -39,8 +39,8 @@ INSTALL_HINT = (
 # name: (entry point, distribution packages it needs, how it reports a missing one)
 PROGRAMS = {
     "check_gosms": ("gosms_nagios.check:main", ("nagiosplugin",), "plugin"),
-    "notify_gosms": ("gosms_nagios.notify:main", (), "command"),
-    "gosms": ("gosms.cli:main", (), "command"),
+    "notify_gosms": ("gosms_nagios.launch:notify", (), "command"),
+    "gosms": ("gosms.launch:main", (), "command"),
 }
 
 MAIN_TEMPLATE = '''\

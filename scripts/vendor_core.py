@@ -34,6 +34,7 @@ MODULES = (
     "paging",
     "protocol",
     "retry",
+    "runtime",
     "validation",
 )
 """The transport-free modules the collection uses; modules the core does not have (yet) are skipped."""

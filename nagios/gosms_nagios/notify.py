@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
 from gosms import __version__ as gosms_version
+from gosms import turnstile
 from gosms.budget import queue_to_send
 from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
 from gosms.errors import GoSMSError, ValidationError
@@ -175,7 +176,7 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
-    queue_to_send(api_url, token, deadline=budget_for_timeout(args.timeout))
+    queue_to_send(api_url, token, deadline=budget_for_timeout(args.timeout), placed=turnstile.leave)
     from .deliver import deliver  # the client only once the input is known to be good
 
     try:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from importlib import import_module
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
+"""``typing.TYPE_CHECKING`` without importing ``typing``: every command loads this package before
+its start-up turnstile (:mod:`gosms.turnstile`), and what it costs there, a storm pays per process."""
 if TYPE_CHECKING:
+    from typing import Any
+
     from .aio import AsyncClient
     from .client import Client
     from .config import DEFAULT_API_URL, Token

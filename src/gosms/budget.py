@@ -46,11 +46,10 @@ import json
 import logging
 import os
 import random
-import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
@@ -60,6 +59,7 @@ except ImportError:  # pragma: no cover - Windows: each process keeps its own bu
     fcntl = None  # type: ignore[assignment]
 
 from .config import Token
+from .runtime import ENV_RUNTIME_DIR, check_private, runtime_dir
 
 __all__ = [
     "DEFAULT_RATE",
@@ -77,7 +77,6 @@ __all__ = [
 
 log = logging.getLogger("gosms")
 
-ENV_RUNTIME_DIR = "GOSMS_RUNTIME_DIR"
 DEFAULT_RATE = 10.0
 """Requests per second per endpoint that the API allows (rate-limit page)."""
 WINDOW = 1.0
@@ -406,7 +405,7 @@ class _StateFile:
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(path, flags, 0o600)
         try:
-            _check_private(os.fstat(self._fd), path, is_dir=False)
+            check_private(os.fstat(self._fd), path, is_dir=False)
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             chunks = []
             while True:
@@ -459,46 +458,6 @@ def _prune(directory: str) -> None:
                 pass  # gone already, or not ours to remove
 
 
-def _check_private(st: os.stat_result, path: str, *, is_dir: bool) -> None:
-    """Owned by this user and closed to everyone else, or refused with the reason."""
-    kind_ok = stat.S_ISDIR(st.st_mode) if is_dir else stat.S_ISREG(st.st_mode)
-    if not kind_ok:
-        raise PermissionError(0, f"{path} is not a {'directory' if is_dir else 'regular file'}")
-    if st.st_uid != os.getuid():
-        raise PermissionError(0, f"{path} belongs to another user")
-    if st.st_mode & 0o077:
-        raise PermissionError(0, f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}; "
-                                 f"chmod {'700' if is_dir else '600'} it)")
-
-
-def runtime_dir() -> tuple[Optional[str], str]:
-    """The private directory for budget files, or None and the reason it cannot be used.
-
-    ``$GOSMS_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/gosms-ops``, else ``gosms-ops-UID`` in the
-    temporary directory; created with mode 0700 and refused unless it is this user's own
-    directory, closed to others (a symlink planted in /tmp by someone else is refused too).
-    """
-    if fcntl is None:
-        return None, "this system has no fcntl file locks"
-    explicit = os.environ.get(ENV_RUNTIME_DIR)
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if explicit:
-        path = explicit
-    elif xdg and os.path.isabs(xdg):
-        path = os.path.join(xdg, "gosms-ops")
-    else:
-        import tempfile  # only here: it costs every process start a few milliseconds
-
-        path = os.path.join(tempfile.gettempdir(), f"gosms-ops-{os.getuid()}")
-    try:
-        with suppress(FileExistsError):
-            os.makedirs(path, mode=0o700) if explicit else os.mkdir(path, 0o700)
-        _check_private(os.lstat(path), path, is_dir=True)
-    except OSError as exc:
-        return None, exc.strerror or str(exc)
-    return path, ""
-
-
 def _salt(directory: str) -> bytes:
     """The directory's random salt, created once (atomically: no process ever reads half of it)."""
     path = os.path.join(directory, "salt")
@@ -521,7 +480,7 @@ def _salt(directory: str) -> bytes:
                 os.unlink(temp)
             continue
         try:
-            _check_private(os.fstat(fd), path, is_dir=False)
+            check_private(os.fstat(fd), path, is_dir=False)
             salt = os.read(fd, _SALT_BYTES + 1)
         finally:
             os.close(fd)
@@ -568,7 +527,8 @@ SEND_LEAD = 1.0
 
 
 def queue_to_send(api_url: str, token: Union[Token, str], *, deadline: float,
-                  sleep: Callable[[float], None] = time.sleep) -> float:
+                  sleep: Callable[[float], None] = time.sleep,
+                  placed: Optional[Callable[[], None]] = None) -> float:
     """For a process that sends one alert and exits: take its place in the account's queue first.
 
     Hundreds of notification commands started at once share the CPU evenly: had each also loaded
@@ -577,9 +537,12 @@ def queue_to_send(api_url: str, token: Union[Token, str], *, deadline: float,
     token its client will use) is known, and the process sleeps, using no CPU, until
     :data:`SEND_LEAD` seconds before its turn; the account's budget in this process keeps the
     place for the client's first send within ``deadline`` seconds.  A near turn changes nothing.
-    Returns the seconds slept.
+    ``placed`` is called once the place is taken, before the sleep (the CLI lets the next process
+    through the start-up turnstile then).  Returns the seconds slept.
     """
     pause = for_account(api_url, token).queue_early("send", SEND_LEAD, not_after=time.monotonic() + deadline)
+    if placed is not None:
+        placed()
     if pause > 0:
         log.debug("waiting %.2fs for this account's turn to send", pause)
         sleep(pause)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from . import __version__
+from . import __version__, turnstile
 from . import validation as v
 from .budget import queue_to_send
 from .cli_hints import hint_text
@@ -383,6 +383,8 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from .outcomes import plan_send
     from .queued_send import send_or_queue
 
+    if args.message == "-":
+        turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
     message = _read_message(args.message)
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
@@ -391,7 +393,7 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
               invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack.
     account = _account(args)
-    queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)))
+    queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
     options: dict[str, Any] = dict(device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                                    invalid_chars=args.invalid_chars, long_message=args.long_message,
@@ -643,6 +645,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = Output(bool(_opt(args, "json", False)))
     out.command = args.command
     undo_logging = _setup_logging(out) if _opt(args, "verbose", False) else None
+    if args.command != "send":
+        turnstile.leave()  # only a send takes its place in a queue before it lets the next one load
     try:
         code: int = args.handler(args, out)
         return code
@@ -661,6 +665,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:  # a bug must still end in one line and a failure status, not a traceback
         return out.failure(exc, EXIT_FAILURE)
     finally:
+        turnstile.leave()
         client: Union[Client, None] = getattr(args, "client", None)
         if client is not None:
             client.close()

@@ -17,6 +17,7 @@ import pytest
 from core_helpers import SECRET
 
 from gosms import budget as budget_module
+from gosms import runtime as runtime_module
 from gosms.budget import GRACE, MARGIN, WINDOW, Budget, for_account, runtime_dir, wait_for_turn
 from gosms.config import Token
 
@@ -245,6 +246,7 @@ def test_without_fcntl_the_budget_is_per_process(
     # Windows has no fcntl; this machine does, so its absence is the one thing simulated here.
     caplog.set_level(logging.INFO, logger="gosms")
     monkeypatch.setattr(budget_module, "fcntl", None)
+    monkeypatch.setattr(runtime_module, "fcntl", None)
     budget = Budget(api_url=URL, token=SECRET, clock=Clock())
     assert budget.admit("send").go and budget.path is None
     assert "no fcntl" in caplog.text and not runtime.exists()

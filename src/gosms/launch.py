@@ -1,0 +1,21 @@
+"""The ``gosms`` command's entry point: the start-up turnstile first, then the command line.
+
+Kept apart from :mod:`gosms.cli` because that module is most of what a command loads: a ``send``
+must queue at the turnstile (:mod:`gosms.turnstile`) before it pays for the rest.  The CLI
+leaves the turnstile once the alert has its place in the account's queue.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    """Run ``gosms`` with the arguments it was started with."""
+    if sys.argv[1:2] == ["send"]:
+        from .turnstile import enter
+
+        enter()
+    from .cli import main as cli_main
+
+    return cli_main()
