@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
@@ -34,13 +35,12 @@ from .arguments import bounded
 from .budget import budget_for_timeout
 from .compose import MIN_LENGTH, Notification, compose
 from .hint_words import NOTIFY_FLAGS, explain
+from .launch import DEFAULT_TIMEOUT
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
 PROG = "notify_gosms"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
-DEFAULT_TIMEOUT = 20.0
-"""Seconds for the whole delivery: below Nagios' notification_timeout (30 s) and Icinga's (60 s)."""
 TEXT_OPTIONS = ("--type", "--host", "--service", "--state", "--output", "--time", "--author", "--comment")
 """Free text from the daemon: a plugin output may start with ``-`` and must not read as an option."""
 _NUMBER_SEPARATORS = re.compile(r"[,;]")
@@ -176,12 +176,19 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
-    queue_to_send(api_url, token, deadline=budget_for_timeout(args.timeout), placed=turnstile.leave)
+    # --timeout counts from the start: the wait at the start-up turnstile and for the account's
+    # turn come out of it, so the notifier ends within it and inside the daemon's own timeout.
+    started = turnstile.entered_at() or time.monotonic()
+
+    def time_left() -> float:
+        return max(0.0, float(args.timeout) - (time.monotonic() - started))
+
+    queue_to_send(api_url, token, deadline=budget_for_timeout(time_left()), placed=turnstile.leave)
     from .deliver import deliver  # the client only once the input is known to be good
 
     try:
         outcome = deliver(valid, text, api_url=api_url, token=token,
-                          allow_insecure_http=args.allow_insecure_http, timeout=args.timeout,
+                          allow_insecure_http=args.allow_insecure_http, timeout=time_left(),
                           queue=not args.no_queue, outbox_dir=args.outbox)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")

@@ -349,13 +349,15 @@ def _client(args: argparse.Namespace, out: Output, account: Optional[tuple[str, 
     api_url, token = account or _account(args)
     timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
     deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
+    http = StdlibHTTP()
+    http.prepare(api_url)
     client = Client(
         token,
         api_url=api_url,
         timeout=timeout,
         retry=RetryPolicy(deadline=deadline),
         allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
-        transport=StdlibHTTP(),
+        transport=http,
     )
     out.token = client.token
     args.client = client
@@ -391,7 +393,8 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
     plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
               invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
-    # In a storm, take this alert's place in the account's queue before loading the HTTP stack.
+    # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
+    # and let the next process through the start-up turnstile (gosms.turnstile) then.
     account = _account(args)
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,6 +93,28 @@ def test_the_wait_leaves_the_alarm_as_it_was(runtime: Path) -> None:
     finally:
         signal.signal(signal.SIGALRM, mine)
         holder.communicate("")
+
+
+def test_a_waiter_keeps_waiting_while_the_place_moves_and_gives_up_when_it_stalls(runtime: Path) -> None:
+    """Nobody waits on a fixed clock: while others pass through the place, a wait outlasts its stall."""
+    assert turnstile.enter(slots=1) is True
+    waiter = _other_process("turnstile.enter(wait=60, slots=1, stall=2)", runtime)
+    place = runtime / "start.0"
+    # Others pass through the place (each leaving marks it, as leave() does) for twice the stall.
+    passing_until = time.monotonic() + 4
+    while time.monotonic() < passing_until:
+        os.utime(place)
+        time.sleep(0.1)
+    turnstile.leave()
+    assert _answer(waiter) == "held"  # it waited 4 s, past its 2 s stall, because the place moved
+    waiter.communicate("")
+    # A place that does not move: the waiter gives up after its stall, although it may wait 60 s.
+    stuck = _other_process("turnstile.enter(slots=1)", runtime)
+    assert _answer(stuck) == "held"
+    waiter = _other_process("turnstile.enter(wait=60, slots=1, stall=0.5)", runtime)
+    assert _answer(waiter) == "not held"
+    for process in (waiter, stuck):
+        process.communicate("")
 
 
 def test_no_usable_runtime_dir_means_no_turnstile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

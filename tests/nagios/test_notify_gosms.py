@@ -7,11 +7,13 @@ installed console script as a subprocess against the emulator, as a daemon runs 
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Optional
 
 import pytest
 from gosms_nagios.compose import Notification, compose
+from gosms_nagios.launch import DEFAULT_TIMEOUT, time_limit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nagios_support import SECRET, VENV_BIN, assert_no_secret
@@ -203,3 +205,47 @@ def test_unwritable_outbox_is_reported_not_a_traceback(emu: Emulator, tmp_path: 
     assert run.returncode == 1, run
     assert "could not be queued" in run.stderr and "--outbox or GOSMS_OUTBOX" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# -- the time limit counts from the start ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, seconds", [
+    (["--host", "h", "--timeout", "8"], 8.0),
+    (["--timeout=4.5", "--host", "h"], 4.5),
+    (["--host", "h"], DEFAULT_TIMEOUT),
+    (["--output", "--timeout 3", "--host", "h"], DEFAULT_TIMEOUT),  # a plugin output, not the option
+    (["--timeout", "soon"], DEFAULT_TIMEOUT),  # the parser proper refuses it later
+    (["--timeout", "-1"], DEFAULT_TIMEOUT),
+])
+def test_the_turnstile_wait_is_bounded_by_the_timeout_read_before_parsing(argv: list[str], seconds: float) -> None:
+    assert time_limit(argv) == seconds
+
+
+def test_time_spent_before_sending_comes_out_of_the_timeout(emu: Emulator, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """In process, with the turnstile entered 15 s ago: the account's queue and the delivery get the 5 s left.
+
+    What the notifier hands on is captured (queue_to_send and deliver are replaced): a real 15 s
+    wait at the turnstile would only make the test slow, the moment it began is what counts.
+    """
+    from gosms_nagios import deliver as deliver_module
+    from gosms_nagios import notify as notify_module
+    from gosms_nagios.budget import budget_for_timeout
+    from gosms_nagios.deliver import Outcome
+
+    from gosms import turnstile
+
+    handed: dict[str, float] = {}
+    monkeypatch.setattr(notify_module, "queue_to_send",
+                        lambda *a, deadline, placed: handed.setdefault("queue", deadline))
+    monkeypatch.setattr(deliver_module, "deliver",
+                        lambda *a, timeout, **k: handed.setdefault("deliver", timeout) and Outcome(0, []))
+    monkeypatch.setattr(turnstile, "_entered", [time.monotonic() - 15])
+    monkeypatch.setenv("GOSMS_TOKEN", SECRET)
+    monkeypatch.setenv("GOSMS_API_URL", emu.url)
+    with pytest.raises(SystemExit) as done:
+        notify_module.main([*SERVICE_PROBLEM, "--to", "79990000001", "--timeout", "20"])
+    assert done.value.code == 0
+    assert 0 < handed["deliver"] <= 5
+    assert 0 < handed["queue"] <= budget_for_timeout(5)
