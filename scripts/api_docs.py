@@ -152,7 +152,8 @@ def _class(name: str, module: str) -> list[str]:
     if fields:
         lines.append("Attributes:\n\n" + "\n".join(
             f"- `{text}`" + (f": {' '.join(doc.split())}" if doc else "") for _, text, doc in fields))
-    for item in node.body:
+    own = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for source, item in [(source, item) for item in node.body] + _inherited(node, tree, own):
         if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         public = not item.name.startswith("_") or item.name in ("__init__", "__enter__", "__aenter__")
@@ -174,6 +175,25 @@ def _class(name: str, module: str) -> list[str]:
             lines.append(f"#### `{_signature(source, item, drop_self=not static)}`\n")
         lines.append(_docstring(item, what) + "\n")
     return lines
+
+
+def _inherited(node: ast.ClassDef, tree: ast.Module, own: set[str]) -> list[tuple[str, ast.stmt]]:
+    """Methods a class takes from its bases in the package (``Client`` from ``BaseClient``), in their order."""
+    found: list[tuple[str, ast.stmt]] = []
+    for base in node.bases:
+        if not isinstance(base, ast.Name):
+            continue
+        home = next((imp.module for imp in ast.walk(tree) if isinstance(imp, ast.ImportFrom) and imp.level == 1
+                     and imp.module and any(a.name == base.id for a in imp.names)), None)
+        if home is None:
+            continue
+        source, base_tree = _parse(home)
+        base_node = _find(base_tree, base.id)
+        if isinstance(base_node, ast.ClassDef):
+            found += [(source, item) for item in base_node.body
+                      if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and item.name not in own and item.name != "__init__"]
+    return found
 
 
 def _function(name: str, module: str) -> list[str]:

@@ -20,7 +20,7 @@ from .budget import NO_TURN, Budget, Turn, for_account
 from .config import Token, redact_error, resolve_api_url, resolve_token
 from .errors import GoSMSError
 from .models import Device, Message, Page
-from .outcomes import BulkResult, RecipientResult, plan_send
+from .outcomes import BulkResult, RecipientResult, StopSending, plan_send
 from .paging import Pager
 from .protocol import Request, Response
 from .retry import DEFAULT_RATE, RetryPolicy
@@ -172,10 +172,13 @@ class AsyncClient:
         plan = plan_send(to, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
                          invalid_chars=invalid_chars, long_message=long_message, normalize=normalize)
         gate = asyncio.Semaphore(PARALLEL_SENDS)
+        stop = StopSending()
 
         async def one(phone: str) -> RecipientResult:
             result = RecipientResult(phone)
             async with gate:
+                if stop.stopped(result):
+                    return result
                 for part in plan.parts:
                     try:
                         sent = await self.run(flows.send(
@@ -184,12 +187,16 @@ class AsyncClient:
                             known_ids=self._known_ids))
                     except GoSMSError as exc:
                         result.error = exc
+                        stop.failed(exc)
                         break
                     result.add(sent)
             return result
 
-        results = await asyncio.gather(*(one(phone) for phone in plan.recipients))
-        return BulkResult(list(results), plan.parts)
+        # The first number alone first, as the sync client does (see gosms.base_client).
+        first, *others = plan.recipients
+        results = [await one(first)]
+        results += await asyncio.gather(*(one(phone) for phone in others))
+        return BulkResult(results, plan.parts)
 
     async def get(self, message_id: str) -> Message:
         """One message by its id (24-hex ObjectID): its text, number and delivery status."""

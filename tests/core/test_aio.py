@@ -177,3 +177,12 @@ async def test_proxy_echoing_the_token_is_masked(emu: Emulator, session: aiohttp
     error = result.failed[0].error
     assert_no_secret(caplog.text, error, getattr(error, "excerpt", ""), result.as_dict(), info.value,
                      info.value.excerpt)
+
+
+async def test_a_refusal_every_number_shares_is_asked_once_per_sender(emu: Emulator,
+                                                                      session: aiohttp.ClientSession) -> None:
+    emu.set_scenario(account_blocked=True)
+    numbers = [f"7999000{i:04d}" for i in range(20)]
+    result = await make(emu, session).send(numbers, "Blocked account")
+    assert not result.sent and {r.error.code for r in result.failed} == {3000}  # type: ignore[union-attr]
+    assert len(api_requests(emu, "send")) == 1  # the first number alone learned it for all

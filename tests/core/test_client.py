@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import pytest
 from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, assert_no_secret, stored
 
-from gosms import APIError, Client, ConfigError, RetryPolicy, ValidationError
+from gosms import APIError, Client, ConfigError, RetryPolicy, TransportError, ValidationError
 from gosms import usage as usage_mod
 from gosms.emulator import Emulator
+from gosms.http_stdlib import StdlibHTTP
 from gosms.models import MessageStatus
 
 OTHER = "79990000001"
@@ -73,6 +75,44 @@ def test_partial_failure_says_who_got_it(emu: Emulator, client: Client) -> None:
     (bad,) = [r for r in data["results"] if not r["ok"]]
     assert bad["error_code"] == 1006 and bad["remedy"] and bad["status"] == "failed"
     assert bad["maybe_sent"] is False
+
+
+def test_a_refusal_every_number_shares_is_asked_once_per_sender_not_per_number(
+        emu: Emulator, client: Client) -> None:
+    emu.set_scenario(account_blocked=True)
+    numbers = [f"7999000{i:04d}" for i in range(20)]
+    result = client.send(numbers, "Blocked account")
+    assert not result.sent and [r.phone_number for r in result.failed] == numbers
+    assert {r.error.code for r in result.failed} == {3000}  # type: ignore[union-attr]
+    assert len(api_requests(emu, "send")) == 1  # the first number alone learned it for all
+
+
+def test_a_refused_number_does_not_stop_the_others(emu: Emulator, client: Client) -> None:
+    emu.add_fault("error", endpoint="send", code=2001)  # the API refuses the first number it is asked for
+    numbers = [f"7999000{i:04d}" for i in range(6)]
+    result = client.send(numbers, "One number refused")
+    assert len(result.failed) == 1 and result.failed[0].error.code == 2001  # type: ignore[union-attr]
+    assert len(result.sent) == 5 and len(stored(emu, "One number refused")) == 5
+
+
+def test_an_api_unreachable_for_a_whole_deadline_is_tried_by_the_first_senders_only() -> None:
+    asked: set[str] = set()
+
+    class Counting(StdlibHTTP):
+        """The real standard-library transport, noting which numbers reached it."""
+
+        def exchange(self, request, host, timeout):  # type: ignore[no-untyped-def]
+            asked.add(json.loads(request.body or b"{}").get("phone_number", ""))
+            return super().exchange(request, host, timeout)
+
+    numbers = [f"7999000{i:04d}" for i in range(12)]
+    # No rate budget here: its turns running out would also spare the later numbers.
+    with Client(SECRET, api_url="http://127.0.0.1:9", retry=RetryPolicy(deadline=0.3, base=0.05), rate_limit=0,
+                transport=Counting()) as c:
+        result = c.send(numbers, "nobody listens")
+    assert not result.sent and len(result.failed) == 12
+    assert all(isinstance(r.error, TransportError) and not r.error.maybe_sent for r in result.failed)
+    assert asked == {numbers[0]}  # the first number alone tried for a deadline; the rest took its answer
 
 
 def test_invalid_input_sends_nothing(emu: Emulator, client: Client) -> None:

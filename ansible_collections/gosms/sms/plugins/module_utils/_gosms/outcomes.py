@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 from . import validation as v
-from .errors import APIError, GoSMSError, ValidationError
+from .errors import APIError, GoSMSError, TransportError, ValidationError
 from .flows import SendResult
 from .hints import Hint, Setting
 
-__all__ = ["BulkResult", "RecipientResult", "SendPlan", "plan_send", "refused_for_all"]
+__all__ = ["BulkResult", "RecipientResult", "SendPlan", "StopSending", "plan_send", "refused_for_all"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,33 @@ def refused_for_all(error: GoSMSError) -> bool:
     that may pass on a retry (the rate limit, an unreachable API) are not final for anyone.
     """
     return isinstance(error, APIError) and not error.info.retryable and error.info.field != "phone_number"
+
+
+class StopSending:
+    """The numbers of one send stop being tried once an answer holds for all of them.
+
+    That is a refusal of what every number shares (:func:`refused_for_all`: the token, the
+    account, the phone, the text), or an API not reached for a whole deadline without a doubt
+    that the request arrived (refused connections, no turn in the rate budget).  A number not yet
+    tried then gets that error without a request: one refusal, not one per number, and a task
+    that fails after one deadline, not one per number.  Shared by the sync and async clients,
+    whose sends to several numbers run side by side.
+    """
+
+    def __init__(self) -> None:
+        self.error: Optional[GoSMSError] = None
+
+    def stopped(self, result: RecipientResult) -> bool:
+        """True (and the result holds the shared error) when ``result``'s number is not to be tried."""
+        if self.error is None:
+            return False
+        result.error = self.error
+        return True
+
+    def failed(self, error: GoSMSError) -> None:
+        """One number's send failed with ``error``: stop the others if it holds for them too."""
+        if refused_for_all(error) or (isinstance(error, TransportError) and not error.maybe_sent):
+            self.error = error
 
 
 @dataclass
