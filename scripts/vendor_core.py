@@ -23,6 +23,7 @@ CORE = REPO / "src" / "gosms"
 TARGET = REPO / "ansible_collections" / "gosms" / "sms" / "plugins" / "module_utils" / "_gosms"
 
 MODULES = (
+    "base_client",
     "budget",
     "config",
     "errors",
@@ -35,6 +36,7 @@ MODULES = (
     "protocol",
     "retry",
     "runtime",
+    "usage",
     "validation",
 )
 """The transport-free modules the collection uses; modules the core does not have (yet) are skipped."""

@@ -110,8 +110,8 @@ from ansible.template import Templar
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import redact
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import ConfigError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send
-from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import failure_message
+from ansible_collections.gosms.sms.plugins.module_utils.transport import open_client
 
 _OPTIONS = ('to', 'api_token', 'api_url', 'device_id', 'timeout', 'validate_certs')
 """The options above: a hint in a warning names one of them."""
@@ -204,12 +204,12 @@ class CallbackModule(CallbackBase):
         if not self.get_option('api_token') and not os.environ.get('GOSMS_TOKEN_FILE'):
             raise ConfigError('No GoSMS token: set GOSMS_TOKEN, api_token in [callback_gosms_notify], or the '
                               'gosms_api_token variable.')
-        gateway = Gateway.open(self.get_option('api_token'), self.get_option('api_url'),
-                               timeout=self.get_option('timeout'), validate_certs=self.get_option('validate_certs'))
+        client = open_client(self.get_option('api_token'), self.get_option('api_url'),
+                             timeout=self.get_option('timeout'), validate_certs=self.get_option('validate_certs'))
         # The text is the run's own summary: adapted so that it always goes out.
         plan = plan_send(to, text, invalid_chars='replace', long_message='truncate', normalize=True,
                          device_id=self.get_option('device_id') or None)
-        result = gateway.send(plan)
+        result = client.send_plan(plan)
         if result.ok:
             self._display.display(f'gosms.sms.notify: {result.summary()}')
         else:

@@ -1,6 +1,6 @@
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
-"""What every gosms.sms module shares: connection options, the gateway, and failures worded for Ansible.
+"""What every gosms.sms module shares: connection options, the core's client, and failures worded for Ansible.
 
 All GoSMS knowledge (codes, texts, remedies, input rules, retries, the rate budget) comes from the
 core's generated copy under ``_gosms``; this file translates between it and Ansible's idioms,
@@ -28,7 +28,7 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import
     INVALID_CHARS_CHOICES,
     LONG_MESSAGE_CHOICES,
 )
-from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
+from ansible_collections.gosms.sms.plugins.module_utils.transport import open_client
 
 __all__ = [
     'CHOICES',
@@ -120,12 +120,12 @@ def argument_spec(**options):
 
 
 def connect(module):
-    """The gateway for the connection options; a configuration problem fails the task."""
+    """The core's client for the connection options; a configuration problem fails the task."""
     params = module.params
     if not params['api_token'] and not os.environ.get(ENV_TOKEN_FILE):
         module.fail_json(msg=NO_TOKEN, error_type='ConfigError')
     try:
-        return Gateway.open(**dict((name, params[name]) for name in connection_argument_spec()))
+        return open_client(**dict((name, params[name]) for name in connection_argument_spec()))
     except GoSMSError as exc:
         fail(module, exc)
 

@@ -93,11 +93,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    gateway = connect(module)
+    client = connect(module)
     device_id, state = module.params['id'], module.params['state']
     try:
         try:
-            before = gateway.device(device_id).as_dict()
+            before = client.device(device_id).as_dict()
         except GoSMSError as exc:
             if not (state == 'absent' and is_not_found(exc)):
                 raise
@@ -108,9 +108,9 @@ def main():
 
         if changed and not module.check_mode:
             if after is None:
-                gateway.delete_device(device_id)
+                client.delete_device(device_id)
             else:
-                gateway.set_device_active(device_id, after['is_active'])
+                client.set_device_active(device_id, after['is_active'])
     except GoSMSError as exc:
         fail(module, exc, changed=False)
 

@@ -105,9 +105,9 @@ def main():
         argument_spec=argument_spec(id=dict(type='str', required=True)),
         supports_check_mode=True,
     )
-    gateway = connect(module)
+    client = connect(module)
     try:
-        device = gateway.device(module.params['id'])
+        device = client.device(module.params['id'])
     except GoSMSError as exc:
         fail(module, exc, changed=False)
     module.exit_json(changed=False, device=device.as_dict())

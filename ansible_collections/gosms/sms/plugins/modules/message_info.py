@@ -135,16 +135,16 @@ def main():
         mutually_exclusive=[('id', 'search'), ('id', 'all_pages'), ('offset', 'all_pages')],
         supports_check_mode=True,
     )
-    gateway = connect(module)
+    client = connect(module)
     p = module.params
     try:
         if p['id'] is not None:
-            module.exit_json(changed=False, messages=[gateway.get(p['id']).as_dict()])
+            module.exit_json(changed=False, messages=[client.get(p['id']).as_dict()])
         if p['all_pages']:
-            messages = gateway.messages(search=p['search'], page_size=p['limit'])
+            messages = list(client.iter_messages(search=p['search'], page_size=p['limit']))
             total = len(messages)
         else:
-            page = gateway.page(limit=p['limit'], offset=p['offset'], search=p['search'])
+            page = client.list(limit=p['limit'], offset=p['offset'], search=p['search'])
             messages, total = page.items, page.total_records
     except GoSMSError as exc:
         fail(module, exc, changed=False)

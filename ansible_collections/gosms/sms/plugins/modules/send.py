@@ -279,7 +279,7 @@ def would_send(plan):
                 sent_to=list(plan.recipients), not_sent_to=[])
 
 
-def wait_for_delivery(module, gateway, result):
+def wait_for_delivery(module, client, result):
     """Poll every part sent until it is final or the wait runs out; the numbers not delivered to."""
     deadline = time.monotonic() + module.params['wait_timeout']
     undelivered = []
@@ -287,7 +287,7 @@ def wait_for_delivery(module, gateway, result):
         messages = []
         for message_id in recipient['ids']:
             try:
-                messages.append(gateway.wait_for_delivery(message_id, timeout=max(0.0, deadline - time.monotonic())))
+                messages.append(client.wait_for_delivery(message_id, timeout=max(0.0, deadline - time.monotonic())))
             except GoSMSError as exc:
                 fail(module, exc, msg='Sent, but delivery could not be checked: '
                      + sentence(exc, module.argument_spec), **result)
@@ -315,7 +315,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    gateway = connect(module)
+    client = connect(module)
     p = module.params
     options = dict(device_id=p['device_id'], to_sim=p['to_sim'], callback_id=p['callback_id'],
                    invalid_chars=p['invalid_chars'], long_message=p['long_message'], normalize=p['normalize'])
@@ -326,7 +326,7 @@ def main():
     if module.check_mode:
         module.exit_json(**would_send(plan))
 
-    bulk = gateway.send(plan)
+    bulk = client.send_plan(plan)
     recipients = [r.as_dict() for r in bulk.results]
     for data, recipient in zip(recipients, bulk.results):
         if recipient.error is not None:  # every failure with its code and remedy, worded in the options
@@ -344,7 +344,7 @@ def main():
         fail(module, bulk.failed[0].error, msg=failure_message(bulk, module.argument_spec), **result)
 
     if p['wait']:
-        undelivered = wait_for_delivery(module, gateway, result)
+        undelivered = wait_for_delivery(module, client, result)
         if undelivered:
             module.fail_json(msg=f"Sent, but not delivered to: {'; '.join(undelivered)} "
                                  f"(waited up to {p['wait_timeout']}s).", **result)

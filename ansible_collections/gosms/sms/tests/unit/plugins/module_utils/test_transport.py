@@ -1,25 +1,30 @@
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
-"""The transport over ansible.module_utils.urls, against the emulator and a closed port."""
+"""The transport over ansible.module_utils.urls, and the core's client over it, against the emulator
+and a closed port."""
 
 from __future__ import annotations
 
 import socket
+from urllib.parse import urlsplit
 
 import pytest
 from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows, protocol
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import Token
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import APIError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
-from ansible_collections.gosms.sms.plugins.module_utils.gateway import Gateway
-from ansible_collections.gosms.sms.plugins.module_utils.transport import Transport
+from ansible_collections.gosms.sms.plugins.module_utils.transport import OpenURL, open_client
 
 BLOCKED = 3000
 
 
-def transport_for(url, token, **http):
-    return Transport(url, Token(token), RetryPolicy(deadline=2.0, base=0.1), **http)
+def exchange(url, token, request_for, timeout=20.0):
+    """One request for ``request_for(url, token)`` over the transport, as the core's client makes it."""
+    return OpenURL().exchange(request_for(url, Token(token)), urlsplit(url).netloc, timeout)
+
+
+def device_info(emulator):
+    return lambda url, token: protocol.build_device_info(url, token, emulator.device_id)
 
 
 def closed_port_url():
@@ -30,16 +35,14 @@ def closed_port_url():
 
 
 def test_an_answer_comes_back_whole(emulator):
-    transport = transport_for(emulator.url, emulator.token)
-    answer = transport.perform(protocol.build_device_info(emulator.url, transport.token, emulator.device_id))
+    answer = exchange(emulator.url, emulator.token, device_info(emulator))
     assert isinstance(answer, protocol.Response) and answer.status == 200
     assert protocol.decode(answer)
 
 
 def test_an_error_status_is_an_answer_decoded_by_the_core(emulator):
     emulator.set_scenario(account_blocked=True)
-    transport = transport_for(emulator.url, emulator.token)
-    answer = transport.perform(protocol.build_device_info(emulator.url, transport.token, emulator.device_id))
+    answer = exchange(emulator.url, emulator.token, device_info(emulator))
     assert isinstance(answer, protocol.Response) and answer.status >= 400
     with pytest.raises(APIError) as caught:
         protocol.decode(answer)
@@ -47,9 +50,8 @@ def test_an_error_status_is_an_answer_decoded_by_the_core(emulator):
 
 
 def test_a_refused_connection_was_not_sent():
-    url = closed_port_url()
-    transport = transport_for(url, 'some-token')
-    failure = transport.perform(protocol.build_device_info(url, transport.token, '0123456789abcdef01234567'))
+    failure = exchange(closed_port_url(), 'some-token',
+                       lambda url, token: protocol.build_device_info(url, token, '0123456789abcdef01234567'))
     assert isinstance(failure, flows.Failure)
     assert failure.sent is False
     assert 'Could not connect' in failure.message
@@ -57,16 +59,15 @@ def test_a_refused_connection_was_not_sent():
 
 def test_an_answer_that_never_comes_may_have_been_sent(emulator):
     emulator.add_fault('slow', 'device_info', count=1, seconds=5)
-    transport = transport_for(emulator.url, emulator.token, timeout=0.5)
-    failure = transport.perform(protocol.build_device_info(emulator.url, transport.token, emulator.device_id))
+    failure = exchange(emulator.url, emulator.token, device_info(emulator), timeout=(5.0, 0.5))
     assert isinstance(failure, flows.Failure)
     assert failure.sent is True
 
 
 def test_a_lost_answer_does_not_send_twice(emulator):
     emulator.add_fault('reset_after', 'send', count=1)
-    gateway = Gateway(transport_for(emulator.url, emulator.token))
-    result = gateway.send(plan_send('79990000001', 'once'))
+    client = open_client(emulator.token, emulator.url)
+    result = client.send_plan(plan_send('79990000001', 'once'))
     assert result.ok
     assert len(emulator.messages()) == 1
     assert result.results[0].sent[0].recovered is True
@@ -75,8 +76,17 @@ def test_a_lost_answer_does_not_send_twice(emulator):
 def test_the_token_never_leaves_in_an_error(emulator):
     echo = f'proxy says: Authorization: Bearer {emulator.token}'
     emulator.add_fault('status', 'device_info', count=1, status=400, body=echo)
-    gateway = Gateway(transport_for(emulator.url, emulator.token))
+    client = open_client(emulator.token, emulator.url)
     with pytest.raises(Exception) as caught:
-        gateway.device(emulator.device_id)
+        client.device(emulator.device_id)
     assert 'proxy says' in str(caught.value)
     assert emulator.token not in str(caught.value)
+
+
+def test_a_blocked_account_is_asked_once_per_sender_not_per_number(emulator):
+    emulator.set_scenario(account_blocked=True)
+    client = open_client(emulator.token, emulator.url)
+    result = client.send_plan(plan_send([f'7999000{i:04d}' for i in range(12)], 'blocked'))
+    assert not result.sent and {r.error.code for r in result.failed} == {BLOCKED}
+    sends = [r for r in emulator.requests() if r['endpoint'] == 'send']
+    assert len(sends) == 1
