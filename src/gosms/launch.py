@@ -12,7 +12,9 @@ import sys
 
 def main() -> int:
     """Run ``gosms`` with the arguments it was started with."""
-    if sys.argv[1:2] == ["send"]:
+    # Options may come before the command name; a word "send" elsewhere (a message text) only
+    # makes another command queue at the turnstile too, and it leaves before its first request.
+    if "send" in sys.argv[1:]:
         from .turnstile import enter
 
         enter()

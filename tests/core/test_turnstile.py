@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from core_helpers import PHONE, SECRET, run_cli, stored
 
-from gosms import cli, turnstile
+from gosms import cli, launch, turnstile
 from gosms.budget import for_account, queue_to_send
 from gosms.emulator import Emulator
 
@@ -164,3 +164,20 @@ def test_commands_pass_while_the_turnstile_is_full(emu: Emulator, runtime: Path)
     finally:
         for holder in holders:
             holder.communicate("")
+
+
+@pytest.mark.parametrize(("argv", "queues"), [
+    (["send", "--to", PHONE, "--message", "x"], True),
+    (["--json", "--api-url", "http://127.0.0.1:1/v1", "send", "--to", PHONE, "--message", "x"], True),
+    (["errors"], False),
+    (["status", "6654a4e8f1527149588c89f2"], False),
+])
+def test_the_entry_point_queues_a_send_wherever_its_options_are(argv: list[str], queues: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script's entry point, with the CLI replaced: only whether it queued is looked at."""
+    entered: list[bool] = []
+    monkeypatch.setattr(turnstile, "enter", lambda *a, **k: entered.append(True) or True)
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    monkeypatch.setattr(sys, "argv", ["gosms", *argv])
+    assert launch.main() == 0
+    assert bool(entered) is queues
