@@ -349,15 +349,13 @@ def _client(args: argparse.Namespace, out: Output, account: Optional[tuple[str, 
     api_url, token = account or _account(args)
     timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
     deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
-    http = StdlibHTTP()
-    http.prepare(api_url)
     client = Client(
         token,
         api_url=api_url,
         timeout=timeout,
         retry=RetryPolicy(deadline=deadline),
         allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
-        transport=http,
+        transport=StdlibHTTP(),
     )
     out.token = client.token
     args.client = client

@@ -21,7 +21,7 @@ from typing import IO, Any, Callable, Optional, Union
 from .flows import Failure
 from .protocol import Request, Response
 
-__all__ = ["StdlibHTTP", "read_answer", "urllib_failure"]
+__all__ = ["StdlibHTTP", "read_answer", "urllib_failure", "urllib_timeout"]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -50,6 +50,12 @@ def urllib_failure(exc: BaseException, host: str) -> Failure:
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return Failure(f"{host} did not answer in time.", sent=True)
     return Failure(f"The connection to {host} broke before an answer arrived ({type(exc).__name__}).", sent=True)
+
+
+def urllib_timeout(timeout: Union[float, tuple[float, float]]) -> float:
+    """urllib has one timeout, for the connect and each read: the client's read timeout, which
+    bounds how long an answer is waited for (a connect is the shorter wait anyway)."""
+    return timeout[1] if isinstance(timeout, tuple) else timeout
 
 
 def read_answer(open_answer: Callable[[], Any], host: str,
@@ -95,23 +101,15 @@ class StdlibHTTP:
             handlers.append(urllib.request.HTTPSHandler(context=context))
         self._opener = urllib.request.build_opener(*handlers)
 
-    def prepare(self, url: str) -> None:
-        """Do now what the first request to ``url`` would: for https, read the system's CAs.
-
-        That costs about 20 ms of CPU.  A command that sleeps until its turn in the account's
-        queue calls this before sleeping, so that at its turn it only sends: in a storm, CPU
-        spent at the turn makes the request arrive late, among the next ten.
-        """
-        if self._context is None and url.lower().startswith("https:"):
-            self._use(ssl.create_default_context())
-
     def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
                  ) -> Union[Response, Failure]:
-        """One request; urllib has one timeout for the connect and each read: the read one, which
-        bounds how long an answer is waited for (a connect is the shorter wait anyway)."""
+        """One request.  The system's CAs are read once, at the first https request, and kept:
+        urllib's default would read them again for every connection (about 20 ms of CPU each)."""
+        if self._context is None and request.url.lower().startswith("https:"):
+            self._use(ssl.create_default_context())
         wire = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
                                       method=request.method)
-        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        seconds = urllib_timeout(timeout)
         return read_answer(lambda: self._opener.open(wire, timeout=seconds), host)
 
     def close(self) -> None:

@@ -19,7 +19,11 @@ from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
 from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.base_client import BaseClient
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.http_stdlib import read_answer, urllib_failure
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.http_stdlib import (
+    read_answer,
+    urllib_failure,
+    urllib_timeout,
+)
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.protocol import USER_AGENT
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
 
@@ -50,7 +54,7 @@ class OpenURL:
 
     def exchange(self, request, host, timeout):
         """The server's answer, or a Failure saying whether the request may have arrived."""
-        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        seconds = urllib_timeout(timeout)
         return read_answer(lambda: self._http.open(request.method, request.url, data=request.body,
                                                    headers=dict(request.headers), timeout=seconds),
                            host, _failure, (UrlsConnectionError,))
