@@ -381,7 +381,7 @@ def _read_message(text: str) -> str:
 
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from .outcomes import plan_send
-    from .queued_send import send_or_queue
+    from .queued_send import send_plan_or_queue
 
     if args.message == "-":
         turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
@@ -389,21 +389,17 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
-    plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
-              invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
+    plan = plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
+                     invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
     # and let the next process through the start-up turnstile (gosms.turnstile) then.
     account = _account(args)
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
-    options: dict[str, Any] = dict(device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
-                                   invalid_chars=args.invalid_chars, long_message=args.long_message,
-                                   normalize=args.normalize)
     if args.queue:
-        result: BulkResult = send_or_queue(client, outbox_of(args), args.to, message, source="gosms send",
-                                           **options)
+        result: BulkResult = send_plan_or_queue(client, outbox_of(args), plan, source="gosms send")
     else:
-        result = client.send(args.to, message, **options)
+        result = client.send_plan(plan)
     code = _report_send(result, out)
     document = result.as_dict()
     first_failure = next((r.error for r in result.failed if r.error is not None), None)

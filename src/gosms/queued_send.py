@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .outbox import Entry, Outbox, is_transient
-from .outcomes import BulkResult, plan_send
+from .outcomes import BulkResult, SendPlan, plan_send
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["QueuedSend", "send_or_queue"]
+__all__ = ["QueuedSend", "send_or_queue", "send_plan_or_queue"]
 
 
 @dataclass
@@ -65,12 +65,14 @@ def send_or_queue(client: Client, outbox: Outbox, to: Union[str, Sequence[str]],
     recipient refused for good (1003, 3000, 2001, ...) is not queued: it is in ``not_queued``,
     with its error, for the caller to report at once.
     """
-    options = {k: send_options[k] for k in ("device_id", "to_sim", "callback_id", "invalid_chars",
-                                             "long_message", "normalize") if k in send_options}
     source = str(send_options.pop("source", ""))
-    plan = plan_send(to, message, **options)
+    return send_plan_or_queue(client, outbox, plan_send(to, message, **send_options), source=source)
+
+
+def send_plan_or_queue(client: Client, outbox: Outbox, plan: SendPlan, *, source: str = "") -> QueuedSend:
+    """:func:`send_or_queue` for a plan checked already (the command line checks its input first)."""
     started = time.time()
-    result = client.send(to, message, **send_options)
+    result = client.send_plan(plan)
     queued: list[Entry] = []
     for recipient in result.failed:
         error = recipient.error
