@@ -32,7 +32,7 @@ from gosms.errors import GoSMSError, ValidationError
 from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
 from .arguments import bounded
-from .budget import budget_for_timeout
+from .budget import Budget, budget_for_timeout
 from .compose import MIN_LENGTH, Notification, compose
 from .hint_words import NOTIFY_FLAGS, explain
 from .launch import DEFAULT_TIMEOUT
@@ -179,16 +179,13 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     # --timeout counts from the start: the wait at the start-up turnstile and for the account's
     # turn come out of it, so the notifier ends within it and inside the daemon's own timeout.
     started = turnstile.entered_at() or time.monotonic()
-
-    def time_left() -> float:
-        return max(0.0, float(args.timeout) - (time.monotonic() - started))
-
-    queue_to_send(api_url, token, deadline=budget_for_timeout(time_left()), placed=turnstile.leave)
+    budget = Budget(float(args.timeout) - (time.monotonic() - started))
+    queue_to_send(api_url, token, deadline=budget_for_timeout(budget.remaining()), placed=turnstile.leave)
     from .deliver import deliver  # the client only once the input is known to be good
 
     try:
         outcome = deliver(valid, text, api_url=api_url, token=token,
-                          allow_insecure_http=args.allow_insecure_http, timeout=time_left(),
+                          allow_insecure_http=args.allow_insecure_http, timeout=budget.remaining(),
                           queue=not args.no_queue, outbox_dir=args.outbox)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
