@@ -189,7 +189,7 @@ trap on_signal INT TERM
 # --- setup ------------------------------------------------------------------
 banner "setup"
 start=$SECONDS
-if bash scripts/setup.sh --icinga; then
+if bash scripts/setup.sh --icinga --zabbix; then
     STAGES+=("PASS|setup|$((SECONDS - start))|")
 else
     STAGES+=("FAIL|setup|$((SECONDS - start))|")
@@ -207,6 +207,8 @@ stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_H
 # A real hass process over real sockets: without HA's pytest plugins.
 stage homeassistant-live "tests/ha_live custom_components/gosms" pytest313 "${PYTEST_NON_HA[@]}" tests/ha_live
 stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
+# The media type's script under Zabbix's own engine, and a real Zabbix 6.0 server sending through it.
+stage zabbix            "tests/zabbix zabbix"   pytest313 "${PYTEST_NON_HA[@]}" tests/zabbix
 stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
 stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units
 stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
