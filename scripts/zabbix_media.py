@@ -108,7 +108,7 @@ The text is the action's message: characters the API refuses are replaced and a 
 code, what it means and what to change. HTTP 429, 5xx and network errors are retried by the attempts below.
 """
 
-MEDIA_TYPE = {"name": "GoSMS", "max_attempts": "5", "attempt_interval": "30s", "timeout": "30s"}
+MEDIA_TYPE = {"name": "GoSMS", "attempts": "5", "attempt_interval": "30s", "timeout": "30s"}
 
 
 # --- the message rule as code point ranges -----------------------------------------------------------
@@ -321,7 +321,7 @@ def render_yaml() -> str:
     for name, value in PARAMETERS:
         out += ["        -\n", f"          name: {name}\n", f"          value: {_quoted(value)}\n"]
     out += [
-        f"      max_attempts: {_quoted(MEDIA_TYPE['max_attempts'])}\n",
+        f"      attempts: {_quoted(MEDIA_TYPE['attempts'])}\n",
         f"      attempt_interval: {MEDIA_TYPE['attempt_interval']}\n",
         f"      script: {_block(script(), '        ')}",
         f"      timeout: {MEDIA_TYPE['timeout']}\n",

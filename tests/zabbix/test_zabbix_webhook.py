@@ -93,7 +93,8 @@ def test_text_is_composed_by_the_core_rules(script: Path, emu: Emulator, tmp_pat
     assert api_accepts_message(message["message"])
 
 
-@pytest.mark.parametrize("text", ["fire 🔥 and check ✅", "❗" * 400, "q\u0301\u0327"])
+@pytest.mark.parametrize("text", ["fire 🔥 and check ✅", "❗" * 400, "q\u0301\u0327"],
+                         ids=["emoji", "long-emoji", "marks"])
 def test_characters_without_a_short_spelling_are_named_by_code_point(script: Path, emu: Emulator,
                                                                      tmp_path: Path, text: str) -> None:
     """The core spells these by Unicode name ("(fire)"); the names do not fit in a media type."""
