@@ -26,11 +26,11 @@ from typing import Any, Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gosms import validation  # noqa: E402
-from gosms.config import DEFAULT_API_URL  # noqa: E402
-from gosms.errors import TABLE, lookup  # noqa: E402
-from gosms.hints import DETAILS, Setting  # noqa: E402
-from gosms.protocol import ENDPOINTS, USER_AGENT  # noqa: E402
+from gosms.wire import validation  # noqa: E402
+from gosms.wire.config import DEFAULT_API_URL  # noqa: E402
+from gosms.wire.errors import TABLE, lookup  # noqa: E402
+from gosms.wire.hints import DETAILS, Setting  # noqa: E402
+from gosms.wire.protocol import ENDPOINTS, USER_AGENT  # noqa: E402
 
 SOURCE = ROOT / "zabbix" / "webhook.js"
 TARGET = ROOT / "zabbix" / "gosms.yaml"

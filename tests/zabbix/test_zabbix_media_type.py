@@ -8,8 +8,8 @@ import sys
 
 from zabbix_support import ROOT, media_type
 
-from gosms.errors import TABLE
-from gosms.hints import Setting
+from gosms.wire.errors import TABLE
+from gosms.wire.hints import Setting
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import zabbix_media

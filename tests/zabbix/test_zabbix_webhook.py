@@ -16,8 +16,8 @@ import pytest
 from zabbix_support import PHONE, SECRET, Run, run_webhook
 
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
-from gosms.validation import MAX_MESSAGE_LENGTH, api_accepts_message, prepare_message, replace_invalid_chars
+from gosms.wire.errors import TABLE
+from gosms.wire.validation import MAX_MESSAGE_LENGTH, api_accepts_message, prepare_message, replace_invalid_chars
 
 
 def webhook(script: Path, emu: Emulator, tmp_path: Path, **params: Any) -> Run:
