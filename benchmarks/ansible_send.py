@@ -9,7 +9,7 @@ Prints two ratios (no assertions on time):
 Each play is run a few times against the emulator on loopback and the median wall time is used.
 The modules run as on a managed host: from the collection's own code (the core's generated copy
 and Ansible's HTTP client), pacing themselves through the account's budget file.
-The uri requests are built by the gosms library itself (gosms.protocol), so both sides send the
+The uri requests are built by the gosms library itself (gosms.wire.protocol), so both sides send the
 very same request. For one SMS the fixed start-up of ansible-playbook is also shown subtracted
 (the time of an empty play), which isolates what the task itself costs.
 
@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gosms.config import Token
 from gosms.emulator import Emulator
-from gosms.protocol import build_send
+from gosms.wire.config import Token
+from gosms.wire.protocol import build_send
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from gosms import Client
-from gosms.budget import MARGIN, WINDOW
 from gosms.emulator import Emulator
+from gosms.pacing.budget import MARGIN, WINDOW
 
 RATE_LIMIT = 10
 

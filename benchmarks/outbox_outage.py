@@ -28,8 +28,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gosms.delivery.outbox import Outbox
 from gosms.emulator import Emulator
-from gosms.outbox import Outbox
 
 PHONE = "79991234567"
 

@@ -153,7 +153,7 @@ def _class(name: str, module: str) -> list[str]:
         lines.append("Attributes:\n\n" + "\n".join(
             f"- `{text}`" + (f": {' '.join(doc.split())}" if doc else "") for _, text, doc in fields))
     own = {item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for source, item in [(source, item) for item in node.body] + _inherited(node, tree, own):
+    for source, item in [(source, item) for item in node.body] + _inherited(node, tree, own, module):
         if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         public = not item.name.startswith("_") or item.name in ("__init__", "__enter__", "__aenter__")
@@ -177,7 +177,7 @@ def _class(name: str, module: str) -> list[str]:
     return lines
 
 
-def _inherited(node: ast.ClassDef, tree: ast.Module, own: set[str]) -> list[tuple[str, ast.stmt]]:
+def _inherited(node: ast.ClassDef, tree: ast.Module, own: set[str], module: str) -> list[tuple[str, ast.stmt]]:
     """Methods a class takes from its bases in the package (``Client`` from ``BaseClient``), in their order."""
     found: list[tuple[str, ast.stmt]] = []
     for base in node.bases:
@@ -187,7 +187,8 @@ def _inherited(node: ast.ClassDef, tree: ast.Module, own: set[str]) -> list[tupl
                      and imp.module and any(a.name == base.id for a in imp.names)), None)
         if home is None:
             continue
-        source, base_tree = _parse(home)
+        package = module.rpartition(".")[0]  # the import is relative to the class's own package
+        source, base_tree = _parse(f"{package}.{home}" if package else home)
         base_node = _find(base_tree, base.id)
         if isinstance(base_node, ast.ClassDef):
             found += [(source, item) for item in base_node.body

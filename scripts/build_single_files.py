@@ -4,7 +4,7 @@
 Monitoring hosts run plugins with the system Python and the distribution's packages, and many
 forbid pip there (PEP 668).  Each file bundles the gosms core and the gosms_nagios adapter, built
 from this checkout, and nothing else.  They speak HTTP through the standard library
-(:mod:`gosms.http_stdlib`), so ``notify_gosms`` and ``gosms`` need nothing but Python 3.9+, and
+(:mod:`gosms.transports.stdlib`), so ``notify_gosms`` and ``gosms`` need nothing but Python 3.9+, and
 ``check_gosms`` only ``nagiosplugin`` from the distribution (Debian 12: ``python3-nagiosplugin``).
 The first line is ``#!/usr/bin/python3``.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERPRETER = "/usr/bin/python3"
-CORE_LEFT_OUT = ("emulator", "aio.py", "http_requests.py", "py.typed")
+CORE_LEFT_OUT = ("emulator", "aio.py", "requests_session.py", "py.typed")
 """The emulator (tests and demos), the asyncio client (aiohttp), the requests transport (the
 programs use the standard library's) and typing markers are not needed."""
 
@@ -40,7 +40,7 @@ INSTALL_HINT = (
 PROGRAMS = {
     "check_gosms": ("gosms_nagios.check:main", ("nagiosplugin",), "plugin"),
     "notify_gosms": ("gosms_nagios.launch:notify", (), "command"),
-    "gosms": ("gosms.launch:main", (), "command"),
+    "gosms": ("gosms.cli.launch:main", (), "command"),
 }
 
 MAIN_TEMPLATE = '''\

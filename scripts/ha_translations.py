@@ -8,7 +8,7 @@ Two jobs, both needed after the error table changes (tests/ha/test_translations.
 1. Per-code copies of the templates listed in ``custom_components.gosms.table_keys.TEMPLATES``,
    with the table's description and remedy written in: English into strings.json, Russian into
    translations/ru.json (each file's own template is the frame); and ``exceptions.detail_<reason>``
-   for every detail the core can give (``gosms.hints.DETAILS``), its params left as placeholders.
+   for every detail the core can give (``gosms.wire.hints.DETAILS``), its params left as placeholders.
 2. translations/en.json from strings.json with ``[%key:...%]`` references resolved: Home Assistant
    resolves them only for its own integrations; a custom integration ships them resolved.
 """
@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))  # custom_components as a package, as the tests im
 import homeassistant  # noqa: E402
 
 from custom_components.gosms.table_keys import TABLE_PLACEHOLDERS, TEMPLATES  # noqa: E402
-from gosms.errors import TABLE, ErrorInfo  # noqa: E402
-from gosms.hints import DETAILS  # noqa: E402
+from gosms.wire.errors import TABLE, ErrorInfo  # noqa: E402
+from gosms.wire.hints import DETAILS  # noqa: E402
 
 COMPONENT = ROOT / "custom_components" / "gosms"
 STRINGS = COMPONENT / "strings.json"

@@ -14,7 +14,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from gosms import ConfigError, RetryPolicy
-from gosms.aio import AsyncClient
+from gosms.clients.aio import AsyncClient
 
 from .const import CONF_API_TOKEN, CONF_API_URL, CONF_DEVICE_IDS, DOMAIN, POLL_RETRY, SEND_RETRY
 from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSRuntime

@@ -31,8 +31,8 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from gosms import DEFAULT_API_URL, APIError, ConfigError, GoSMSError, Token, ValidationError
-from gosms.config import resolve_api_url
-from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES, check_device_id, normalize_phone
+from gosms.wire.config import resolve_api_url
+from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES, check_device_id, normalize_phone
 
 from . import async_create_client, migration
 from .const import (

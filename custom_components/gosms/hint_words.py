@@ -1,6 +1,6 @@
 """The core's hints (which setting fixes an error) worded as the Home Assistant field that has it.
 
-The core names no tool's option (``gosms.hints``); here each setting that has a field in Home
+The core names no tool's option (``gosms.wire.hints``); here each setting that has a field in Home
 Assistant gets a sentence naming that field, in the action and in the integration's options, as
 the user sees them. Settings with no field here give no hint at all, rather than one the user
 cannot follow: numbers are always normalised (``normalize``), plain http is accepted only to this
@@ -16,7 +16,7 @@ from typing import Final
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_cached_translations
 
-from gosms.hints import Hint, Setting
+from gosms.wire.hints import Hint, Setting
 
 from .const import DOMAIN
 

@@ -9,7 +9,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
+from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,

@@ -5,7 +5,7 @@ placeholders, in the language of whoever looks at it (the frontend translates; t
 A GoSMS description or remedy passed as a placeholder would stay in the language it was raised in,
 so each hand-written template (e.g. ``exceptions.api_error``) is copied per table code
 (``exceptions.api_error_3000``) with the code's description and remedy written in, in each language,
-by ``scripts/ha_translations.py`` from ``gosms.errors.TABLE``. What is left as placeholders is
+by ``scripts/ha_translations.py`` from ``gosms.wire.errors.TABLE``. What is left as placeholders is
 language-free: the code, a device id, an entry's name, a detail the core worked out.
 
 This module is the one list of templates and the codes each is copied for, read by the script and

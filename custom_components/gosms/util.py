@@ -1,6 +1,6 @@
 """Core errors in Home Assistant's terms: translated exceptions and their placeholders.
 
-Every text shown comes from the core's error table (``gosms.errors``) through translation keys
+Every text shown comes from the core's error table (``gosms.wire.errors``) through translation keys
 made per code (see ``table_keys``), so it appears in the language of whoever reads it. Only a
 code the table does not know falls back to the template, with the table's generic row as
 placeholders in the installation's language.

@@ -3,7 +3,7 @@
 The check must answer before its own timeout: a slow GoSMS API is then reported by the check
 (CRITICAL, "did not answer in time") instead of the plugin being cut off with an UNKNOWN.  Before
 each operation the remaining time is split into the per-request connect/read timeouts and the
-core :class:`~gosms.retry.RetryPolicy` deadline, so even a last retry that starts just before the
+core :class:`~gosms.wire.retry.RetryPolicy` deadline, so even a last retry that starts just before the
 deadline and then waits its full read timeout ends inside the budget.
 """
 
@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from gosms.client import Client
+    from gosms.clients.sync import Client
 
 __all__ = ["Budget", "budget_for_timeout"]
 
@@ -44,7 +44,7 @@ class Budget:
 
     def arm(self, client: Client) -> None:
         """Fit the client's request timeouts and retry deadline into the time that is left."""
-        from gosms.client import DEFAULT_TIMEOUT  # loaded with the client: the notifier queues before it
+        from gosms.clients.sync import DEFAULT_TIMEOUT  # loaded with the client: the notifier queues before it
 
         left = self.remaining()
         connect = min(DEFAULT_TIMEOUT[0], max(MIN_REQUEST_SECONDS / 2, left / 4))

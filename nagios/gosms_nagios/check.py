@@ -10,9 +10,9 @@ from typing import Any, Optional
 
 import nagiosplugin  # type: ignore[import-untyped]
 
-from gosms.client import Client
-from gosms.errors import GoSMSError
-from gosms.http_stdlib import StdlibHTTP
+from gosms.clients.sync import Client
+from gosms.transports.stdlib import StdlibHTTP
+from gosms.wire.errors import GoSMSError
 
 from .budget import Budget, budget_for_timeout
 from .cli import STATUS_PREFIX, parse_args, unknown_exit
@@ -79,7 +79,7 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
         GoSMSSummary(),
     ]
     if args.quota:
-        from gosms.usage_state import StateFile, default_state_path  # only a quota check keeps a state
+        from gosms.delivery.usage_state import StateFile, default_state_path  # only a quota check keeps a state
 
         path = args.state_file or default_state_path(client.api_url, client.token)
         objects += [

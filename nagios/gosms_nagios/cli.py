@@ -15,11 +15,11 @@ from typing import Any, NoReturn, Optional
 from nagiosplugin import Range  # type: ignore[import-untyped]
 
 from gosms import __version__ as gosms_version
-from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
-from gosms.errors import Severity, ValidationError
-from gosms.health import OFFLINE_CRITICAL_AFTER_SECONDS
-from gosms.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
-from gosms.validation import MAX_PAGE_LIMIT, check_device_id
+from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
+from gosms.wire.errors import Severity, ValidationError
+from gosms.wire.health import OFFLINE_CRITICAL_AFTER_SECONDS
+from gosms.wire.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
+from gosms.wire.validation import MAX_PAGE_LIMIT, check_device_id
 
 from .arguments import bounded
 from .text import plain_text

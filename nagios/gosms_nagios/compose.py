@@ -4,7 +4,7 @@ A notification carries its type, the host (and service), the state, the plugin o
 and, for acknowledgements, the author and comment.  An SMS carries at most 300 characters from the
 API's character set.  The fixed parts (type, host, service, state, time) are kept, each shortened
 only when absurdly long; the acknowledgement comment and then the plugin output take what is left.
-The text goes through the core's :func:`gosms.validation.prepare_message` with ``replace`` and
+The text goes through the core's :func:`gosms.wire.validation.prepare_message` with ``replace`` and
 ``truncate``, so characters the API refuses (``|``, ``~``, emoji) become accepted spellings and the
 result is never refused for its length or its characters.
 """
@@ -15,7 +15,7 @@ import dataclasses
 import re
 from typing import Optional
 
-from gosms.validation import MAX_MESSAGE_LENGTH, prepare_message, replace_invalid_chars
+from gosms.wire.validation import MAX_MESSAGE_LENGTH, prepare_message, replace_invalid_chars
 
 __all__ = ["MIN_LENGTH", "Notification", "compose"]
 

@@ -1,8 +1,8 @@
 """How each measurement is judged, worded and turned into performance data.
 
 States of API errors are the core table's (``exc.severity``), with its description and remedy;
-phone judgements use the core's own :meth:`~gosms.models.Device.online` and
-:meth:`~gosms.models.Device.battery_low` with the thresholds given on the command line.
+phone judgements use the core's own :meth:`~gosms.wire.models.Device.online` and
+:meth:`~gosms.wire.models.Device.battery_low` with the thresholds given on the command line.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Optional
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
-from gosms.errors import APIError, GoSMSError, RateLimitError, Severity
+from gosms.wire.errors import APIError, GoSMSError, RateLimitError, Severity
 
 from .hint_words import CHECK_FLAGS, hint_text
 
@@ -91,7 +91,7 @@ def _past(rng: Range, unit: str = "") -> str:
 
 
 class ErrorContext(nagiosplugin.Context):  # type: ignore[misc]
-    """A :class:`~gosms.errors.GoSMSError` as the metric's value: state, description, remedy."""
+    """A :class:`~gosms.wire.errors.GoSMSError` as the metric's value: state, description, remedy."""
 
     def __init__(self) -> None:
         super().__init__("gosms_error")
@@ -187,7 +187,7 @@ class PhoneActiveContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         if metric.value:
             return Result(Ok, None, metric)
-        from gosms.health import PHONE_PROBLEMS, PhoneProblem
+        from gosms.wire.health import PHONE_PROBLEMS, PhoneProblem
 
         info = PHONE_PROBLEMS[PhoneProblem.INACTIVE]
         return Result(nagios_state(info.severity), f"it sends no SMS, {info.remedy}", metric)
@@ -207,7 +207,7 @@ class PhoneSeenContext(nagiosplugin.Context):  # type: ignore[misc]
     def evaluate(self, metric: Any, resource: Any) -> Any:
         device = resource.device
         if metric.value is None:
-            from gosms.health import PHONE_PROBLEMS, PhoneProblem
+            from gosms.wire.health import PHONE_PROBLEMS, PhoneProblem
 
             info = PHONE_PROBLEMS[PhoneProblem.NEVER_SEEN]
             return Result(nagios_state(info.severity), "it has never reported to GoSMS", metric)

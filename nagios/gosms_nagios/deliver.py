@@ -1,7 +1,7 @@
 """Sending one composed alert within the notification's time, and queueing what cannot go now.
 
 The core does the work: :class:`gosms.Client` sends (rate budget, retries, de-duplication after a
-lost answer) and :func:`gosms.queued_send.send_or_queue` queues each number whose send failed for a
+lost answer) and :func:`gosms.delivery.queued_send.send_or_queue` queues each number whose send failed for a
 reason that passes.  This module only fits the client's timeouts and retry deadline into the
 notifier's ``--timeout`` (the check's :class:`~.budget.Budget` does the same for a check) and words
 the outcome for the daemon's log.
@@ -13,13 +13,13 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Optional
 
-from gosms.client import Client
-from gosms.config import Token
-from gosms.errors import ConfigError
-from gosms.http_stdlib import StdlibHTTP
-from gosms.outbox import Outbox, is_transient
-from gosms.outcomes import BulkResult
-from gosms.queued_send import send_or_queue
+from gosms.clients.sync import Client
+from gosms.delivery.outbox import Outbox, is_transient
+from gosms.delivery.queued_send import send_or_queue
+from gosms.transports.stdlib import StdlibHTTP
+from gosms.wire.config import Token
+from gosms.wire.errors import ConfigError
+from gosms.wire.outcomes import BulkResult
 
 from .budget import Budget, budget_for_timeout
 

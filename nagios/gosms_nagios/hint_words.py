@@ -1,6 +1,6 @@
 """The Nagios/Icinga programs' words for the core's hints: the flag that sets each setting.
 
-The core says *which* setting fixes an error (:class:`gosms.hints.Hint`) and never names an option.
+The core says *which* setting fixes an error (:class:`gosms.wire.hints.Hint`) and never names an option.
 An admin fixes it in a command definition (``commands.cfg``, an Icinga 2 ``CheckCommand`` or
 ``NotificationCommand``), so the hint names the flag that goes there, and nothing where the program
 has no flag for the setting: a hint the admin cannot act on in this tool is no hint.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Optional
 
-from gosms.config import ENV_TOKEN, ENV_TOKEN_FILE
-from gosms.errors import APIError, GoSMSError
-from gosms.hints import ON, Hint, Setting
+from gosms.wire.config import ENV_TOKEN, ENV_TOKEN_FILE
+from gosms.wire.errors import APIError, GoSMSError
+from gosms.wire.hints import ON, Hint, Setting
 
 __all__ = ["CHECK_FLAGS", "NOTIFY_FLAGS", "explain", "hint_text"]
 

@@ -25,17 +25,17 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
 from gosms import __version__ as gosms_version
-from gosms import turnstile
-from gosms.budget import queue_to_send
-from gosms.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
-from gosms.errors import GoSMSError, ValidationError
-from gosms.validation import MAX_MESSAGE_LENGTH, normalize_phone
+from gosms.pacing import turnstile
+from gosms.pacing.budget import queue_to_send
+from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
+from gosms.wire.errors import GoSMSError, ValidationError
+from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
 from .arguments import bounded
 from .budget import Budget, budget_for_timeout
 from .compose import MIN_LENGTH, Notification, compose
 from .hint_words import NOTIFY_FLAGS, explain
-from .launch import DEFAULT_TIMEOUT
+from .timeout import DEFAULT_TIMEOUT
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
@@ -170,7 +170,7 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
         _fail(EXIT_USAGE, " ".join(problems) + " Nothing sent.")
 
     # In a storm of notifications, take this alert's place in the account's queue before loading
-    # the send path (see gosms.budget.queue_to_send); the deadline is the one deliver() keeps.
+    # the send path (see gosms.pacing.budget.queue_to_send); the deadline is the one deliver() keeps.
     try:
         token = resolve_token(None, token_file=args.token_file)
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Metric
 
-from gosms.client import Client
-from gosms.errors import APIError, GoSMSError, TransportError
-from gosms.models import Device
-from gosms.validation import MAX_PAGE_LIMIT
+from gosms.clients.sync import Client
+from gosms.wire.errors import APIError, GoSMSError, TransportError
+from gosms.wire.models import Device
+from gosms.wire.validation import MAX_PAGE_LIMIT
 
 from .budget import Budget
 from .text import plain_text
 
 if TYPE_CHECKING:  # the quota's modules load only when --quota asks for them
-    from gosms.usage import MonthUsage
-    from gosms.usage_state import StateFile
+    from gosms.delivery.usage_state import StateFile
+    from gosms.wire.usage import MonthUsage
 
 __all__ = ["Account", "Delivery", "Phone", "Quota", "Session"]
 

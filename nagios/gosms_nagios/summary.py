@@ -12,7 +12,7 @@ from typing import Any, Callable
 import nagiosplugin  # type: ignore[import-untyped]
 from nagiosplugin import Ok
 
-from gosms.errors import APIError, ProtocolError
+from gosms.wire.errors import APIError, ProtocolError
 
 from .text import plain_text, sentence
 

@@ -1,7 +1,7 @@
 """GoSMS.ru API client for operators who send alerts from their own Android phones.
 
 ``Client`` (requests) and ``AsyncClient`` (aiohttp, optional extra) share one sans-IO protocol
-layer, one error table (:mod:`gosms.errors`) and one set of input rules (:mod:`gosms.validation`).
+layer, one error table (:mod:`gosms.wire.errors`) and one set of input rules (:mod:`gosms.wire.validation`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from importlib.util import find_spec
 
 TYPE_CHECKING = False
 """``typing.TYPE_CHECKING`` without importing ``typing``: every command loads this package before
-its start-up turnstile (:mod:`gosms.turnstile`), and what it costs there, a storm pays per process."""
+its start-up turnstile (:mod:`gosms.pacing.turnstile`), and what it costs there, a storm pays per process."""
 if TYPE_CHECKING:
     from typing import Any
 
-    from .aio import AsyncClient
-    from .client import Client
-    from .config import DEFAULT_API_URL, Token
-    from .errors import (
+    from .clients.aio import AsyncClient
+    from .clients.sync import Client
+    from .delivery.outbox import Outbox
+    from .wire.config import DEFAULT_API_URL, Token
+    from .wire.errors import (
         TABLE,
         APIError,
         Category,
@@ -33,12 +34,12 @@ if TYPE_CHECKING:
         ValidationError,
         lookup,
     )
-    from .flows import SendResult
-    from .hints import Hint, Setting
-    from .models import HEARTBEAT_SECONDS, Device, Message, MessageStatus, Page
-    from .outcomes import BulkResult, RecipientResult
-    from .retry import RetryPolicy
-    from .validation import (
+    from .wire.flows import SendResult
+    from .wire.hints import Hint, Setting
+    from .wire.models import HEARTBEAT_SECONDS, Device, Message, MessageStatus, Page
+    from .wire.outcomes import BulkResult, RecipientResult
+    from .wire.retry import RetryPolicy
+    from .wire.validation import (
         check_callback_id,
         check_device_id,
         check_message,
@@ -51,17 +52,18 @@ if TYPE_CHECKING:
     )
 
 _HOME = {
-    "aio": ("AsyncClient",),
-    "client": ("Client",),
-    "config": ("DEFAULT_API_URL", "Token"),
-    "errors": ("TABLE", "APIError", "Category", "ConfigError", "DeliveryTimeout", "ErrorInfo", "GoSMSError",
+    "clients.aio": ("AsyncClient",),
+    "clients.sync": ("Client",),
+    "delivery.outbox": ("Outbox",),
+    "wire.config": ("DEFAULT_API_URL", "Token"),
+    "wire.errors": ("TABLE", "APIError", "Category", "ConfigError", "DeliveryTimeout", "ErrorInfo", "GoSMSError",
                "ProtocolError", "RateLimitError", "Severity", "TransportError", "ValidationError", "lookup"),
-    "flows": ("SendResult",),
-    "hints": ("Hint", "Setting"),
-    "models": ("HEARTBEAT_SECONDS", "Device", "Message", "MessageStatus", "Page"),
-    "outcomes": ("BulkResult", "RecipientResult"),
-    "retry": ("RetryPolicy",),
-    "validation": ("check_callback_id", "check_device_id", "check_message", "check_message_id", "check_phone",
+    "wire.flows": ("SendResult",),
+    "wire.hints": ("Hint", "Setting"),
+    "wire.models": ("HEARTBEAT_SECONDS", "Device", "Message", "MessageStatus", "Page"),
+    "wire.outcomes": ("BulkResult", "RecipientResult"),
+    "wire.retry": ("RetryPolicy",),
+    "wire.validation": ("check_callback_id", "check_device_id", "check_message", "check_message_id", "check_phone",
                    "check_to_sim", "normalize_phone", "prepare_message", "replace_invalid_chars"),
 }
 _MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
@@ -84,6 +86,7 @@ __all__ = [
     "Hint",
     "Message",
     "MessageStatus",
+    "Outbox",
     "Page",
     "ProtocolError",
     "RateLimitError",

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from .launch import main
+from .cli.launch import main
 
 sys.exit(main())

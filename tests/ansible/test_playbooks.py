@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gosms.errors import TABLE
-from gosms.validation import check_phone
+from gosms.wire.errors import TABLE
+from gosms.wire.validation import check_phone
 
 HEADER = """\
 - name: gosms test play

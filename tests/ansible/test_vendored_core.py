@@ -22,20 +22,25 @@ def test_the_copy_is_what_the_script_makes_from_src_gosms():
 
 
 def test_the_copy_holds_the_sans_io_layer_the_modules_use():
-    copied = {path.stem for path in vendor_core.TARGET.glob("*.py")}
-    assert {"errors", "validation", "protocol", "flows", "retry", "outcomes", "paging"} <= copied
-    assert not copied & {"client", "aio", "cli"}  # the transports on requests/aiohttp stay behind
+    copied = {path.relative_to(vendor_core.TARGET).as_posix() for path in vendor_core.TARGET.rglob("*.py")}
+    wire = {f"wire/{name}.py" for name in ("errors", "validation", "protocol", "flows", "retry", "outcomes", "paging")}
+    assert wire <= copied
+    # the transports on requests/aiohttp, the outbox and the command stay behind
+    assert not {path for path in copied if path.split("/")[0] in {"cli", "delivery", "emulator"}}
+    assert not copied & {"clients/sync.py", "clients/aio.py", "transports/requests_session.py"}
 
 
 def test_a_drifted_copy_is_found(tmp_path, monkeypatch):
-    for path in vendor_core.TARGET.glob("*.py"):
-        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    for path in vendor_core.TARGET.rglob("*.py"):
+        copy = tmp_path / path.relative_to(vendor_core.TARGET)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(vendor_core, "TARGET", tmp_path)
     assert vendor_core.drift(vendor_core.render()) == []
-    edited = tmp_path / "errors.py"
+    edited = tmp_path / "wire" / "errors.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "# a hand edit\n", encoding="utf-8")
     (tmp_path / "stray.py").write_text("", encoding="utf-8")
-    assert vendor_core.drift(vendor_core.render()) == ["errors.py", "stray.py"]
+    assert vendor_core.drift(vendor_core.render()) == ["stray.py", "wire/errors.py"]
 
 
 def imported_roots(path):

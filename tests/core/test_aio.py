@@ -12,10 +12,10 @@ aiohttp = pytest.importorskip("aiohttp")  # the optional "async" extra; .venv39 
 from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, assert_no_secret, stored  # noqa: E402
 
 from gosms import APIError, RetryPolicy, ValidationError  # noqa: E402
-from gosms.aio import AsyncClient  # noqa: E402
+from gosms.clients.aio import AsyncClient  # noqa: E402
 from gosms.emulator import Emulator  # noqa: E402
-from gosms.errors import ProtocolError, RateLimitError, TransportError  # noqa: E402
-from gosms.models import MessageStatus  # noqa: E402
+from gosms.wire.errors import ProtocolError, RateLimitError, TransportError  # noqa: E402
+from gosms.wire.models import MessageStatus  # noqa: E402
 
 OTHER = "79990000001"
 SEND_FAULTS = ["html_502", "http_500", "reset_before", "reset_after", "slow", "empty", "truncated"]

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from core_helpers import SECRET
 
-from gosms import budget as budget_module
-from gosms import runtime as runtime_module
-from gosms.budget import GRACE, MARGIN, WINDOW, Budget, for_account, runtime_dir, wait_for_turn
-from gosms.config import Token
+from gosms.pacing import budget as budget_module
+from gosms.pacing import runtime as runtime_module
+from gosms.pacing.budget import GRACE, MARGIN, WINDOW, Budget, for_account, runtime_dir, wait_for_turn
+from gosms.wire.config import Token
 
 URL = "http://127.0.0.1:9/v1"
 

@@ -17,8 +17,8 @@ import pytest
 from core_helpers import SECRET, stored
 
 from gosms import Client
-from gosms.budget import MARGIN, WINDOW, Budget
 from gosms.emulator import Emulator
+from gosms.pacing.budget import MARGIN, WINDOW, Budget
 
 COUNT = 200
 
@@ -52,7 +52,7 @@ def test_a_new_client_per_alert_shares_the_accounts_rate_limit(emu: Emulator) ->
 
 def test_async_and_threaded_clients_of_one_account_share_it_too(emu: Emulator) -> None:
     aiohttp = pytest.importorskip("aiohttp")
-    from gosms.aio import AsyncClient
+    from gosms.clients.aio import AsyncClient
 
     emu.set_scenario(rate_limit=10)
     budgets: set[int] = set()

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from core_helpers import PHONE, SECRET, api_requests, run_cli, stored
 
-from gosms import __version__, cli
+from gosms import __version__
+from gosms.cli import main as cli
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
+from gosms.wire.errors import TABLE
 
 OTHER = "79990000001"
 MESSAGE_ID = "6654a4e8f1527149588c89f2"
@@ -398,7 +399,7 @@ def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
 
     monkeypatch.setenv("GOSMS_TOKEN", SECRET)
     monkeypatch.setenv("GOSMS_API_URL", emu.url)
-    monkeypatch.setattr("gosms.client.Client.get", broken)
+    monkeypatch.setattr("gosms.clients.sync.Client.get", broken)
     assert cli.main(["status", MESSAGE_ID]) == cli.EXIT_FAILURE
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "unexpected error (KeyError: 'boom')" in err

@@ -10,10 +10,10 @@ import pytest
 from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, assert_no_secret, stored
 
 from gosms import APIError, Client, ConfigError, RetryPolicy, TransportError, ValidationError
-from gosms import usage as usage_mod
 from gosms.emulator import Emulator
-from gosms.http_stdlib import StdlibHTTP
-from gosms.models import MessageStatus
+from gosms.transports.stdlib import StdlibHTTP
+from gosms.wire import usage as usage_mod
+from gosms.wire.models import MessageStatus
 
 OTHER = "79990000001"
 

@@ -1,8 +1,8 @@
 """Hosts that cannot share a budget file converge on a strict limiter: a model run in virtual time.
 
-Each simulated host has its own :class:`gosms.budget.Budget` (as with two ``GOSMS_RUNTIME_DIR``s);
+Each simulated host has its own :class:`gosms.pacing.budget.Budget` (as with two ``GOSMS_RUNTIME_DIR``s);
 its processes claim turns, sleep, send, and on a 429 report it and retry under the real
-:class:`gosms.retry.RetryPolicy` until their deadline.  The server counts refused requests in its
+:class:`gosms.wire.retry.RetryPolicy` until their deadline.  The server counts refused requests in its
 one-second window and sends no ``Retry-After``.  Time is simulated, so the outcome is the same on
 any machine: only delivery is asserted, exactly once per alert, with no failed process.  The
 control runs the same scene with the cut after a 429 switched off: the limiter stays shut and
@@ -19,9 +19,9 @@ from typing import Callable, Optional
 
 import pytest
 
-from gosms.budget import Budget, Turn
-from gosms.errors import RateLimitError
-from gosms.retry import RetryPolicy
+from gosms.pacing.budget import Budget, Turn
+from gosms.wire.errors import RateLimitError
+from gosms.wire.retry import RetryPolicy
 
 LIMIT = 10
 DEADLINE = 60.0

@@ -14,9 +14,9 @@ import pytest
 import requests
 
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
-from gosms.models import HEARTBEAT_SECONDS, MessageStatus
-from gosms.usage import month_start
+from gosms.wire.errors import TABLE
+from gosms.wire.models import HEARTBEAT_SECONDS, MessageStatus
+from gosms.wire.usage import month_start
 
 PATHS = {
     "send": ("POST", "/sms/send"),
@@ -172,7 +172,7 @@ def test_checks_run_in_the_api_order(gosms_emulator: Emulator, setup: dict[str, 
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    # Fields in the client's order (gosms.outcomes.plan_send): number, text, phone, SIM, webhook.
+    # Fields in the client's order (gosms.wire.outcomes.plan_send): number, text, phone, SIM, webhook.
     ({"phone_number": "x", "message": "a|b"}, 2001),
     ({"message": "a|b", "device_id": "phone-1"}, 2002),
     ({"device_id": "phone-1", "to_sim": "first", "callback_id": "hook"}, 2005),

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from gosms.emulator import FAULT_KINDS, Emulator, FaultRule
-from gosms.errors import TABLE
+from gosms.wire.errors import TABLE
 
 PHONE = "79990001122"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gosms import cli
-from gosms.errors import (
+from gosms.cli import main as cli
+from gosms.wire.errors import (
     TABLE,
     APIError,
     Category,

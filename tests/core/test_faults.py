@@ -14,8 +14,8 @@ from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, assert_no_secr
 
 from gosms import Client, GoSMSError, RetryPolicy
 from gosms.emulator import Emulator
-from gosms.errors import APIError, ProtocolError, RateLimitError, TransportError
-from gosms.http_stdlib import StdlibHTTP
+from gosms.transports.stdlib import StdlibHTTP
+from gosms.wire.errors import APIError, ProtocolError, RateLimitError, TransportError
 
 SEND_FAULTS = ["html_502", "http_500", "reset_before", "reset_after", "slow", "empty", "truncated"]
 EXECUTED = {"reset_after", "slow", "empty", "truncated"}

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gosms.errors import Severity
-from gosms.health import OFFLINE_CRITICAL_AFTER_SECONDS, PHONE_PROBLEMS, PhoneProblem, phone_problems
-from gosms.models import HEARTBEAT_SECONDS, OFFLINE_AFTER_SECONDS, Device
+from gosms.wire.errors import Severity
+from gosms.wire.health import OFFLINE_CRITICAL_AFTER_SECONDS, PHONE_PROBLEMS, PhoneProblem, phone_problems
+from gosms.wire.models import HEARTBEAT_SECONDS, OFFLINE_AFTER_SECONDS, Device
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 

@@ -7,11 +7,11 @@ import string
 
 import pytest
 
-from gosms import cli_hints
-from gosms.config import resolve_api_url, resolve_token
-from gosms.errors import TABLE, ConfigError, ValidationError
-from gosms.hints import DETAILS, ON, Hint, Setting, render_detail
-from gosms.validation import check_limit
+from gosms.cli import hints as cli_hints
+from gosms.wire.config import resolve_api_url, resolve_token
+from gosms.wire.errors import TABLE, ConfigError, ValidationError
+from gosms.wire.hints import DETAILS, ON, Hint, Setting, render_detail
+from gosms.wire.validation import check_limit
 
 # Every keyword of the library that an operator might otherwise read as another tool's option.
 OPTION_SPELLINGS = re.compile(

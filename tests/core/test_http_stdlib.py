@@ -16,10 +16,10 @@ from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests, stored
 
 from gosms import Client, RetryPolicy
 from gosms.emulator import Emulator
-from gosms.errors import ProtocolError, TransportError
-from gosms.flows import Failure
-from gosms.http_stdlib import StdlibHTTP
-from gosms.protocol import build_list
+from gosms.transports.stdlib import StdlibHTTP
+from gosms.wire.errors import ProtocolError, TransportError
+from gosms.wire.flows import Failure
+from gosms.wire.protocol import build_list
 
 
 def _closed_port() -> int:

@@ -16,7 +16,7 @@ from core_helpers import SECRET
 import gosms
 from gosms import Client, DeliveryTimeout
 from gosms.emulator import Emulator
-from gosms.errors import (
+from gosms.wire.errors import (
     APIError,
     ConfigError,
     GoSMSError,
@@ -25,8 +25,8 @@ from gosms.errors import (
     TransportError,
     ValidationError,
 )
-from gosms.hints import Hint, Setting
-from gosms.models import Message, MessageStatus
+from gosms.wire.hints import Hint, Setting
+from gosms.wire.models import Message, MessageStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -54,7 +54,7 @@ def _every_error_type() -> list[GoSMSError]:
 
 def test_every_exception_type_is_covered() -> None:
     covered = {type(e) for e in _every_error_type()}
-    defined = {cls for cls in vars(gosms.errors).values()
+    defined = {cls for cls in vars(gosms.wire.errors).values()
                if isinstance(cls, type) and issubclass(cls, GoSMSError)}
     assert defined <= covered
 
@@ -110,7 +110,7 @@ def test_star_import_with_and_without_the_async_extra(with_aiohttp: bool) -> Non
 
 def test_public_api_has_docstrings() -> None:
     """Runtime check: what help() shows; the page builder below checks the source's own docstrings."""
-    from gosms.aio import AsyncClient
+    from gosms.clients.aio import AsyncClient
 
     for name in [*gosms.__all__, "AsyncClient"]:
         obj: Any = getattr(gosms, name)
@@ -134,7 +134,7 @@ def test_api_reference_refuses_a_public_name_without_docstring(monkeypatch: pyte
 
     def without_docstring(module: str) -> tuple[str, ast.Module]:
         source, tree = real(module)
-        if module == "base_client":
+        if module == "clients.base":
             assert docstring in source
             source = source.replace(docstring, "", 1)
             tree = ast.parse(source)

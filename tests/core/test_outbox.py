@@ -23,9 +23,9 @@ import requests
 from core_helpers import PHONE, SECRET, _command, run_cli, stored
 
 from gosms import Client, RetryPolicy, TransportError
+from gosms.delivery.outbox import Outbox, default_directory, is_transient
+from gosms.delivery.queued_send import send_or_queue
 from gosms.emulator import Emulator
-from gosms.outbox import Outbox, default_directory, is_transient
-from gosms.queued_send import send_or_queue
 
 OTHER = "79990000001"
 QUICK = RetryPolicy(attempts=2, deadline=1.0, base=0.05, cap=0.2)
@@ -175,7 +175,7 @@ def test_bad_input_is_refused_before_anything_is_sent_or_queued(emu: Emulator, t
 
 
 def test_transient_means_what_the_core_says() -> None:
-    from gosms.errors import APIError, ProtocolError, RateLimitError
+    from gosms.wire.errors import APIError, ProtocolError, RateLimitError
 
     assert is_transient(TransportError("down", sent=False))
     assert is_transient(RateLimitError("429"))
@@ -421,6 +421,29 @@ def test_run_keeps_flushing_and_stops_cleanly_on_sigterm(emu: Emulator, tmp_path
     assert texts(emu) == Counter({"queued while the service runs": 1})
 
 
+def test_one_runner_per_outbox_and_a_killed_runner_is_not_alive(emu: Emulator, tmp_path: Path) -> None:
+    env = outbox_env(tmp_path / "ob")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GOSMS_")}
+    environ.update(env, GOSMS_TOKEN=SECRET, GOSMS_API_URL=emu.url)
+    outbox = Outbox(tmp_path / "ob")
+    assert not outbox.runner_alive()
+    first = subprocess.Popen([*_command(), "outbox", "run", "--interval", "0.2"], env=environ,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: outbox.runner_alive() or first.poll() is not None)
+        assert outbox.runner_alive(), "the running runner holds the outbox"
+        second = subprocess.run([*_command(), "outbox", "run", "--interval", "0.2"], env=environ,
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1
+        assert "another runner" in second.stderr
+        first.kill()  # kill -9: the kernel frees the lock
+        first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert not outbox.runner_alive()
+
+
 # -- where it lives ------------------------------------------------------------------------------------
 
 
@@ -498,7 +521,7 @@ def _unit_values(path: Path, key: str) -> list[str]:
 
 @pytest.mark.parametrize("unit", ["gosms-outbox.service", "gosms-outbox-run.service"])
 def test_the_systemd_units_run_commands_the_cli_accepts(unit: str) -> None:
-    from gosms import cli
+    from gosms.cli import main as cli
 
     (exec_start,) = _unit_values(CONTRIB / "systemd" / unit, "ExecStart")
     program, *arguments = exec_start.split()
@@ -509,7 +532,7 @@ def test_the_systemd_units_run_commands_the_cli_accepts(unit: str) -> None:
 
 
 def test_the_timer_starts_the_flush_and_the_cron_line_is_a_flush() -> None:
-    from gosms import cli
+    from gosms.cli import main as cli
 
     timer = CONTRIB / "systemd" / "gosms-outbox.timer"
     assert (timer.with_suffix(".service")).exists()  # a timer starts the service of its own name

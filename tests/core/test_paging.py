@@ -19,10 +19,10 @@ from core_helpers import FAST_RETRY, PHONE, SECRET, api_requests
 
 from gosms import Client
 from gosms.emulator import Emulator, ScenarioError
-from gosms.flows import Call, Flow
-from gosms.paging import NEWEST_FIRST, OLDEST_FIRST, Pager
-from gosms.protocol import Response
-from gosms.usage import MonthUsage, month_start, month_usage
+from gosms.wire.flows import Call, Flow
+from gosms.wire.paging import NEWEST_FIRST, OLDEST_FIRST, Pager
+from gosms.wire.protocol import Response
+from gosms.wire.usage import MonthUsage, month_start, month_usage
 
 OFFSETS = ("page", "record1", "record0")
 ORDERS = (NEWEST_FIRST, OLDEST_FIRST)
@@ -162,7 +162,7 @@ def test_a_short_list_is_complete_in_every_reading(fast_emu: Emulator, list_offs
 
 def test_async_client_pages_with_the_same_helper(fast_emu: Emulator) -> None:
     aiohttp = pytest.importorskip("aiohttp")  # the optional "async" extra; .venv39 runs without it
-    from gosms.aio import AsyncClient
+    from gosms.clients.aio import AsyncClient
 
     emu = fast_emu
     mid_month(emu)
@@ -217,7 +217,7 @@ def test_a_server_refusing_offset_zero_counts_records_from_one(fast_emu: Emulato
 
 
 def test_the_emulators_quota_month_is_the_cores(fast_emu: Emulator) -> None:
-    """The quota turns with the Moscow month, as gosms.usage counts, not with the UTC one."""
+    """The quota turns with the Moscow month, as gosms.wire.usage counts, not with the UTC one."""
     emu = fast_emu
     start = month_start(emu.now())
     turn = month_start(start.timestamp() + 32 * 86400)

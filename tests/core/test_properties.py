@@ -1,7 +1,7 @@
 """Property-based checks of validation, replacement and splitting against the docs' own rules.
 
 The oracle below is written from the text of the error pages (2001 and 2002, the same in English
-and Russian), not from :mod:`gosms.validation`: it imports nothing of the core's rules.  The
+and Russian), not from :mod:`gosms.wire.validation`: it imports nothing of the core's rules.  The
 server is written in Go, so its ``\\s`` is RE2's ``[\\t\\n\\f\\r ]`` and ``0-9`` is ASCII; ``\\p{L}``
 and ``\\p{P}`` are the Unicode general categories L* and P*; ``{1,300}`` counts code points (runes).
 
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gosms import validation as v
 from gosms.emulator import api as emulator_api
-from gosms.errors import ValidationError
+from gosms.wire import validation as v
+from gosms.wire.errors import ValidationError
 
 # -- the oracle, from the docs' text --------------------------------------------------------------
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from gosms import protocol
-from gosms.budget import MARGIN, WINDOW, Budget
-from gosms.config import Token, redact, resolve_api_url, resolve_token
-from gosms.errors import APIError, ConfigError, ProtocolError, RateLimitError, TransportError, ValidationError
-from gosms.models import Device, Message, MessageStatus, Page, parse_time
-from gosms.protocol import Response, decode
-from gosms.retry import RetryPolicy, is_safe_to_resend
+from gosms.pacing.budget import MARGIN, WINDOW, Budget
+from gosms.wire import protocol
+from gosms.wire.config import Token, redact, resolve_api_url, resolve_token
+from gosms.wire.errors import APIError, ConfigError, ProtocolError, RateLimitError, TransportError, ValidationError
+from gosms.wire.models import Device, Message, MessageStatus, Page, parse_time
+from gosms.wire.protocol import Response, decode
+from gosms.wire.retry import RetryPolicy, is_safe_to_resend
 
 BASE = "https://api.gosms.ru/v1"
 TOKEN = Token("tok-3f9a1c7e-secret")

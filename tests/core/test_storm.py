@@ -22,7 +22,7 @@ from core_helpers import PHONE, SECRET, _command, api_requests, assert_no_secret
 from gosms import Client, RetryPolicy
 from gosms.emulator import Emulator
 from gosms.emulator.state import ScenarioError, State
-from gosms.errors import TransportError
+from gosms.wire.errors import TransportError
 
 STRICT = {"rate_limit": 10, "rate_limit_mode": "strict"}
 
@@ -134,7 +134,7 @@ def test_the_async_client_never_blocks_the_event_loop_on_the_budget_file(emu: Em
     aiohttp = pytest.importorskip("aiohttp")
     import fcntl
 
-    from gosms.aio import AsyncClient
+    from gosms.clients.aio import AsyncClient
 
     async def scene() -> tuple[int, bool]:
         async with aiohttp.ClientSession() as session:

@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from core_helpers import PHONE, SECRET, run_cli, stored
 
-from gosms import cli, launch, turnstile
-from gosms.budget import for_account, queue_to_send
+from gosms.cli import launch
+from gosms.cli import main as cli
 from gosms.emulator import Emulator
+from gosms.pacing import turnstile
+from gosms.pacing.budget import for_account, queue_to_send
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def _other_process(code: str, runtime: Path) -> subprocess.Popen[str]:
     """A process that runs ``code`` with the turnstile imported and says 'held' once it holds a place."""
-    program = "\n".join(["import sys", "from gosms import turnstile", code,
+    program = "\n".join(["import sys", "from gosms.pacing import turnstile", code,
                          "print('held' if turnstile._held else 'not held', flush=True)", "sys.stdin.read()"])
     return subprocess.Popen([sys.executable, "-c", program], env=dict(os.environ, GOSMS_RUNTIME_DIR=str(runtime)),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

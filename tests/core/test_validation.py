@@ -6,10 +6,10 @@ import unicodedata
 
 import pytest
 
-from gosms import validation as v
-from gosms.errors import ValidationError
-from gosms.hints import ON, Hint, Setting
-from gosms.outcomes import plan_send
+from gosms.wire import validation as v
+from gosms.wire.errors import ValidationError
+from gosms.wire.hints import ON, Hint, Setting
+from gosms.wire.outcomes import plan_send
 
 OBJECT_ID = "6654a4e8f1527149588c89f2"
 UUID = "3baf9df0-d0e3-43d2-a58f-6d7c27143242"

@@ -20,7 +20,7 @@ from custom_components.gosms.const import (
 from custom_components.gosms.util import token_fingerprint
 from gosms import DEFAULT_API_URL
 from gosms.emulator import Emulator
-from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
+from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
@@ -218,7 +218,7 @@ async def test_user_unexpected_error(hass: HomeAssistant, emulator: Emulator) ->
     # The emulator answers like the API; a bug below the flow (an exception the core does not
     # raise) can only be staged with a mock.
     result = await start_user_flow(hass)
-    with patch("gosms.aio.AsyncClient.check_account", side_effect=RuntimeError("boom")):
+    with patch("gosms.clients.aio.AsyncClient.check_account", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_API_TOKEN: emulator.token, CONF_API_URL: emulator.url}
         )

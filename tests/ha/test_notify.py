@@ -5,7 +5,7 @@ from __future__ import annotations
 from custom_components.gosms.const import CONF_DEVICE_IDS, CONF_INVALID_CHARS, DOMAIN
 from custom_components.gosms.issues import issue_id
 from gosms.emulator import Emulator
-from gosms.validation import INVALID_CHARS_CHOICES
+from gosms.wire.validation import INVALID_CHARS_CHOICES
 from homeassistant.components.notify import (
     ATTR_MESSAGE,
     ATTR_TITLE,

@@ -9,7 +9,7 @@ from custom_components.gosms.const import CONF_API_TOKEN, CONF_DEVICE_IDS, CONF_
 from custom_components.gosms.issues import issue_id
 from gosms import HEARTBEAT_SECONDS
 from gosms.emulator import Emulator
-from gosms.models import OFFLINE_AFTER_SECONDS
+from gosms.wire.models import OFFLINE_AFTER_SECONDS
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant

@@ -15,7 +15,7 @@ from custom_components.gosms.issues import issue_id
 from custom_components.gosms.util import token_fingerprint
 from gosms import TABLE
 from gosms.emulator import Emulator
-from gosms.validation import LONG_MESSAGE_CHOICES
+from gosms.wire.validation import LONG_MESSAGE_CHOICES
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from custom_components.gosms.table_keys import TEMPLATES, table_key
-from gosms.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
+from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
 import pytest
 import yaml
 

@@ -17,8 +17,8 @@ from nagios_support import (
     trickling_server,
 )
 
-from gosms.config import ENV_TOKEN
 from gosms.emulator import Emulator
+from gosms.wire.config import ENV_TOKEN
 
 
 @pytest.mark.parametrize("args", [
@@ -40,7 +40,7 @@ def test_bad_arguments_are_unknown_not_2(check: Checker, emu: Emulator, args: li
 
 
 def test_bad_device_id_quotes_the_core_table(console: Checker) -> None:
-    from gosms.errors import TABLE
+    from gosms.wire.errors import TABLE
 
     run = console.run("--device", "xyz")
     assert run.returncode == 3

@@ -17,7 +17,7 @@ from gosms_nagios.contexts import _past
 from nagios_support import SECRET, Checker, free_port, send_messages
 
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
+from gosms.wire.errors import TABLE
 
 
 @pytest.mark.parametrize("args", [

@@ -32,7 +32,7 @@ from daemon_support import ICINGA2, stop_group
 from nagios_support import REPO, SECRET, VENV_BIN, send_messages
 
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
+from gosms.wire.errors import TABLE
 
 COMMAND_CONF = REPO / "nagios" / "icinga2" / "gosms.conf"
 PLUGIN_DIR = REPO / "nagios"

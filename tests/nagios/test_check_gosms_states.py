@@ -14,7 +14,7 @@ from nagios_support import SECRET, VENV_BIN, Checker, assert_no_secret, endpoint
 
 from gosms import Client
 from gosms.emulator import Emulator
-from gosms.errors import TABLE
+from gosms.wire.errors import TABLE
 
 # -- healthy -------------------------------------------------------------------------------------------
 

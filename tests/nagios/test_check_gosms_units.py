@@ -10,9 +10,9 @@ from gosms_nagios.budget import Budget, budget_for_timeout
 from gosms_nagios.contexts import duration
 from nagios_support import SECRET
 
-from gosms.client import DEFAULT_TIMEOUT, Client
-from gosms.config import Token
-from gosms.usage_state import StateFile, default_state_dir, default_state_path, state_key
+from gosms.clients.sync import DEFAULT_TIMEOUT, Client
+from gosms.delivery.usage_state import StateFile, default_state_dir, default_state_path, state_key
+from gosms.wire.config import Token
 
 URL = "https://api.gosms.ru/v1"
 

@@ -7,8 +7,8 @@ from gosms_nagios.cli import build_parser
 from gosms_nagios.hint_words import CHECK_FLAGS, NOTIFY_FLAGS, explain, hint_text
 from gosms_nagios.notify import build_parser as build_notify_parser
 
-from gosms.errors import ConfigError
-from gosms.hints import ON, Hint, Setting
+from gosms.wire.errors import ConfigError
+from gosms.wire.hints import ON, Hint, Setting
 
 
 @pytest.mark.parametrize(("flags", "parser"), [(CHECK_FLAGS, build_parser), (NOTIFY_FLAGS, build_notify_parser)])

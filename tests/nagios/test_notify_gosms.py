@@ -13,14 +13,14 @@ from typing import Optional
 
 import pytest
 from gosms_nagios.compose import Notification, compose
-from gosms_nagios.launch import DEFAULT_TIMEOUT, time_limit
+from gosms_nagios.timeout import DEFAULT_TIMEOUT, time_limit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nagios_support import SECRET, VENV_BIN, assert_no_secret
 
+from gosms.delivery.outbox import Outbox
 from gosms.emulator import Emulator
-from gosms.outbox import Outbox
-from gosms.validation import check_message
+from gosms.wire.validation import check_message
 
 NOTIFY = VENV_BIN / "notify_gosms"
 GOSMS = VENV_BIN / "gosms"
@@ -237,7 +237,7 @@ def test_time_spent_before_sending_comes_out_of_the_timeout(emu: Emulator, tmp_p
     from gosms_nagios.budget import budget_for_timeout
     from gosms_nagios.deliver import Outcome
 
-    from gosms import turnstile
+    from gosms.pacing import turnstile
 
     handed: dict[str, float] = {}
     monkeypatch.setattr(notify_module, "queue_to_send",

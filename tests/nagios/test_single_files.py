@@ -50,9 +50,9 @@ def test_the_files_bundle_the_core_and_the_adapter_only(single_files: Path) -> N
         assert path.read_bytes().startswith(b"#!/usr/bin/python3\n")
         assert path.stat().st_mode & 0o111, "executable"
         names = zipfile.ZipFile(path).namelist()
-        assert "__main__.py" in names and "gosms/client.py" in names and "gosms_nagios/notify.py" in names
+        assert "__main__.py" in names and "gosms/clients/sync.py" in names and "gosms_nagios/notify.py" in names
         assert not [n for n in names if n.startswith(("requests/", "nagiosplugin/", "gosms/emulator/"))], names
-        assert "gosms/aio.py" not in names and "gosms/http_requests.py" not in names
+        assert "gosms/clients/aio.py" not in names and "gosms/transports/requests_session.py" not in names
 
 
 def test_check_states_under_the_system_python(single_files: Path, emu: Emulator, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """A local GoSMS API for tests, demos and trying a playbook without spending the SMS quota.
 
 It answers like the real service — the same endpoints, checks, codes and Russian error texts (taken
-from :data:`gosms.errors.TABLE`), rate limit and message lifecycle — and adds what the real one
+from :data:`gosms.wire.errors.TABLE`), rate limit and message lifecycle — and adds what the real one
 cannot: a clock to move forward, faults to inject, and a log of what clients sent.
 """
 

@@ -2,7 +2,7 @@
 
 Checks run as the server would meet them: rate limit, token (1003, 1002), account (3000), JSON body
 (1001), the token's permission for the endpoint, each field with the rules in
-:mod:`gosms.validation` (so the emulator and the client refuse exactly the same input), and then the
+:mod:`gosms.wire.validation` (so the emulator and the client refuse exactly the same input), and then the
 account's state.  Error texts are the table's ``description_ru``: the API answers in Russian.
 
 Where the pages are silent, the emulator decides as follows (each is a guess a client must not
@@ -25,7 +25,7 @@ depend on, so a test can also override most of them):
 - 1015 when no phone is active at all; a message for an inactive or offline phone is accepted
   and waits in status 0 until that phone can take it (with no ``device_id``, until any can).
 - The monthly quota is the calendar month in Moscow time, as the core counts usage
-  (:func:`gosms.usage.month_start`); deleted messages still count against it.
+  (:func:`gosms.wire.usage.month_start`); deleted messages still count against it.
 - The rate limiter stands in front of the API: it counts before the token is checked (unknown
   tokens too), per endpoint and token, in real time (not the emulator clock).  By default a refused
   request does not count and the 429 says ``Retry-After: 1``; ``rate_limit_mode: "strict"`` counts
@@ -42,8 +42,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gosms.errors import ValidationError, lookup
-from gosms.validation import (
+from gosms.wire.errors import ValidationError, lookup
+from gosms.wire.validation import (
     api_accepts_message,
     check_callback_id,
     check_device_id,
@@ -171,7 +171,7 @@ def _given(value: Any) -> bool:
 
 
 def _send(state: State, data: dict[str, Any], query: Mapping[str, str], now: float) -> Reply:
-    # The client's order (gosms.outcomes.plan_send): number, text, phone, SIM, webhook.  Types as the
+    # The client's order (gosms.wire.outcomes.plan_send): number, text, phone, SIM, webhook.  Types as the
     # pages give them: phone_number a string, message a string, to_sim a number.
     number = data.get("phone_number")
     if not isinstance(number, str):

@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from gosms.usage import month_start
+from gosms.wire.usage import month_start
 
 __all__ = ["Clock", "iso_utc", "month_key"]
 
@@ -67,7 +67,7 @@ def month_key(unix_time: float) -> str:
     """The quota period a moment falls in.
 
     The docs do not say which time zone resets the quota; the core counts usage by the Moscow
-    calendar month (:data:`gosms.usage.BILLING_TZ`), so the emulator takes the month from there too
+    calendar month (:data:`gosms.wire.usage.BILLING_TZ`), so the emulator takes the month from there too
     and the two never disagree in the three hours around a month's turn.
     """
     return month_start(unix_time).strftime("%Y-%m")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gosms.errors import lookup
+from gosms.wire.errors import lookup
 
 __all__ = [
     "ENDPOINTS",

@@ -32,10 +32,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gosms.errors import TABLE, Category, GoSMSError, lookup
-from gosms.models import HEARTBEAT_SECONDS, MessageStatus
-from gosms.paging import NEWEST_FIRST, OFFSET_MODES, OLDEST_FIRST
-from gosms.validation import check_device_id, check_message, check_phone
+from gosms.wire.errors import TABLE, Category, GoSMSError, lookup
+from gosms.wire.models import HEARTBEAT_SECONDS, MessageStatus
+from gosms.wire.paging import NEWEST_FIRST, OFFSET_MODES, OLDEST_FIRST
+from gosms.wire.validation import check_device_id, check_message, check_phone
 
 from .clock import Clock, iso_utc, month_key
 from .faults import ENDPOINTS, FaultRule, parse_rules

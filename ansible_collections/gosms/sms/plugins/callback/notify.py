@@ -107,9 +107,9 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import redact
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import ConfigError
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import redact
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import ConfigError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import failure_message
 from ansible_collections.gosms.sms.plugins.module_utils.transport import open_client
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import ENV_TOKEN_FILE
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import ENV_TOKEN_FILE
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import (
     APIError,
     Category,
     GoSMSError,
@@ -22,9 +22,9 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
     TransportError,
     ValidationError,
 )
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.hints import ON, Setting
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send, refused_for_all
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import (
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.hints import ON, Setting
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send, refused_for_all
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.validation import (
     INVALID_CHARS_CHOICES,
     LONG_MESSAGE_CHOICES,
 )

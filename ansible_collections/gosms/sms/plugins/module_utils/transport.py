@@ -17,15 +17,15 @@ import urllib.error
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
-from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.base_client import BaseClient
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.http_stdlib import (
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.clients.base import BaseClient
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.transports.stdlib import (
     read_answer,
     urllib_failure,
     urllib_timeout,
 )
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.protocol import USER_AGENT
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import flows
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.protocol import USER_AGENT
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.retry import RetryPolicy
 
 DEFAULT_TIMEOUT = 20.0
 """Seconds for each connect and each read: finite, so a dead gateway never hangs a play."""

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from ansible.plugins.loader import callback_loader
 from ansible_collections.gosms.sms.plugins.callback import notify
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import TABLE
 
 QUOTA = 1006
 

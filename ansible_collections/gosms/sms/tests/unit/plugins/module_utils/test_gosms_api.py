@@ -7,8 +7,8 @@ import pytest
 from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.gosms.sms.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.gosms.sms.plugins.module_utils import gosms_api
-from ansible_collections.gosms.sms.plugins.module_utils._gosms import validation
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import (
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import validation
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import (
     TABLE,
     APIError,
     ProtocolError,

@@ -9,10 +9,10 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
-from ansible_collections.gosms.sms.plugins.module_utils._gosms import flows, protocol
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.config import Token
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import APIError
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.outcomes import plan_send
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import flows, protocol
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import Token
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import APIError
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send
 from ansible_collections.gosms.sms.plugins.module_utils.transport import OpenURL, open_client
 
 BLOCKED = 3000

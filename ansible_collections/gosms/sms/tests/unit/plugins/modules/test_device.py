@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE, Category
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import TABLE, Category
 from ansible_collections.gosms.sms.plugins.modules import device, device_info
 
 NOT_FOUND = next(code for code, info in TABLE.items() if info.category is Category.NOT_FOUND and info.code != 1008)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from ansible.module_utils.common.yaml import yaml_load
-from ansible_collections.gosms.sms.plugins.module_utils._gosms import validation
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import validation
 from ansible_collections.gosms.sms.plugins.modules import device, device_info, message_info, send
 
 MODULES = [send, message_info, device, device_info]

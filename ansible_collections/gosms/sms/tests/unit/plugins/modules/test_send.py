@@ -7,9 +7,9 @@ import functools
 
 import pytest
 from ansible_collections.gosms.sms.plugins.module_utils import transport
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.errors import TABLE
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.retry import RetryPolicy
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.validation import check_phone
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import TABLE
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.retry import RetryPolicy
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.validation import check_phone
 from ansible_collections.gosms.sms.plugins.modules import send
 
 PHONES = ['79990000001', '79990000002', '79990000003']

@@ -1,0 +1,195 @@
+"""``gosms outbox``: list what waits in the outbox, send it (``flush``), keep it drained (``run``).
+
+Kept apart from :mod:`gosms.cli.main` so the commands that look after the outbox read as one piece; the
+shared output, exit statuses and client set-up stay in ``cli``.  What each state means lives in
+:mod:`gosms.delivery.outbox`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
+from ..wire.errors import GoSMSError
+from .output import describe
+
+if TYPE_CHECKING:
+    from ..clients.sync import Client
+    from .output import Output
+
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "EXIT_QUEUED_NOTE",
+    "add_outbox_arguments",
+    "add_outbox_option",
+    "outbox_of",
+    "parse_duration",
+    "run_outbox_command",
+]
+
+DEFAULT_INTERVAL = 60.0
+"""Seconds between flushes of ``gosms outbox run``."""
+
+EXIT_QUEUED_NOTE = ("with --queue, 0 also when recipients the API could not take now were queued in the "
+                    "outbox (a 'queued' line says so); 1 only for those refused for good")
+
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``90``, ``90s``, ``30m``, ``4h`` or ``1d``: ages are thought of in hours, not seconds."""
+    raw = text.strip().lower()
+    number, unit = raw, "s"
+    for suffix in sorted(_UNITS, key=len, reverse=True):
+        if raw.endswith(suffix):
+            number, unit = raw[: -len(suffix)].strip(), suffix
+            break
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 90s, 30m, 4h or 1d") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a duration above 0")
+    return value
+
+
+def add_outbox_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outbox", metavar="DIR", default=None,
+                        help=f"the outbox folder (default: ${ENV_OUTBOX}, else "
+                             "$XDG_STATE_HOME/gosms-ops/outbox, else ~/.local/state/gosms-ops/outbox)")
+
+
+def add_outbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=("list", "flush", "run"), default="list",
+                        help="list (default): what waits, its age, attempts and last error; flush: send what "
+                             "is due, oldest first; run: flush every --interval until stopped (SIGTERM)")
+    add_outbox_option(parser)
+    parser.add_argument("--max-age", type=parse_duration, default=DEFAULT_MAX_AGE, metavar="AGE",
+                        help=f"an alert queued longer ago than this is moved to expired/ and reported, not sent "
+                             f"(e.g. 90m, 4h; default {DEFAULT_MAX_AGE / 3600:g}h)")
+    parser.add_argument("--interval", type=parse_duration, default=DEFAULT_INTERVAL, metavar="S",
+                        help=f"run: seconds between flushes (default {DEFAULT_INTERVAL:g})")
+    parser.add_argument("--lock-wait", type=parse_duration, default=LOCK_WAIT, metavar="S",
+                        help=f"flush: how long to wait while another flush holds the outbox (default "
+                             f"{LOCK_WAIT:g})")
+
+
+def outbox_of(args: argparse.Namespace) -> Outbox:
+    return Outbox(getattr(args, "outbox", None), max_age=getattr(args, "max_age", DEFAULT_MAX_AGE))
+
+
+def _age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _line(entry: Entry) -> str:
+    error = f"  last error: {entry.last_error}" if entry.last_error else ""
+    source = f"  from {entry.source}" if entry.source else ""
+    return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
+            f"{entry.message!r}{source}{error}")
+
+
+def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
+                       exit_ok: int, exit_failure: int) -> int:
+    outbox = outbox_of(args)
+    if args.action == "list":
+        return _list(outbox, out, exit_ok)
+    client = make_client()
+    if args.action == "flush":
+        report = outbox.flush(client, wait=args.lock_wait)
+        _show(report, outbox, out)
+        code = exit_ok if report.ok else exit_failure
+        out.document(dict(report.as_dict(), outbox=str(outbox.directory), exit_code=code))
+        return code
+    return _run(outbox, client, args.interval, out, exit_ok, exit_failure)
+
+
+def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
+    entries = outbox.entries(("new", "sending", "expired", "failed"))
+    for entry in entries:
+        out.line(_line(entry))
+    waiting = sum(1 for e in entries if e.pending)
+    sent = len(outbox.entries(("sent",)))
+    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
+             f"({outbox.directory})")
+    out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
+                  "entries": [e.describe() for e in entries]})
+    return exit_ok
+
+
+def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
+
+    for entry in report.sent:
+        out.line(f"sent to {entry.phone_number}: {', '.join(entry.sent_ids)} (queued {_age(entry.age())} ago, "
+                 f"attempt {entry.attempts})")
+    for entry in report.recovered:
+        out.line(f"already sent to {entry.phone_number}: {', '.join(entry.sent_ids)} was found on the server "
+                 "after an attempt whose answer was lost; not sent again")
+    for entry in report.expired:
+        out.note(f"EXPIRED, not sent to {entry.phone_number}: queued {_age(entry.age())} ago, longer than "
+                 f"--max-age allows: {entry.message!r} (kept in {outbox.directory / 'expired'})")
+    for entry, exc in report.failed:
+        out.note(f"NOT sent to {entry.phone_number}: {describe(exc)} (kept in {outbox.directory / 'failed'})")
+    if report.other_account:
+        out.note(f"{len(report.other_account)} alert(s) were queued with another API address or token; flush "
+                 "them with that account's --api-url and token")
+    if report.busy:
+        out.note(f"another flush is working on {outbox.directory}; nothing was sent by this one. Try again "
+                 "later or raise --lock-wait.")
+    elif report.stopped_by is not None:
+        waiting = len(report.pending)
+        if is_transient(report.stopped_by):
+            out.note(f"GoSMS cannot take alerts yet ({report.stopped_by}); {waiting} alert(s) wait for the next "
+                     "flush.")
+        else:
+            out.note(f"GoSMS refuses this account, so the flush stopped: {describe(report.stopped_by)} "
+                     f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
+    done = len(report.sent) + len(report.recovered)
+    out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
+             f"{len(report.failed)} failed ({outbox.directory})")
+
+
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """SIGTERM (a service manager) and SIGINT end ``run`` between two entries, never in mid-send."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: int, exit_failure: int) -> int:
+
+    with outbox.as_runner() as mine, _stop_signals() as stop:
+        if not mine:
+            out.note(f"another runner already drains {outbox.directory}: one runner per outbox")
+            return exit_failure
+        out.line(f"flushing {outbox.directory} every {interval:g} s until stopped")
+        while not stop.is_set():
+            try:
+                report = outbox.flush(client, wait=interval, stop=stop.is_set)
+            except GoSMSError as exc:  # the next round may do better; a service must not die of it
+                out.note(f"flush failed: {describe(exc)}")
+            else:
+                if report.sent or report.recovered or report.expired or report.failed or report.stopped_by:
+                    _show(report, outbox, out)
+            stop.wait(interval)
+    out.line("stopped")
+    return exit_ok
