@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the development/test environment. Idempotent and fast when nothing changed.
 #
-#   scripts/setup.sh            .venv (3.13.0) + .venv39 (3.9.18) + ansible-test pip stand-in
+#   scripts/setup.sh            .venv (3.13.0) + .venv39 (3.9.18) + .venv-release (3.13.0, the release
+#                               gatekeepers) + ansible-test pip stand-in
 #   scripts/setup.sh --icinga   also install Debian's icinga2, nagios4-core, python3-requests and
 #                               python3-nagiosplugin (daemons and system Python for tests/nagios)
 #   scripts/setup.sh --zabbix   also install Debian's Zabbix 6.0 server (PostgreSQL) with its PHP
@@ -43,7 +44,7 @@ stamp_of() { # venv-python lock-file extras -> hash on stdout
     } | sha256sum | cut -d' ' -f1
 }
 
-# make_venv DIR INTERPRETER VERSION LOCK EDITABLE_SPEC
+# make_venv DIR INTERPRETER VERSION LOCK EDITABLE_SPEC  (an empty spec: the lock alone)
 make_venv() {
     local dir=$1 interp=$2 version=$3 lock=$4 spec=$5
     local stamp_file=$dir/.gosms-setup-stamp want have=""
@@ -68,8 +69,10 @@ make_venv() {
     "$UV" pip sync --quiet --python "$dir/bin/python" "$lock"
     # The editable install reads pyproject.toml only: it works while modules
     # named by its entry points are still being written. -c keeps the pins.
-    log "$(basename "$dir"): installing -e $spec"
-    "$UV" pip install --quiet --python "$dir/bin/python" -c "$lock" -e "$spec"
+    if [ -n "$spec" ]; then
+        log "$(basename "$dir"): installing -e $spec"
+        "$UV" pip install --quiet --python "$dir/bin/python" -c "$lock" -e "$spec"
+    fi
     "$UV" pip check --quiet --python "$dir/bin/python" ||
         die "$(basename "$dir"): dependency conflicts (see above)"
     echo "$want" >"$stamp_file"
@@ -77,6 +80,8 @@ make_venv() {
 
 make_venv "$VENV" "$PY313" 3.13.0 requirements/dev.lock ".[async,nagios]"
 make_venv "$VENV39" "$PY39" 3.9.18 requirements/py39.lock ".[async,nagios]"
+# The gatekeepers check built artifacts, never this checkout: no editable install.
+make_venv "$VENV_RELEASE" "$PY313" 3.13.0 requirements/release.lock ""
 
 # ansible-test bootstraps pip in its own venvs with a get-pip script it
 # downloads from a host that is unreachable here; it uses a cached copy if one
