@@ -5,6 +5,8 @@
 #                               gatekeepers) + ansible-test pip stand-in
 #   scripts/setup.sh --icinga   also install Debian's icinga2, nagios4-core, python3-requests and
 #                               python3-nagiosplugin (daemons and system Python for tests/nagios)
+#   scripts/setup.sh --zabbix   also install Debian's Zabbix 6.0 server (PostgreSQL) with its PHP
+#                               frontend, and PostgreSQL (zabbix_js and the real server for tests/zabbix)
 #   scripts/setup.sh --force    rebuild both venvs even if their stamps match
 #
 # Each venv carries a stamp: a hash of everything its contents depend on (lock,
@@ -19,12 +21,14 @@ cd "$GOSMS_ROOT"
 STAMP_SCHEMA=1
 
 want_icinga=0
+want_zabbix=0
 force=0
 for arg in "$@"; do
     case "$arg" in
         --icinga) want_icinga=1 ;;
+        --zabbix) want_zabbix=1 ;;
         --force) force=1 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) die "unknown argument: $arg" ;;
     esac
 done
@@ -99,20 +103,36 @@ seed_get_pip
 
 ensure_actionlint
 
-if [ "$want_icinga" = 1 ]; then
-    # The daemons the Nagios tests run, and the system Python's packages the single files use.
-    missing=()
-    for pkg in icinga2 nagios4-core python3-requests python3-nagiosplugin; do
+# install_debian LABEL APT_FLAGS PACKAGE...: install the packages from Debian that are not installed yet.
+install_debian() {
+    local label=$1 flags=$2 pkg missing=()
+    shift 2
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
     done
     if [ "${#missing[@]}" = 0 ]; then
-        log "icinga2, nagios4-core, python3-requests, python3-nagiosplugin: installed"
-    else
-        log "installing from Debian: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+        log "$label: installed"
+        return 0
     fi
+    log "installing from Debian: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086 # the flags are words
+    apt-get install -y -qq $flags -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+}
+
+if [ "$want_icinga" = 1 ]; then
+    # The daemons the Nagios tests run, and the system Python's packages the single files use.
+    install_debian "icinga2, nagios4-core, python3-requests, python3-nagiosplugin" "" \
+        icinga2 nagios4-core python3-requests python3-nagiosplugin
+fi
+
+if [ "$want_zabbix" = 1 ]; then
+    # zabbix_js (Zabbix's own script engine) and a real Zabbix 6.0 server with its API; the tests
+    # start them, with PostgreSQL, in temporary folders of their own (no service is enabled).
+    # Without recommends: no web server or extra services, only what the tests run.
+    install_debian "zabbix-server-pgsql, zabbix-frontend-php, php-pgsql, postgresql" --no-install-recommends \
+        zabbix-server-pgsql zabbix-frontend-php php-pgsql postgresql
 fi
 
 log "setup done"
