@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh            .venv (3.13.0) + .venv39 (3.9.18) + ansible-test pip stand-in
 #   scripts/setup.sh --icinga   also install Debian's icinga2, nagios4-core, python3-requests and
-#                               python3-nagiosplugin (daemons and system Python for tests/nagios)
+#                               python3-nagiosplugin (daemons and system Python for tests/nagios),
+#                               and prometheus-alertmanager (the real Alertmanager tests/relay drives)
 #   scripts/setup.sh --force    rebuild both venvs even if their stamps match
 #
 # Each venv carries a stamp: a hash of everything its contents depend on (lock,
@@ -107,6 +108,15 @@ if [ "$want_icinga" = 1 ]; then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+    fi
+    # The Alertmanager that tests/relay points at the relay; its recommends are not needed.
+    if dpkg-query -W -f='${Status}' prometheus-alertmanager 2>/dev/null | grep -q 'install ok installed'; then
+        log "prometheus-alertmanager: installed"
+    else
+        log "installing from Debian: prometheus-alertmanager"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus-alertmanager >/dev/null
     fi
 fi
 
