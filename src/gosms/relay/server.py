@@ -22,7 +22,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -224,7 +224,7 @@ class Relay:
         except PayloadError as exc:
             raise _Answer(400, str(exc)) from None
         numbers = self._recipients(note, query)
-        text = compose(note)
+        text = self.scrub(compose(note))  # a label that quotes a token does not carry it into an SMS
         source = f"relay {note.source}" + (f" receiver={note.receiver}" if note.receiver else "")
         queued = []
         try:
@@ -264,43 +264,42 @@ class Relay:
     # -- the runner --------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        with self._runner() as mine:
-            self.runner_held = mine
-            if not mine:
-                log.warning("relay: another runner already drains %s; the relay queues, that runner sends",
-                            self.outbox.directory)
-                self._stop.wait()
-                return
-            while not self._stop.is_set():
-                self._wake.clear()  # an alert queued during the flush sets it again: no wake-up is lost
-                pause = self.interval
-                try:
-                    report = self.outbox.flush(self.client, stop=self._stop.is_set)
-                except GoSMSError as exc:  # the next round may do better; a service must not die of it
-                    log.error("relay: flush failed: %s", self.scrub(str(exc)))
-                    pause = self.retry_interval
-                else:
-                    for entry in report.sent + report.recovered:
-                        log.info("relay: sent to %s: %s", entry.phone_number, ", ".join(entry.sent_ids))
-                    for entry, error in report.failed:
-                        log.error("relay: NOT sent to %s: %s", entry.phone_number, self.scrub(str(error)))
-                    for entry in report.expired:
-                        log.error("relay: expired, not sent to %s: %r", entry.phone_number, entry.message)
-                    if report.stopped_by is not None:
-                        log.warning("relay: GoSMS cannot take alerts now (%s); %d wait, next try in %g s",
-                                    self.scrub(str(report.stopped_by)), len(report.pending), self.retry_interval)
-                        self._stop.wait(self.retry_interval)
-                        continue
-                self._wake.wait(pause)
-
-    @contextlib.contextmanager
-    def _runner(self) -> Iterator[bool]:
         try:
             with self.outbox.as_runner() as mine:
-                yield mine
-        except GoSMSError as exc:
+                self.runner_held = mine
+                if mine:
+                    self._drain()
+                else:
+                    log.warning("relay: another runner already drains %s; the relay queues, that runner sends",
+                                self.outbox.directory)
+        except GoSMSError as exc:  # the outbox folder cannot be used: posts get 503 until it can
+            self.runner_held = False
             log.error("relay: cannot run the outbox: %s", exc)
-            yield False
+        self._stop.wait()
+
+    def _drain(self) -> None:
+        """Flush when woken by a post, every ``interval`` otherwise, until the relay stops."""
+        while not self._stop.is_set():
+            self._wake.clear()  # an alert queued during the flush sets it again: no wake-up is lost
+            pause = self.interval
+            try:
+                report = self.outbox.flush(self.client, stop=self._stop.is_set)
+            except GoSMSError as exc:  # the next round may do better; a service must not die of it
+                log.error("relay: flush failed: %s", self.scrub(str(exc)))
+                pause = self.retry_interval
+            else:
+                for entry in report.sent + report.recovered:
+                    log.info("relay: sent to %s: %s", entry.phone_number, ", ".join(entry.sent_ids))
+                for entry, error in report.failed:
+                    log.error("relay: NOT sent to %s: %s", entry.phone_number, self.scrub(str(error)))
+                for entry in report.expired:
+                    log.error("relay: expired, not sent to %s: %r", entry.phone_number, entry.message)
+                if report.stopped_by is not None:
+                    log.warning("relay: GoSMS cannot take alerts now (%s); %d wait, next try in %g s",
+                                self.scrub(str(report.stopped_by)), len(report.pending), self.retry_interval)
+                    self._stop.wait(self.retry_interval)
+                    continue
+            self._wake.wait(pause)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -309,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "gosms-relay"
     sys_version = ""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         try:
             body = self._read()
             url = urlsplit(self.path)
@@ -325,14 +324,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._answer(200, result)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         relay = self.server.relay
         if urlsplit(self.path).path == "/healthz":
             self._answer(200, {"ok": True, "runner": relay.runner_held})
         else:
             self._answer(404, {"ok": False, "error": "not found: POST to /alertmanager or /grafana"})
 
-    def do_PUT(self) -> None:  # noqa: N802 - Grafana's contact point may be set to PUT
+    def do_PUT(self) -> None:
         self.do_POST()
 
     def _read(self) -> bytes:
@@ -392,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the sender went away; it retries on its own
             self.close_connection = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         # The request line and status only (never headers, so never the Authorization header).
         log.debug("relay: %s %s", self.address_string(), self.server.relay.scrub(format % args))
 
