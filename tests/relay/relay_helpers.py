@@ -100,7 +100,7 @@ class RelayProcess:
     def __init__(self, api_url: str, outbox: Path, listen: str, *args: str, log: Path) -> None:
         self.listen = listen
         self.log = log
-        self.argv = [*gosms_command(), "relay", "--listen", listen, "--outbox", str(outbox), "--deadline", "10",
+        self.argv = [*gosms_command(), "-v", "relay", "--listen", listen, "--outbox", str(outbox), "--deadline", "10",
                      *args]
         self.env = clean_env(api_url)
         self.proc: subprocess.Popen[bytes] | None = None

@@ -105,8 +105,8 @@ def run(args: argparse.Namespace, make_client: Callable[[], Client]) -> int:
     handler.addFilter(_Redacting(relay))
     log = logging.getLogger("gosms.relay")
     log.addHandler(handler)
-    if log.getEffectiveLevel() > logging.INFO:
-        log.setLevel(logging.INFO)
+    log.propagate = False  # one line per event, through the filter that knows both tokens, -v or not
+    log.setLevel(logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
     previous = {sig: signal.signal(sig, lambda signum, frame: relay.stop_soon()) for sig in
                 (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -118,4 +118,5 @@ def run(args: argparse.Namespace, make_client: Callable[[], Client]) -> int:
             signal.signal(sig, old)
         log.info("relay stopped")
         log.removeHandler(handler)
+        log.propagate = True
     return 0

@@ -101,6 +101,16 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # Alertmanager posts each group at once after an outage: let them queue
     relay: Relay
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender that hangs up (a reset keep-alive connection) is routine: a line, not a traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            log.debug("relay: connection from %s ended: %s", client_address[0], exc)
+        else:
+            log.error("relay: error on a connection from %s", client_address[0], exc_info=exc)
+
 
 class Relay:
     """The service: bind with :meth:`start`, stop with :meth:`stop` (or use it as a context manager)."""
