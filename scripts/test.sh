@@ -207,6 +207,8 @@ stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_H
 # A real hass process over real sockets: without HA's pytest plugins.
 stage homeassistant-live "tests/ha_live custom_components/gosms" pytest313 "${PYTEST_NON_HA[@]}" tests/ha_live
 stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
+# The Alertmanager/Grafana relay, end to end with Debian's prometheus-alertmanager (setup.sh --icinga).
+stage relay             "tests/relay src/gosms/relay" pytest313 "${PYTEST_NON_HA[@]}" tests/relay
 stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
 stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units
 stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
