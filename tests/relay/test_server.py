@@ -178,3 +178,23 @@ def test_a_token_quoted_in_a_label_reaches_neither_the_answer_the_outbox_nor_the
     assert status == 200 and answer["message"] == "FIRING 1: leak *** on ***"
     wait_for(lambda: delivered(emu, "FIRING 1: leak *** on ***"), 45, "the SMS")
     assert_no_secret(answer, emu.messages(), *(p.read_text() for p in outbox.directory.rglob("*.json")))
+
+
+def test_connections_beyond_the_limit_are_closed_and_the_relay_serves_again_after(emu, start_relay,
+                                                                                  monkeypatch) -> None:
+    import gosms.relay.server as server
+
+    monkeypatch.setattr(server, "MAX_CONNECTIONS", 2)
+    relay = start_relay(read_timeout=30.0)
+    idle = [socket.create_connection((relay.host, relay.port), timeout=30) for _ in range(2)]
+    try:
+        # Both accepted, each holding its slot while it sends nothing (the semaphore's own count).
+        wait_for(lambda: relay._server.slots._value == 0, 30, "both idle connections to be served")
+        with socket.create_connection((relay.host, relay.port), timeout=30) as third:
+            third.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert third.recv(4096) == b""  # closed unread, long before the 30 s read timeout
+    finally:
+        for sock in idle:
+            sock.close()
+    wait_for(lambda: relay._server.slots._value == 2, 30, "the idle connections' slots to be free")
+    assert post(f"{relay.url}/alertmanager?to={PHONE}", FIRING)[0] == 200

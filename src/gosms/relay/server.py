@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from ..wire.config import Token, redact
-from ..wire.errors import GoSMSError, ValidationError
+from ..wire.errors import ConfigError, GoSMSError, ValidationError
 from .compose import Notification, PayloadError, compose, parse_alertmanager, parse_grafana
 from .routes import Routes, check_numbers
 
@@ -52,6 +53,8 @@ DEFAULT_MAX_BODY = 1024 * 1024
 """Bytes: Alertmanager's largest groups (hundreds of alerts with annotations) stay well under it."""
 DEFAULT_READ_TIMEOUT = 10.0
 """Seconds a connection may stay silent while the relay reads a request from it."""
+MAX_CONNECTIONS = 256
+"""Connections served at once (a thread each); Alertmanager keeps a few, a storm of posts some dozens."""
 DISCARD_LIMIT = 16 * 1024 * 1024
 """Bytes of a refused (413) body read and dropped before the connection closes."""
 DEFAULT_INTERVAL = 60.0
@@ -100,11 +103,29 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # Alertmanager posts each group at once after an outage: let them queue
     relay: Relay
+    slots: threading.BoundedSemaphore
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to :data:`MAX_CONNECTIONS`; beyond, the connection is closed at once.
+
+        Each connection holds its thread for at most the read timeout while it sends nothing, so a
+        flood of idle connections costs a bounded number of threads, not the process.
+        """
+        if not self.slots.acquire(blocking=False):
+            log.warning("relay: %d connections open already; one from %s closed unread", MAX_CONNECTIONS,
+                        client_address[0])
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A sender that hangs up (a reset keep-alive connection) is routine: a line, not a traceback."""
-        import sys
-
         exc = sys.exc_info()[1]
         if isinstance(exc, OSError):
             log.debug("relay: connection from %s ended: %s", client_address[0], exc)
@@ -128,8 +149,6 @@ class Relay:
         interval: float = DEFAULT_INTERVAL,
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
     ) -> None:
-        from ..wire.errors import ConfigError
-
         self.host, self.port = parse_listen(listen)
         if auth is None and needs_auth(self.host):
             raise ConfigError(
@@ -160,8 +179,6 @@ class Relay:
 
     def start(self) -> Relay:
         """Bind the port and start serving and sending, each in a thread of its own."""
-        from ..wire.errors import ConfigError
-
         handler = type("RelayHandler", (_Handler,), {"timeout": self.read_timeout})
         server_class = type("RelayServer", (_Server,), {
             "address_family": socket.AF_INET6 if ":" in self.host else socket.AF_INET})
@@ -171,6 +188,7 @@ class Relay:
             raise ConfigError(f"Cannot listen on {self.host}:{self.port} ({exc.strerror or exc}): choose a free "
                               "address and port for --listen.") from None
         server.relay = self
+        server.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._server = server
         self.port = server.server_address[1]
         runner = threading.Thread(target=self._run, name="gosms-relay-runner", daemon=True)
