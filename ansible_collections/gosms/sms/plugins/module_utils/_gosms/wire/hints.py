@@ -159,6 +159,8 @@ DETAILS: Mapping[str, tuple[str, str]] = {
                       "«API Интеграция» панели управления)."),
     "token_file_unreadable": ("Cannot read the token file {path}: {reason}.",
                               "Не удаётся прочитать файл токена {path}: {reason}."),
+    "url_unreadable": ("The GoSMS API URL {url} cannot be read ({error}); give one like {example}.",
+                       "Адрес API GoSMS {url} не удаётся разобрать ({error}); пример: {example}."),
     "url_not_http": ("The GoSMS API URL {url} is not an http(s) URL, e.g. {example}.",
                      "Адрес API GoSMS {url} не http(s), пример: {example}."),
     "url_credentials": ("The GoSMS API URL must not carry credentials; the token has its own setting.",
