@@ -198,3 +198,23 @@ def test_connections_beyond_the_limit_are_closed_and_the_relay_serves_again_afte
             sock.close()
     wait_for(lambda: relay._server.slots._value == 2, 30, "the idle connections' slots to be free")
     assert post(f"{relay.url}/alertmanager?to={PHONE}", FIRING)[0] == 200
+
+
+def test_a_post_the_sender_retries_is_queued_once_even_across_a_restart(emu, outbox, client, start_relay) -> None:
+    # Alertmanager re-posts a group whose answer it did not read: the same body, within minutes.
+    relay = start_relay()
+    url = f"{relay.url}/alertmanager?to={PHONE}&to={OTHER}"
+    first = post(url, FIRING)[1]
+    assert (first["queued"], first["repeated"]) == (2, [])
+    again = post(url, FIRING)[1]
+    assert (again["ok"], again["queued"], again["repeated"]) == (True, 0, [PHONE, OTHER])
+    relay.stop()
+    restarted = start_relay()  # a new process would read the same outbox: the key is in the entries
+    assert post(f"{restarted.url}/alertmanager?to={PHONE}", FIRING)[1]["repeated"] == [PHONE]
+    # A changed group (here: resolved) is a new page.
+    resolved = dict(FIRING, status="resolved", alerts=[dict(a, status="resolved") for a in FIRING["alerts"]])
+    assert post(f"{restarted.url}/alertmanager?to={PHONE}", resolved)[1]["queued"] == 1
+    wait_for(lambda: len(emu.messages()) == 3, 60, "three messages")
+    time.sleep(1)
+    assert sorted((m["phone_number"], m["message"][:6]) for m in emu.messages()) == sorted(
+        [(PHONE, "FIRING"), (PHONE, "RESOLV"), (OTHER, "FIRING")])

@@ -17,12 +17,15 @@ GoSMS token nor the relay's own token is ever written into an answer or a log li
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
+import re
 import socket
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -85,6 +88,58 @@ def needs_auth(host: str) -> bool:
     them, and "only 127.0.0.1 goes without a token" is a rule a person can check at a glance.
     """
     return host not in _LOCAL_ONLY
+
+
+REPEAT_WINDOW = 600.0
+"""Seconds in which the same post for the same number is taken as the sender's retry, not a new page.
+
+Alertmanager and Grafana retry a post whose answer they did not read (a timeout, a relay killed
+between writing the SMS and answering), and re-send an unchanged group only after their
+``repeat_interval`` (hours by default): ten minutes tells the two apart."""
+_POST_KEY = re.compile(r"\bpost=([0-9a-f]{16})\b")
+
+
+def post_key(path: str, doc: Any) -> str:
+    """A short fingerprint of a post's content (the same group in the same state gives the same key)."""
+    canonical = json.dumps([path, doc], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+class _Seen:
+    """The posts queued in the last :data:`REPEAT_WINDOW`, per number, read back from the outbox at start.
+
+    Kept in the entries themselves (their ``source`` names the post's key), so a relay restarted
+    after ``kill -9`` knows what its previous run accepted.
+    """
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._lock = threading.Lock()
+        self._claimed: dict[tuple[str, str], float] = {}
+        now = time.time()
+        try:
+            entries = outbox.entries()
+        except GoSMSError:
+            entries = []  # an outbox that cannot be read cannot be written either: posts get 503
+        for entry in entries:
+            found = _POST_KEY.search(entry.source)
+            if found and now - entry.created < REPEAT_WINDOW:
+                self._claimed[(found.group(1), entry.phone_number)] = entry.created
+
+    def claim(self, key: str, number: str) -> bool:
+        """True when this post has not been queued for ``number`` within the window (and claim it)."""
+        now = time.time()
+        with self._lock:
+            if len(self._claimed) > 10_000:
+                self._claimed = {k: t for k, t in self._claimed.items() if now - t < REPEAT_WINDOW}
+            claimed = self._claimed.get((key, number))
+            if claimed is not None and now - claimed < REPEAT_WINDOW:
+                return False
+            self._claimed[(key, number)] = now
+            return True
+
+    def release(self, key: str, number: str) -> None:
+        with self._lock:
+            self._claimed.pop((key, number), None)
 
 
 class _Answer(Exception):
@@ -165,6 +220,7 @@ class Relay:
         self.retry_interval = retry_interval
         self.runner_held: Optional[bool] = None
         """True while this relay is the outbox's runner; False when another runner drains it."""
+        self._seen = _Seen(outbox)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._server: Optional[_Server] = None
@@ -253,17 +309,27 @@ class Relay:
             raise _Answer(400, str(exc)) from None
         numbers = self._recipients(note, query)
         text = self.scrub(compose(note))  # a label that quotes a token does not carry it into an SMS
-        source = f"relay {note.source}" + (f" receiver={note.receiver}" if note.receiver else "")
-        queued = []
-        try:
-            for number in numbers:
+        key = post_key(path, doc)
+        source = f"relay {note.source}" + (f" receiver={note.receiver}" if note.receiver else "") + f" post={key}"
+        queued, repeated = [], []
+        for number in numbers:
+            if not self._seen.claim(key, number):
+                repeated.append(number)  # the sender's retry of a post already queued: not twice
+                continue
+            try:
                 queued.append(self.outbox.add(self.client, number, text, source=source).id)
-        except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
-            log.error("relay: could not queue %s: %s", source, exc)
-            raise _Answer(503, f"the alert could not be kept in the outbox: {exc}") from None
+            except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
+                self._seen.release(key, number)
+                log.error("relay: could not queue %s: %s", source, exc)
+                raise _Answer(503, f"the alert could not be kept in the outbox: {exc}") from None
         self._wake.set()
-        log.info("relay: queued %r for %s (%s)", text, ", ".join(numbers), source)
-        return {"ok": True, "queued": len(queued), "ids": queued, "to": list(numbers), "message": text}
+        if queued:
+            log.info("relay: queued %r for %s (%s)", text, ", ".join(n for n in numbers if n not in repeated), source)
+        if repeated:
+            log.info("relay: %s repeated a post queued already for %s; not queued again", note.source,
+                     ", ".join(repeated))
+        return {"ok": True, "queued": len(queued), "ids": queued, "to": list(numbers), "repeated": repeated,
+                "message": text}
 
     def _recipients(self, note: Notification, query: str) -> tuple[str, ...]:
         asked = [n for value in parse_qs(query).get("to", []) for n in value.split(",") if n]
