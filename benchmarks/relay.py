@@ -7,6 +7,7 @@ relay's runner sends while the posts arrive, at the account's cap (10 requests p
 posts are answered in the middle of a drain, as in a real storm.  It prints, e.g.::
 
     relay: 1000 posts, 50 at a time: median answer 9.8 ms (p90 21.0 ms, max 64.0 ms; goal <= 20 ms)
+    relay: 2100 posts/s taken; with 50 in flight that alone makes a mean answer of 23.8 ms
     relay: the relay used 0.95 ms of CPU per post (its runner included); one outbox write alone takes 4.1 ms
     here (two fsyncs); load average 1.2 on 2 CPU(s)
     relay: 1000/1000 answered 200 and on disk in the outbox when the last post was answered
@@ -135,11 +136,16 @@ def run(emu: Emulator, relay: subprocess.Popen[bytes], port: int, outbox: Path, 
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(post, range(posts)))
     cpu = cpu_seconds(relay.pid) - cpu_before
+    posting = time.monotonic() - started
     on_disk = len(Outbox(outbox).entries(STATES))
     answers = sorted(seconds * 1000 for _, seconds in results)
     ok = sum(1 for status, _ in results if status == 200)
     print(f"relay: {posts} posts, {concurrency} at a time: median answer {statistics.median(answers):.1f} ms "
           f"(p90 {answers[int(len(answers) * 0.9) - 1]:.1f} ms, max {answers[-1]:.1f} ms; goal <= 20 ms)", flush=True)
+    # With a fixed number in flight, the mean answer is that number over the throughput (Little's law):
+    # the CPU a post costs the relay bounds the answer time however fast the disk is.
+    print(f"relay: {posts / posting:.0f} posts/s taken; with {concurrency} in flight that alone makes a mean "
+          f"answer of {concurrency / (posts / posting) * 1000:.1f} ms", flush=True)
     print(f"relay: the relay used {cpu / posts * 1000:.2f} ms of CPU per post (its runner included); one outbox "
           f"write alone takes {single_add_ms():.1f} ms here (two fsyncs); load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} CPU(s)", flush=True)
