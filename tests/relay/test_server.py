@@ -18,6 +18,7 @@ from relay_helpers import AUTH, DATA, OTHER, PHONE, SECRET, alertmanager_payload
 from gosms import Outbox
 from gosms.emulator import Emulator
 from gosms.relay.routes import load_routes
+from gosms.relay.server import needs_auth, parse_listen
 from gosms.wire.config import Token
 from gosms.wire.errors import ConfigError
 
@@ -218,3 +219,21 @@ def test_a_post_the_sender_retries_is_queued_once_even_across_a_restart(emu, out
     time.sleep(1)
     assert sorted((m["phone_number"], m["message"][:6]) for m in emu.messages()) == sorted(
         [(PHONE, "FIRING"), (PHONE, "RESOLV"), (OTHER, "FIRING")])
+
+
+@pytest.mark.parametrize(
+    ("listen", "host", "port", "token_needed"),
+    [("127.0.0.1:9797", "127.0.0.1", 9797, False), ("[::1]:0", "::1", 0, False),
+     ("localhost:80", "localhost", 80, False),
+     ("127.0.0.2:9797", "127.0.0.2", 9797, True), ("0.0.0.0:9797", "0.0.0.0", 9797, True),
+     ("[::]:9797", "::", 9797, True), ("relay.example:9797", "relay.example", 9797, True)],
+)
+def test_listen_addresses_and_where_a_token_is_required(listen, host, port, token_needed) -> None:
+    assert parse_listen(listen) == (host, port)
+    assert needs_auth(host) is token_needed
+
+
+@pytest.mark.parametrize("listen", ["9797", "127.0.0.1", "127.0.0.1:http", ":9797", "127.0.0.1:70000"])
+def test_a_listen_address_without_a_usable_port_is_refused(listen) -> None:
+    with pytest.raises(ValueError, match="is not HOST:PORT"):
+        parse_listen(listen)
