@@ -4,7 +4,8 @@
 #   scripts/setup.sh            .venv (3.13.0) + .venv39 (3.9.18) + .venv-release (3.13.0, the release
 #                               gatekeepers) + ansible-test pip stand-in
 #   scripts/setup.sh --icinga   also install Debian's icinga2, nagios4-core, python3-requests and
-#                               python3-nagiosplugin (daemons and system Python for tests/nagios)
+#                               python3-nagiosplugin (daemons and system Python for tests/nagios),
+#                               and prometheus-alertmanager (the real Alertmanager tests/relay drives)
 #   scripts/setup.sh --zabbix   also install Debian's Zabbix 6.0 server (PostgreSQL) with its PHP
 #                               frontend, and PostgreSQL (zabbix_js and the real server for tests/zabbix)
 #   scripts/setup.sh --force    rebuild both venvs even if their stamps match
@@ -125,6 +126,8 @@ if [ "$want_icinga" = 1 ]; then
     # The daemons the Nagios tests run, and the system Python's packages the single files use.
     install_debian "icinga2, nagios4-core, python3-requests, python3-nagiosplugin" "" \
         icinga2 nagios4-core python3-requests python3-nagiosplugin
+    # The Alertmanager that tests/relay points at the relay (and its amtool); no recommends needed.
+    install_debian "prometheus-alertmanager" --no-install-recommends prometheus-alertmanager
 fi
 
 if [ "$want_zabbix" = 1 ]; then

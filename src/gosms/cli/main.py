@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .. import __version__
 from ..pacing import turnstile
@@ -148,7 +148,12 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The command line; commands of other packages are added when ``arguments`` may name one.
+
+    ``arguments`` None adds them always; otherwise only for ``--help`` or when no command of this
+    module is named, so a ``send`` in a storm does not pay for scanning the installed packages.
+    """
     common = _common_options()
     parser = _Parser(
         prog="gosms",
@@ -226,7 +231,52 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the count here between runs, so only new messages are paged through and "
                             "deleted ones stay counted (default: $XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, the "
                             "file check_gosms --quota uses for the same user, address and token)")
+    for name, extension in _extensions(arguments, set(sub.choices)):
+        p = command(name, extension.HELP, _run_extension(extension))
+        extension.add_arguments(p)
     return parser
+
+
+class Extension(Protocol):
+    """A command another package provides through the ``gosms.commands`` entry point group."""
+
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, make_client: Callable[[], Client]) -> int: ...
+
+
+EXTENSION_GROUP = "gosms.commands"
+
+
+def _extensions(arguments: Optional[Sequence[str]], builtin: set[str]) -> list[tuple[str, Extension]]:
+    """The installed ``gosms.commands`` (``gosms relay``), only when the command line may ask for one.
+
+    They stand beside this package (the relay is on the CLI's floor, so neither imports the other);
+    the entry point is how the command line finds them without an import edge.
+    """
+    if arguments is not None and not ({"-h", "--help"} & set(arguments)) and builtin & set(arguments):
+        return []
+    from importlib.metadata import entry_points
+
+    found: Any = entry_points()
+    group = found.select(group=EXTENSION_GROUP) if hasattr(found, "select") else found.get(EXTENSION_GROUP, [])
+    extensions = []
+    for point in sorted(group, key=lambda p: p.name):
+        if point.name in builtin:
+            continue
+        try:
+            extensions.append((point.name, point.load()))
+        except Exception as exc:  # a broken extension must not take the built-in commands down with it
+            log.debug("command %r of entry point %s not loaded: %s", point.name, point.value, exc)
+    return extensions
+
+
+def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output], int]:
+    def handler(args: argparse.Namespace, out: Output) -> int:
+        return extension.run(args, lambda: _client(args, out))
+    return handler
 
 
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -535,7 +585,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; the exit status is returned, not raised (argparse's own exits included)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     _Parser.json_requested = "--json" in arguments
-    parser = build_parser()
+    parser = build_parser(arguments)
     try:
         args, extra = parser.parse_known_args(arguments)
         if extra:
