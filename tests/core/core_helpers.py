@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,3 +74,33 @@ def run_cli(*args: str, emu: Emulator | None = None, token: str | None = SECRET,
     assert_no_secret(result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     return result
+
+
+# -- a full disk ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def small_disk(where: Path, size: str = "256k") -> Iterator[Path]:
+    """A small tmpfs mounted at ``where``: a real full disk once :func:`fill` has run (root can mount
+    one, as in CI); unmounted at the end."""
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"mounting a small tmpfs needs root: {done.stderr}"
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(mount: Path) -> Path:
+    """Fill the file system of ``mount`` to the last byte; remove the returned file to free it."""
+    filler = mount / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+                handle.flush()
+        except OSError:
+            pass
+    return filler

@@ -118,12 +118,17 @@ def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
     entries = outbox.entries(("new", "sending", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
+    corrupt = outbox.corrupt()
+    for bad in corrupt:
+        where = bad.name if bad.where == "corrupt" else f"{bad.where}/{bad.name} (the next flush sets it aside)"
+        out.line(f"corrupt  {where}  {bad.reason}")
     waiting = sum(1 for e in entries if e.pending)
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
+    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day"
+             f"{f', {len(corrupt)} corrupt (never sent; in corrupt/ with the reason)' if corrupt else ''} "
              f"({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries]})
+                  "entries": [e.describe() for e in entries], "corrupt": [c.as_dict() for c in corrupt]})
     return exit_ok
 
 
