@@ -362,6 +362,19 @@ def test_a_full_disk_after_one_recipient_was_sent_reports_each_recipient(
 def full_outbox(tmp_path: Path) -> Iterator[Path]:
     """An outbox on a small tmpfs filled to the last byte: a real full disk, not a simulated one."""
     with small_disk(tmp_path / "small-disk", "64k") as mount:
-        Outbox(mount / "ob").check()
+        Outbox(mount / "ob")._ensure()  # its folders, made as a first queueing would
         fill(mount)
         yield mount / "ob"
+
+
+def test_an_entry_owned_by_another_user_is_set_aside_not_sent(emu: Emulator, tmp_path: Path) -> None:
+    outbox_dir = tmp_path / "ob"
+    outbox = Outbox(outbox_dir)
+    with Client(SECRET, api_url=emu.url, retry=QUICK) as client:
+        planted = outbox.add(client, PHONE, "planted by someone else")
+        outbox.add(client, OTHER, "ours")
+        os.chown(outbox_dir / "new" / f"{planted.id}.json", nobody(), -1)
+        report = outbox.flush(client)
+    assert report.ok and [m["message"] for m in stored(emu)] == ["ours"]
+    (bad,) = outbox.corrupt()
+    assert "owned by another user" in bad.reason and bad.where == "corrupt"

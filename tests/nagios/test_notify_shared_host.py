@@ -79,7 +79,7 @@ def full_outbox(tmp_path: Path) -> Iterator[Path]:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"mounting a small tmpfs needs root: {done.stderr}"
     try:
-        Outbox(mount / "outbox").check()
+        Outbox(mount / "outbox")._ensure()  # its folders, made as a first queueing would
         with open(mount / "filler", "wb") as filler:
             try:
                 while True:
