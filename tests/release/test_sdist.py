@@ -5,9 +5,13 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, VERSION, run
 
 
+# It builds, installs and runs the whole core suite: minutes of its own, more on a shared machine.
+@pytest.mark.timeout(1200)
 def test_sdist_builds_and_its_tests_pass(dist: Path, uv: str, py313: str, tmp_path: Path,
                                          clean_env: dict[str, str]) -> None:
     sdist = dist / f"gosms_ops-{VERSION}.tar.gz"

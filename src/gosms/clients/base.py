@@ -20,7 +20,7 @@ from ..wire import flows
 from ..wire.config import Token, redact_error, resolve_api_url, resolve_token
 from ..wire.errors import GoSMSError
 from ..wire.models import Device, Message, Page
-from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send
+from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send, send_recipient
 from ..wire.protocol import Request, Response
 from ..wire.retry import DEFAULT_RATE, RetryPolicy
 
@@ -155,19 +155,8 @@ class BaseClient:
         stop = StopSending()
 
         def one(phone: str) -> RecipientResult:
-            result = RecipientResult(phone)
-            if stop.stopped(result):
-                return result
-            for part in plan.parts:
-                try:
-                    sent = self.run(flows.send(
-                        self.api_url, self.token, phone, part, device_id=plan.device_id, to_sim=plan.to_sim,
-                        callback_id=plan.callback_id, policy=self.retry, known_ids=self._known_ids))
-                except GoSMSError as exc:
-                    result.error = exc
-                    stop.failed(exc)
-                    break
-                result.add(sent)
+            result: RecipientResult = self.run(send_recipient(
+                self.api_url, self.token, phone, plan, policy=self.retry, known_ids=self._known_ids, stop=stop))
             return result
 
         first, *others = plan.recipients
