@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from core_helpers import PHONE, SECRET, _command, assert_no_secret, fill, run_cli, small_disk, stored
+from core_helpers import PHONE, SECRET, SmallDisk, _command, assert_no_secret, run_cli, small_disk, stored
 
 from gosms import Client, RetryPolicy
 from gosms.delivery.outbox import STATES, Outbox
@@ -99,34 +99,34 @@ def test_a_send_killed_after_its_answer_sent_it_once(emu: Emulator, tmp_path: Pa
 
 
 @pytest.fixture
-def disk(tmp_path: Path) -> Iterator[Path]:
-    with small_disk(tmp_path / "small-disk") as mount:
-        yield mount
+def disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    with small_disk(tmp_path / "small-disk") as found:
+        yield found
 
 
-def test_a_flush_on_a_full_disk_sends_nothing_loses_nothing_and_says_why(
-        emu: Emulator, disk: Path) -> None:
-    outbox = disk / "ob"
+def test_a_flush_on_a_full_disk_sends_nothing_loses_nothing_and_says_why(emu: Emulator, disk: SmallDisk) -> None:
+    outbox = disk.root / "ob"
     queue(emu, outbox)
-    filler = fill(disk)
-    full = run_cli("outbox", "flush", emu=emu, env={"GOSMS_OUTBOX": str(outbox)})
-    assert full.code == 3 and "No space left on device" in full.stderr
+    disk.fill()
+    env = {"GOSMS_OUTBOX": str(outbox)}
+    full = run_cli("outbox", "flush", emu=emu, env=env, wrapper=disk.wrapper)
+    assert full.code == 3 and disk.error in full.stderr
     assert stored(emu) == []  # nothing leaves before its claim is on disk
     assert [e.state for e in Outbox(outbox).entries()] == ["new"] * len(ALERTS)
     assert list((outbox / "tmp").iterdir()) == []  # no half-written file left behind
-    filler.unlink()
-    again = run_cli("outbox", "flush", emu=emu, env={"GOSMS_OUTBOX": str(outbox)})
+    disk.free()
+    again = run_cli("outbox", "flush", emu=emu, env=env, wrapper=disk.wrapper)
     assert again.code == 0, again.stderr
     assert texts(emu) == Counter(dict.fromkeys(ALERTS, 1))
 
 
 def test_a_send_with_queue_on_a_full_disk_sends_and_says_what_it_could_not_keep(
-        emu: Emulator, disk: Path) -> None:
-    outbox = disk / "ob"
+        emu: Emulator, disk: SmallDisk) -> None:
+    outbox = disk.root / "ob"
     Outbox(outbox).check()
-    fill(disk)
+    disk.fill()
     emu.outage(None)
     cli = run_cli("send", "--queue", "--deadline", "1", "--to", PHONE, "--message", "m", emu=emu,
-                  env={"GOSMS_OUTBOX": str(outbox)})
+                  env={"GOSMS_OUTBOX": str(outbox)}, wrapper=disk.wrapper)
     assert cli.code == 1 and f"NOT sent to {PHONE} and NOT queued" in cli.stderr
-    assert "No space left on device" in cli.stderr
+    assert disk.error in cli.stderr

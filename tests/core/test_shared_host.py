@@ -15,11 +15,11 @@ import shutil
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from core_helpers import PHONE, SECRET, CLIResult, _command, assert_no_secret, fill, small_disk, stored
+from core_helpers import PHONE, SECRET, CLIResult, SmallDisk, _command, assert_no_secret, small_disk, stored
 
 from gosms import Client, RetryPolicy
 from gosms.delivery.outbox import Outbox
@@ -42,12 +42,13 @@ def give_away(path: Path) -> None:
 
 
 def run_gosms(*args: str, env: dict[str, str], emu: Emulator | None = None, timeout: float = 60.0,
-              secrets: tuple[str, ...] = (SECRET,)) -> CLIResult:
+              secrets: tuple[str, ...] = (SECRET,), wrapper: Sequence[str] = ()) -> CLIResult:
     """The installed ``gosms`` with exactly this environment (no runtime folder of the test run)."""
     environ = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8", **env}
     if emu is not None:
         environ.setdefault("GOSMS_API_URL", emu.url)
-    done = subprocess.run([*_command(), *args], capture_output=True, text=True, env=environ, timeout=timeout,
+    done = subprocess.run([*wrapper, *_command(), *args], capture_output=True, text=True, env=environ,
+                          timeout=timeout,
                           check=False)
     for secret in secrets:
         assert secret not in done.stdout + done.stderr, done.stderr
@@ -340,31 +341,32 @@ def test_an_xdg_runtime_dir_of_another_user_is_not_trusted(emu: Emulator, tmp_pa
 
 
 def test_a_full_disk_after_one_recipient_was_sent_reports_each_recipient(
-        emu: Emulator, full_outbox: Path) -> None:
+        emu: Emulator, full_disk: SmallDisk) -> None:
     emu.add_fault("http_500", endpoint="send", after=1, count=None)  # the first number gets it, not the second
+    env = queue_env(full_disk.root / "ob")
     cli = run_gosms("send", "--queue", "--deadline", "1", "--to", PHONE, "--to", OTHER, "--message", "disk full",
-                    "--json", env=queue_env(full_outbox), emu=emu)
+                    "--json", env=env, emu=emu, wrapper=full_disk.wrapper)
     assert cli.code == 1, cli.stderr
     (sent,) = stored(emu)
     assert sent["phone_number"] == PHONE
-    assert f"NOT sent to {OTHER} and NOT queued" in cli.stderr and "No space left" in cli.stderr
+    assert f"NOT sent to {OTHER} and NOT queued" in cli.stderr and full_disk.error in cli.stderr
     document = cli.json()
     assert [r["ids"] for r in document["results"] if r["phone_number"] == PHONE] == [[sent["id"]]]
     assert list(document["unqueued"]) == [OTHER] and document["queued"] == []
     emu.clear_faults()
     emu.add_fault("http_500", endpoint="send", after=1, count=None)
     human = run_gosms("send", "--queue", "--deadline", "1", "--to", PHONE, "--to", OTHER, "--message", "again",
-                      env=queue_env(full_outbox), emu=emu)
+                      env=env, emu=emu, wrapper=full_disk.wrapper)
     assert human.code == 1 and f"sent to {PHONE}: " in human.stdout
 
 
 @pytest.fixture
-def full_outbox(tmp_path: Path) -> Iterator[Path]:
-    """An outbox on a small tmpfs filled to the last byte: a real full disk, not a simulated one."""
-    with small_disk(tmp_path / "small-disk", "64k") as mount:
-        Outbox(mount / "ob")._ensure()  # its folders, made as a first queueing would
-        fill(mount)
-        yield mount / "ob"
+def full_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """An outbox's disk filled to the last byte (see :class:`SmallDisk` where no tmpfs can be mounted)."""
+    with small_disk(tmp_path / "small-disk", "64k") as disk:
+        Outbox(disk.root / "ob")._ensure()  # its folders, made as a first queueing would
+        disk.fill()
+        yield disk
 
 
 def test_an_entry_owned_by_another_user_is_set_aside_not_sent(emu: Emulator, tmp_path: Path) -> None:

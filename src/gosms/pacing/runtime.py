@@ -85,7 +85,7 @@ def runtime_dir() -> tuple[Optional[str], str]:
 
     ``$GOSMS_RUNTIME_DIR``; else ``$XDG_RUNTIME_DIR/gosms-ops`` when ``XDG_RUNTIME_DIR`` is this
     user's own folder (``sudo -E`` or ``su`` without ``-`` pass on another user's); else
-    ``gosms-ops-UID`` in the temporary directory (Nagios and cron set no ``XDG_RUNTIME_DIR``).  Each
+    ``gosms-ops-UID`` in ``$TMPDIR`` or ``/tmp`` (Nagios and cron set no ``XDG_RUNTIME_DIR``).  Each
     is created 0700 and refused unless it is this user's own directory closed to others.  Someone
     else can make the temporary one first, to switch the shared budget and the turnstile off; that
     is said loudly on stderr, and the folder under the home directory, which no one else can
@@ -102,9 +102,10 @@ def runtime_dir() -> tuple[Optional[str], str]:
         if not problem:
             return _private(os.path.join(xdg, "gosms-ops"))
         _warn(f"XDG_RUNTIME_DIR {xdg} is not used: {problem} (was it passed on by sudo -E or su?)")
-    import tempfile  # only here: it costs every process start a few milliseconds
-
-    shared = os.path.join(tempfile.gettempdir(), f"gosms-ops-{os.getuid()}")
+    # $TMPDIR or /tmp, read here rather than through tempfile.gettempdir(), which writes a probe
+    # file to choose and raises when the disk is full: the turnstile runs before anything else.
+    temp = os.environ.get("TMPDIR", "")
+    shared = os.path.join(temp if os.path.isabs(temp) else "/tmp", f"gosms-ops-{os.getuid()}")
     path, reason = _private(shared)
     if path is not None:
         return path, ""
