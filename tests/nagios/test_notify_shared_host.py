@@ -87,11 +87,10 @@ def full_outbox(tmp_path: Path) -> Iterator[tuple[Path, list[str], str]]:
         if done.returncode != 0:
             yield mount / "outbox", ["prlimit", "--fsize=0", "--"], "File too large"
             return
-        with open(mount / "filler", "wb") as filler:
+        with open(mount / "filler", "wb", buffering=0) as filler:
             try:
                 while True:
-                    filler.write(b"\0" * 4096)
-                    filler.flush()
+                    filler.write(b"\0" * 4096)  # unbuffered: nothing left to fail at close
             except OSError:
                 pass
         yield mount / "outbox", [], "No space left on device"
