@@ -236,6 +236,7 @@ def test_an_entry_of_the_wrong_shape_is_set_aside_and_the_rest_flow(
     assert listed.json()["waiting"] == 3 and says in listed.json()["corrupt"][0]["reason"]
     flushed = run_gosms("outbox", "flush", env=queue_env(outbox_dir), emu=emu)
     assert flushed.code == 0, flushed.stderr
+    assert f"set aside, never sent: new-{bad.id}.json" in flushed.stderr and says in flushed.stderr
     assert sorted(m["message"] for m in stored(emu)) == [f"later alert {n}" for n in range(3)]
     (corrupt,) = outbox.corrupt()
     assert corrupt.where == "corrupt" and says in corrupt.reason

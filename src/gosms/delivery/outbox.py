@@ -258,6 +258,8 @@ class FlushReport:
     """The error that ended the flush early (the API still unreachable, the account refused)."""
     busy: bool = False
     """Another flush held the outbox for longer than this one would wait."""
+    corrupt: list[Corrupt] = field(default_factory=list)
+    """Files this flush found unsound and set aside in ``corrupt/`` (never sent); the rest went on."""
 
     @property
     def ok(self) -> bool:
@@ -275,6 +277,7 @@ class FlushReport:
             "pending": [e.describe() for e in self.pending],
             "stopped_by": str(self.stopped_by) if self.stopped_by is not None else None,
             "busy": self.busy,
+            "corrupt": [c.as_dict() for c in self.corrupt],
         }
 
 
@@ -365,8 +368,9 @@ class Outbox:
         return sorted((e for e in found.values() if e.state in states), key=lambda e: (e.created, e.id))
 
     def _set_aside(self, files: Folders, state: str, name: str, reason: str, tidy: bool) -> Corrupt:
-        log.warning("outbox: %s/%s is not a sound entry (%s); it is set aside, never sent", state, name, reason)
-        if tidy:
+        if tidy:  # said once, when it is moved; a listing reports it in its own output
+            log.info("outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name,
+                     reason)
             with self._writing():
                 name = files.set_aside(state, name, reason)
             state = CORRUPT
@@ -512,7 +516,8 @@ class Outbox:
                 report.busy = True
                 report.pending = self.entries(PENDING)
                 return report
-            known = {i for e in self._load(STATES, tidy=True) if e.state == "sent" for i in e.sent_ids}
+            known = {i for e in self._load(STATES, tidy=True, bad=report.corrupt) if e.state == "sent"
+                     for i in e.sent_ids}
             for entry in self._load(PENDING):
                 if report.stopped_by is not None or (stop is not None and stop()):
                     break
