@@ -192,6 +192,17 @@ def test_a_symlinked_lock_file_creates_nothing_where_it_points(emu: Emulator, tm
     assert not victim.exists()
 
 
+@pytest.mark.parametrize("lock", [".lock", ".runner"])
+def test_a_fifo_as_lock_file_is_refused_at_once(emu: Emulator, tmp_path: Path, lock: str) -> None:
+    outbox = tmp_path / "ob"
+    Outbox(outbox).check()
+    os.mkfifo(outbox / lock, 0o600)
+    command = ["outbox", "flush"] if lock == ".lock" else ["outbox", "run", "--interval", "0.2"]
+    cli = run_gosms(*command, env=queue_env(outbox), emu=emu, timeout=60)
+    assert cli.code == 3 and "not a regular file" in cli.stderr
+    assert not Outbox(outbox).runner_alive()
+
+
 def test_a_fifo_or_symlink_in_new_is_set_aside_and_hangs_nothing(emu: Emulator, tmp_path: Path) -> None:
     outbox = tmp_path / "ob"
     with Client(SECRET, api_url=emu.url, retry=QUICK) as client:
