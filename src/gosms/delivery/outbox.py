@@ -579,7 +579,7 @@ class Outbox:
         with self._files() as files, self._writing():
             for entry in old:
                 files.remove("sent", f"{entry.id}.json")
-            for name in files.names("tmp", suffix=".part"):
+            for name in files.names("tmp", suffix=""):  # *.part, and *.json an older version left
                 with contextlib.suppress(OSError):
                     if files.age("tmp", name, now) > 3600:
                         files.remove("tmp", name)
