@@ -243,7 +243,7 @@ fi
 # --- setup ------------------------------------------------------------------
 banner "setup"
 start=$SECONDS
-if bash scripts/setup.sh --icinga; then
+if bash scripts/setup.sh --icinga --zabbix; then
     STAGES+=("PASS|setup|$((SECONDS - start))|")
 else
     STAGES+=("FAIL|setup|$((SECONDS - start))|")
@@ -270,7 +270,7 @@ run_named() { # one stage by its name
         # written from the documentation with the opposite choices wherever it leaves room.
         conformance) stage conformance "tests/conformance" pytest313 "${PYTEST_NON_HA[@]}" tests/conformance ;;
         release) stage release "tests/release scripts/dist.sh" run_release ;;
-        zabbix) [ -e tests/zabbix ] && stage zabbix "tests/zabbix zabbix" pytest313 "${PYTEST_NON_HA[@]}" tests/zabbix ;;
+        zabbix) stage zabbix "tests/zabbix zabbix" pytest313 "${PYTEST_NON_HA[@]}" tests/zabbix ;;
         relay) [ -e tests/relay ] && stage relay "tests/relay" pytest313 "${PYTEST_NON_HA[@]}" tests/relay ;;
         benchmarks) stage benchmarks "benchmarks" run_benchmarks ;;
         *) echo "test.sh: no stage $1" >&2; return 2 ;;

@@ -41,9 +41,11 @@ class HTTPTransport(Protocol):
     """Exchanges one request for the server's answer, or a Failure saying whether it may have arrived."""
 
     def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
-                 ) -> Union[Response, flows.Failure]: ...
+                 ) -> Union[Response, flows.Failure]:
+        """The server's answer to ``request`` sent to ``host``, or a Failure saying whether it may have arrived."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Let go of the connections the transport keeps."""
 
 
 class BaseClient:

@@ -191,9 +191,9 @@ def resolve_api_url(
         parts = urlsplit(url)
         parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
     except ValueError as exc:  # "http://[::1" (Invalid IPv6 URL), "http://host:99999" (port out of range)
-        raise ConfigError(
-            f"The GoSMS API URL {url!r} cannot be read ({exc}); give one like {DEFAULT_API_URL}."
-        ) from None
+        raise ConfigError(reason="url_unreadable", params={"url": repr(url), "error": str(exc),
+                                                           "example": DEFAULT_API_URL},
+                          hint=Hint(Setting.API_URL)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
                           hint=Hint(Setting.API_URL))

@@ -185,6 +185,8 @@ DETAILS: Mapping[str, tuple[str, str]] = {
                          "the token alone: move notes and old tokens elsewhere.",
                          "В файле токена {path} больше одной строки (строка {line} не пуста); в нём должен быть "
                          "только токен: уберите заметки и старые токены в другое место."),
+    "url_unreadable": ("The GoSMS API URL {url} cannot be read ({error}); give one like {example}.",
+                       "Адрес API GoSMS {url} не удаётся разобрать ({error}); пример: {example}."),
     "url_not_http": ("The GoSMS API URL {url} is not an http(s) URL, e.g. {example}.",
                      "Адрес API GoSMS {url} не http(s), пример: {example}."),
     "url_credentials": ("The GoSMS API URL must not carry credentials; the token has its own setting.",
