@@ -10,7 +10,7 @@ the outcome for the daemon's log.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Optional
 
 from gosms.clients.sync import Client
@@ -36,11 +36,18 @@ class Outcome:
     lines: list[str]
 
 
-def _words(result: BulkResult, queued: Sequence[str]) -> Outcome:
+def _words(result: BulkResult, queued: Sequence[str], unqueued: Optional[Mapping[str, str]] = None) -> Outcome:
+    """One line per number: sent (with its id), queued, or not sent and why; a partial failure
+    keeps the ids of what went out, so no one resends those."""
     lines: list[str] = []
     refused = False
     for recipient in result.results:
-        if recipient.ok:
+        if unqueued and recipient.phone_number in unqueued:
+            refused = True
+            lines.append(f"NOT sent to {recipient.phone_number}: GoSMS could not take it in time ({recipient.error}), "
+                         f"and it could not be queued: {unqueued[recipient.phone_number]} Fix: name a folder this "
+                         "user owns with --outbox or GOSMS_OUTBOX.")
+        elif recipient.ok:
             lines.append(f"sent to {recipient.phone_number}: {', '.join(recipient.ids)}")
         elif recipient.phone_number in queued:
             lines.append(f"queued for {recipient.phone_number}: GoSMS could not take it in time ({recipient.error}). "
@@ -73,4 +80,4 @@ def deliver(numbers: Sequence[str], text: str, *, api_url: str, token: Token, al
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return Outcome(1, [f"NOT sent: GoSMS could not take it in time, and it could not be queued: {reason} "
                                "Fix: name a folder this user can write with --outbox or GOSMS_OUTBOX."])
-        return _words(queued, queued.queued_numbers)
+        return _words(queued, queued.queued_numbers, queued.unqueued)

@@ -161,6 +161,15 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
         sys.stderr.reconfigure(errors="replace")  # type: ignore[union-attr]
+    try:
+        _main(argv)
+    except Exception as exc:  # a bug: one line in the daemon's log, its type and place, never its text
+        from gosms.cli.output import describe
+
+        _fail(EXIT_FAILED, f"{describe(exc)} The alert may not have gone out.")
+
+
+def _main(argv: Optional[Sequence[str]]) -> NoReturn:
     args = parse_args(argv)
     note = Notification(type=args.type, host=args.host, state=args.state, output=args.output,
                         service=args.service, time=args.time, author=args.author, comment=args.comment)

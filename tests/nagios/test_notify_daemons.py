@@ -298,6 +298,7 @@ def test_nagios4_sample_sends_one_problem_for_a_blocked_account(tmp_path: Path, 
     shutil.copy2(single_files / "check_gosms.pyz", plugins / "check_gosms")
     token_file = root / "gosms.token"
     token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o640)
     # The sample as an operator adapts it: the token file, the phone, the contact on each service.
     sample = (NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample").read_text()
     contact = "    _GOSMS_TOKEN_FILE       /etc/nagios/gosms.token\n"

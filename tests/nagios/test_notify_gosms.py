@@ -148,6 +148,7 @@ def test_token_is_never_an_argument_and_never_printed(emu: Emulator, tmp_path: P
     assert missing.returncode == 3, missing
     token_file = tmp_path / "token"
     token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o640)
     from_file = notify("--token-file", str(token_file), "--to", "79991234567", *SERVICE_PROBLEM, "-v",
                        emu=emu, home=tmp_path, token=None)
     assert from_file.returncode == 0, from_file

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .. import __version__
+from ..delivery.spool import crash_point
 from ..pacing import turnstile
 from ..pacing.budget import queue_to_send
 from ..wire import validation as v
@@ -354,9 +355,12 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
     if args.queue:
-        result: BulkResult = send_plan_or_queue(client, outbox_of(args), plan, source="gosms send")
+        outbox = outbox_of(args)
+        outbox.check()  # an outbox that cannot be used is said before anything is sent (exit 3)
+        result: BulkResult = send_plan_or_queue(client, outbox, plan, source="gosms send")
     else:
         result = client.send_plan(plan)
+        crash_point("answered-all")
     code = _report_send(result, out)
     document = result.as_dict()
     first_failure = next((r.error for r in result.failed if r.error is not None), None)
@@ -385,8 +389,13 @@ def _report_send(result: BulkResult, out: Output) -> int:
 
     parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
     queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
+    unqueued = result.unqueued if isinstance(result, QueuedSend) else {}
     for r in result.results:
-        if r.phone_number in queued:
+        if r.phone_number in unqueued:
+            out.note(f"NOT sent to {r.phone_number} and NOT queued: the API could not take it now "
+                     f"({r.error if r.error else '?'}); {unqueued[r.phone_number]} Send it again to "
+                     f"{r.phone_number} only.")
+        elif r.phone_number in queued:
             out.line(f"queued for {r.phone_number}: the API could not take it now "
                      f"({r.error if r.error else '?'}); it waits in the outbox for 'gosms outbox flush'")
         elif r.ok:

@@ -118,12 +118,17 @@ def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
     entries = outbox.entries(("new", "sending", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
+    corrupt = outbox.corrupt()
+    for bad in corrupt:
+        where = bad.name if bad.where == "corrupt" else f"{bad.where}/{bad.name} (the next flush sets it aside)"
+        out.line(f"corrupt  {where}  {bad.reason}")
     waiting = sum(1 for e in entries if e.pending)
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
+    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day"
+             f"{f', {len(corrupt)} corrupt (never sent: see above)' if corrupt else ''} "
              f"({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries]})
+                  "entries": [e.describe() for e in entries], "corrupt": [c.as_dict() for c in corrupt]})
     return exit_ok
 
 
@@ -140,6 +145,9 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
                  f"--max-age allows: {entry.message!r} (kept in {outbox.directory / 'expired'})")
     for entry, exc in report.failed:
         out.note(f"NOT sent to {entry.phone_number}: {describe(exc)} (kept in {outbox.directory / 'failed'})")
+    for bad in report.corrupt:
+        out.note(f"set aside, never sent: {bad.name} is not a sound entry ({bad.reason}); it is in "
+                 f"{outbox.directory / 'corrupt'}")
     if report.other_account:
         out.note(f"{len(report.other_account)} alert(s) were queued with another API address or token; flush "
                  "them with that account's --api-url and token")
@@ -188,7 +196,8 @@ def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: 
             except GoSMSError as exc:  # the next round may do better; a service must not die of it
                 out.note(f"flush failed: {describe(exc)}")
             else:
-                if report.sent or report.recovered or report.expired or report.failed or report.stopped_by:
+                if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
+                        or report.corrupt):
                     _show(report, outbox, out)
             stop.wait(interval)
     out.line("stopped")
