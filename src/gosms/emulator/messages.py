@@ -44,6 +44,8 @@ class StoredMessage:
     hold: int | None = None
     """A status the lifecycle stops at (a stuck message), from a failure rule."""
     deleted: bool = False
+    carrier: str = ""
+    """The phone that took the message (its pinned phone, or the one the spread picked)."""
 
     @property
     def settled(self) -> bool:
@@ -66,25 +68,33 @@ class MessageBook(PhoneBook):
     lifecycle: dict[str, float]
     failures: list[dict[str, Any]]
     list_order: str
+    _spread_turn: int
 
     def _catch_up(self, now: float) -> None:
         for message_id in list(self._pending):
             message = self.messages[message_id]
             self._step(message, now)
-            if message.settled or message.deleted:
+            if message.settled or (message.deleted and message.status == MessageStatus.WAITING):
                 self._pending.discard(message_id)
 
     def _step(self, message: StoredMessage, now: float) -> None:
+        """Move one message on to ``now``.  A deleted message stops only while it waits (status 0):
+        once a phone has taken it the SMS is on its way, so a late delete leaves a copy that still
+        arrives, as on a real account."""
         delays = (self.lifecycle["waiting"], self.lifecycle["processing"], self.lifecycle["sent"])
         while not message.settled:
-            if message.status == MessageStatus.WAITING and not self._can_pick_up(message):
-                message.stage_started = now  # nothing can take it: the wait starts over once a phone can
-                return
-            delay = delays[message.status]
+            if message.status == MessageStatus.WAITING:
+                if message.deleted:
+                    return
+                if not self._can_pick_up(message):
+                    message.stage_started = now  # nothing can take it: the wait starts over once a phone can
+                    return
+            delay = delays[message.status] * self._pace(message)
             if now - message.stage_started < delay:
                 return
             message.stage_started += delay
             if message.status == MessageStatus.WAITING:
+                self._take(message)
                 message.status = MessageStatus.PROCESSING
             elif message.status == MessageStatus.PROCESSING:
                 failed = message.fate == MessageStatus.SEND_ERROR
@@ -98,6 +108,29 @@ class MessageBook(PhoneBook):
             device = self.find_device(message.device_id)
             return device is not None and device.can_send()
         return any(device.can_send() for device in self.devices.values())
+
+    def _pace(self, message: StoredMessage) -> float:
+        ref = message.carrier or message.device_id
+        phone = self.find_device(ref) if ref else None
+        return phone.pace() if phone is not None else 1.0
+
+    def _take(self, message: StoredMessage) -> None:
+        """A phone takes the message: its pinned phone, or the next of the phones able to send in
+        turn (messages without ``device_id`` are spread over them).  The phone's behaviour sets the
+        end, unless a failure rule on the number already did."""
+        phone = self.find_device(message.device_id) if message.device_id else None
+        if phone is None:
+            able = [device for device in self.devices.values() if device.can_send()]
+            if not able:
+                return
+            phone = able[self._spread_turn % len(able)]
+            self._spread_turn += 1
+        message.carrier = phone.id
+        if message.fate == MessageStatus.DELIVERED and message.hold is None:
+            if phone.behaviour == "send_error":
+                message.fate = MessageStatus.SEND_ERROR
+            elif phone.behaviour == "delivery_error":
+                message.fate = MessageStatus.DELIVERY_ERROR
 
     def create_message(self, *, message: str, phone_number: str, device_id: str, callback_id: str,
                        to_sim: int | None, now: float) -> StoredMessage:
@@ -147,8 +180,14 @@ class MessageBook(PhoneBook):
     def messages_snapshot(self) -> list[dict[str, Any]]:
         """Every message ever created, oldest first, deleted ones included: duplicates show here."""
         with self.current():
-            return [dict(m.api_view(), deleted=m.deleted, created=m.created)
+            return [dict(m.api_view(), deleted=m.deleted, created=m.created, carrier=m.carrier)
                     for m in sorted(self.messages.values(), key=_created)]
+
+    def deliveries(self, phone_number: str | None = None) -> list[dict[str, Any]]:
+        """The copies that reached a handset (status 4), oldest first, deleted ones too: a message
+        delivered twice to one number shows as two entries here."""
+        return [m for m in self.messages_snapshot()
+                if m["status"] == MessageStatus.DELIVERED and phone_number in (None, m["phone_number"])]
 
     def seed_messages(self, count: int, phone: str = "79990000000", time_create: float | None = None, *,
                       step: float = 1.0, message: str = "seeded message {n}") -> list[str]:

@@ -13,13 +13,23 @@ from gosms.wire.validation import check_device_id
 from .clock import iso_utc, new_object_id
 from .scenario import Account, ScenarioError, as_bool, is_int, is_number
 
-__all__ = ["Device", "PhoneBook", "device_fields"]
+__all__ = ["BEHAVIOURS", "DEFAULT_SLOW_FACTOR", "Device", "PhoneBook", "device_fields"]
 
 _DEVICE_ALIASES = {"device_id": "id", "is_active": "active", "is_charging": "charging"}
 _DEVICE_KEYS = frozenset((
     "id", "record_id", "name", "name_type", "battery", "charging", "active", "online", "last_seen",
-    "last_seen_ago", "low_battery_alert", "to_sim", "sims", "console_data",
+    "last_seen_ago", "low_battery_alert", "to_sim", "sims", "console_data", "behaviour", "slow_factor",
 ))
+BEHAVIOURS: dict[str, str] = {
+    "delivers": "takes each message through 0 -> 1 -> 2 -> 4 at the lifecycle's pace (default)",
+    "offline": "sends no heartbeat and takes nothing; what waits for it goes out when it comes back",
+    "send_error": "takes each message and fails to send it: status 3",
+    "delivery_error": "sends each message and the network reports it undelivered: status 5",
+    "slow": "delivers, each stage slow_factor times the lifecycle's seconds",
+}
+"""What a phone does with the messages it takes; ``offline`` is the same as ``online: false``.
+A failure rule on the recipient's number wins over the phone's behaviour."""
+DEFAULT_SLOW_FACTOR = 20.0
 
 
 @dataclass
@@ -39,6 +49,13 @@ class Device:
     to_sim: int = -2
     sims: list[dict[str, Any]] = field(default_factory=lambda: [{"slot_index": 0, "display_name": "Emulator SIM"}])
     console_data: str = ""
+    behaviour: str = "delivers"
+    """What the phone does with a message it takes (see BEHAVIOURS; offline is kept in ``online``)."""
+    slow_factor: float = DEFAULT_SLOW_FACTOR
+
+    def pace(self) -> float:
+        """How many times the lifecycle's seconds each stage takes on this phone."""
+        return self.slow_factor if self.behaviour == "slow" else 1.0
 
     def seen(self, now: float) -> float:
         """The last heartbeat: an online phone reports every HEARTBEAT_SECONDS, so it is up to that old."""
@@ -68,7 +85,8 @@ class Device:
                 "battery": self.battery, "charging": self.charging, "active": self.active,
                 "online": self.online, "last_seen": seen, "last_seen_iso": iso_utc(seen),
                 "seconds_since_seen": max(0.0, now - seen), "low_battery_alert": self.low_battery_alert,
-                "to_sim": self.to_sim, "sims": [dict(s) for s in self.sims], "console_data": self.console_data}
+                "to_sim": self.to_sim, "sims": [dict(s) for s in self.sims], "console_data": self.console_data,
+                "behaviour": self.behaviour if self.online else "offline", "slow_factor": self.slow_factor}
 
 
 
@@ -149,6 +167,21 @@ class PhoneBook(Account):
         online = fields.get("online")
         if online is not None:
             online = as_bool("device online", online)
+        if "slow_factor" in fields:
+            factor = fields["slow_factor"]
+            if not is_number(factor) or factor < 1:
+                raise ScenarioError(f"device slow_factor {factor!r} must be a number of 1 or more")
+            device.slow_factor = float(factor)
+        if "behaviour" in fields:
+            behaviour = fields["behaviour"]
+            if behaviour not in BEHAVIOURS:
+                raise ScenarioError(f"device behaviour {behaviour!r} is not one of: " + "; ".join(
+                    f"{name} ({meaning})" for name, meaning in BEHAVIOURS.items()))
+            if behaviour == "offline":
+                online = False if online is None else online
+            else:
+                device.behaviour = behaviour
+                online = True if online is None else online
         if seen is not None:
             # A heartbeat time means the phone stopped there, unless it is said to be online right now.
             device.last_seen = seen

@@ -134,6 +134,7 @@ class State(MessageBook, TokenBook, Traffic):
         self.devices: dict[str, Device] = {}
         self.messages: dict[str, StoredMessage] = {}
         self._pending: set[str] = set()
+        self._spread_turn = 0
         self.usage: dict[str, int] = {}
         self.faults: list[FaultRule] = []
         self.outage: Outage | None = None
