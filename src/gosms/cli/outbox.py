@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
 from ..wire.errors import GoSMSError
+from ..wire.following import FOLLOW_INTERVAL
 from .output import describe
 
 if TYPE_CHECKING:
@@ -95,8 +96,9 @@ def _age(seconds: float) -> str:
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
     source = f"  from {entry.source}" if entry.source else ""
+    routes = f"  routes: {entry.follow.get('story', '')}" if entry.follow else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{source}{error}")
+            f"{entry.message!r}{source}{error}{routes}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
@@ -115,15 +117,22 @@ def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Calla
 
 
 def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
-    entries = outbox.entries(("new", "sending", "expired", "failed"))
+    entries = outbox.entries(("new", "sending", "tracking", "undelivered", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
     waiting = sum(1 for e in entries if e.pending)
+    tracking = sum(1 for e in entries if e.state == "tracking")
+    undelivered = sum(1 for e in entries if e.state == "undelivered")
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
-             f"({outbox.directory})")
+    delivered = outbox.entries(("delivered",))
+    for entry in delivered:
+        out.line(_line(entry))
+    out.line(f"{waiting} waiting, {tracking} followed to the handset, {undelivered} undelivered, "
+             f"{len(entries) - waiting - tracking - undelivered} expired or failed, {sent} sent and "
+             f"{len(delivered)} delivered in the last day ({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries]})
+                  "tracking": tracking, "undelivered": undelivered, "delivered_recently": len(delivered),
+                  "entries": [e.describe() for e in entries + delivered]})
     return exit_ok
 
 
@@ -154,6 +163,11 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         else:
             out.note(f"GoSMS refuses this account, so the flush stopped: {describe(report.stopped_by)} "
                      f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
+    for entry in report.delivered:
+        out.line(f"delivered to {entry.phone_number}: {(entry.follow or {}).get('story', '')}")
+    for entry in report.undelivered:
+        out.note(f"NOT delivered to {entry.phone_number}, every route tried: {(entry.follow or {}).get('story', '')}"
+                 f" (kept in {outbox.directory / 'undelivered'})")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")
@@ -183,13 +197,17 @@ def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: 
             return exit_failure
         out.line(f"flushing {outbox.directory} every {interval:g} s until stopped")
         while not stop.is_set():
+            following = False
             try:
                 report = outbox.flush(client, wait=interval, stop=stop.is_set)
+                following = bool(report.following)
             except GoSMSError as exc:  # the next round may do better; a service must not die of it
                 out.note(f"flush failed: {describe(exc)}")
             else:
-                if report.sent or report.recovered or report.expired or report.failed or report.stopped_by:
+                if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
+                        or report.delivered or report.undelivered):
                     _show(report, outbox, out)
-            stop.wait(interval)
+            # Alerts followed to the handset need a look every few seconds, not every interval.
+            stop.wait(min(interval, FOLLOW_INTERVAL) if following else interval)
     out.line("stopped")
     return exit_ok

@@ -9,7 +9,10 @@ The layout is a spool directory, one JSON file per entry, its folder its state::
 
     new/       waiting to be sent
     sending/   claimed by a flush; the file says when the attempt started
-    sent/      delivered (kept a day: their ids keep a later look-up from taking one for another)
+    sent/      accepted (kept a day: their ids keep a later look-up from taking one for another)
+    tracking/  accepted and followed to the handset, failing over to the next route (wire.following)
+    delivered/ the handset has it (status 4); kept a day, like sent/
+    undelivered/ failed or stuck on every route: reported (check_gosms --outbox), never resent
     expired/   older than the maximum age when a flush found them: reported, never sent late
     failed/    refused by the API for a reason of their own (a number it rejects, a phone gone)
     tmp/       files being written
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_AGE",
     "ENV_OUTBOX",
+    "FOLLOWED",
     "PENDING",
     "STATES",
     "Entry",
@@ -77,9 +81,12 @@ RUNNER_LOCK = ".runner"
 LOCK_WAIT = 60.0
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
-STATES: tuple[str, ...] = ("new", "sending", "sent", "expired", "failed")
+STATES: tuple[str, ...] = ("new", "sending", "tracking", "sent", "delivered", "undelivered", "expired", "failed")
 """In the order an entry moves on: when a crash left two copies, the later state is the true one."""
 PENDING: tuple[str, ...] = ("new", "sending")
+FOLLOWED: tuple[str, ...] = ("tracking", "delivered", "undelivered")
+"""States of an alert followed to the handset; delivered and undelivered ones may still have a
+refused cancel (1010) to try again."""
 _VERSION = 1
 
 
@@ -149,6 +156,9 @@ class Entry:
     maybe_sent_since: Optional[float] = None
     """An earlier attempt may have reached the server: look for the message before sending."""
     source: str = ""
+    follow: Optional[dict[str, Any]] = None
+    """The record of an alert followed to the handset (:meth:`gosms.wire.routes.Followed.as_dict`):
+    its routes and each route's try; None for an alert that is not followed."""
     state: str = "new"
     """The folder it was read from; not stored in the file."""
 
@@ -190,7 +200,7 @@ class Entry:
 _STORED = (
     "id", "created", "phone_number", "parts", "api_url", "account", "salt", "device_id", "to_sim",
     "callback_id", "sent_ids", "attempts", "last_attempt", "last_error", "in_flight_since",
-    "maybe_sent_since", "source",
+    "maybe_sent_since", "source", "follow",
 )
 
 
@@ -213,11 +223,15 @@ class FlushReport:
     """The error that ended the flush early (the API still unreachable, the account refused)."""
     busy: bool = False
     """Another flush held the outbox for longer than this one would wait."""
+    delivered: list[Entry] = field(default_factory=list)
+    undelivered: list[Entry] = field(default_factory=list)
+    following: list[Entry] = field(default_factory=list)
+    """Alerts still followed to the handset after this flush (their next round is due soon)."""
 
     @property
     def ok(self) -> bool:
         """Nothing left waiting, and nothing given up on by this flush."""
-        return not (self.pending or self.expired or self.failed or self.busy)
+        return not (self.pending or self.expired or self.failed or self.busy or self.undelivered)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -230,6 +244,9 @@ class FlushReport:
             "pending": [e.describe() for e in self.pending],
             "stopped_by": str(self.stopped_by) if self.stopped_by is not None else None,
             "busy": self.busy,
+            "delivered": [e.describe() for e in self.delivered],
+            "undelivered": [e.describe() for e in self.undelivered],
+            "following": [e.describe() for e in self.following],
         }
 
 
@@ -353,6 +370,8 @@ class Outbox:
         last_error: str = "",
         maybe_sent_since: Optional[float] = None,
         source: str = "",
+        follow: Optional[dict[str, Any]] = None,
+        state: str = "new",
     ) -> Entry:
         now = time.time()
         salt = secrets.token_hex(16)
@@ -362,7 +381,9 @@ class Outbox:
             salt=salt, device_id=device_id, to_sim=to_sim, callback_id=callback_id, sent_ids=list(sent_ids),
             attempts=attempts, last_attempt=now if attempts else None, last_error=redact(last_error, token),
             maybe_sent_since=maybe_sent_since, source=source)
-        self._write(entry, "new")
+        if follow is not None:
+            entry.follow = dict(follow, key=entry.id)
+        self._write(entry, state)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
@@ -464,6 +485,8 @@ class Outbox:
                     report.expired.append(entry)
                     continue
                 self._deliver(client, entry, known, report, clock)
+            if report.stopped_by is None and not (stop is not None and stop()):
+                self.follow(client, report=report)
             self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
@@ -500,12 +523,43 @@ class Outbox:
         self._write(entry, "sent")
         (report.recovered if recovered else report.sent).append(entry)
 
+    def follow(self, client: Client, *, keys: Optional[Sequence[str]] = None,
+               report: Optional[FlushReport] = None, **round_options: Any) -> list[Entry]:
+        """One round of following (:func:`gosms.wire.following.follow_round`) over the followed
+        alerts (or those named by ``keys``), each stored as it changes; the caller holds the lock.
+
+        Returns the entries that still need following."""
+        from ..wire.following import follow_round
+        from ..wire.routes import TRACKING, Followed
+
+        entries = {e.id: e for e in self._load(FOLLOWED)
+                   if e.follow is not None and (keys is None or e.id in keys)
+                   and e.belongs_to(client.api_url, client.token)}
+        items = [Followed.from_dict(e.follow) for e in entries.values() if e.follow is not None]
+        items = [item for item in items if item.busy and item.key in entries]
+
+        def save(item: Followed) -> None:
+            entry = entries[item.key]
+            entry.follow = item.as_dict()
+            state = item.verdict if item.verdict != TRACKING else "tracking"
+            if entry.state != state and report is not None:
+                (report.delivered if state == "delivered" else report.undelivered).append(entry)
+            self._write(entry, state)
+
+        if items:
+            client.run(follow_round(client.api_url, client.token, client.retry, items, checkpoint=save,
+                                    **round_options))
+        busy = [entries[item.key] for item in items if item.busy]
+        if report is not None:
+            report.following = busy
+        return busy
+
     def _prune(self, now: float) -> None:
         """Forget delivered entries after a day, and temp files a crash left half-written."""
-        for entry in self._load(("sent",)):
-            if entry.age(now) > max(KEEP_SENT, self.max_age):
+        for entry in self._load(("sent", "delivered")):
+            if entry.age(now) > max(KEEP_SENT, self.max_age) and not (entry.follow or {}).get("possible_double"):
                 with contextlib.suppress(FileNotFoundError):
-                    (self._folder("sent") / f"{entry.id}.json").unlink()
+                    (self._folder(entry.state) / f"{entry.id}.json").unlink()
         for tmp in self._folder("tmp").glob("*.json"):
             with contextlib.suppress(OSError):
                 if now - tmp.stat().st_mtime > 3600:
