@@ -34,6 +34,8 @@ MODULES = (
     "wire.paging",
     "wire.flows",
     "wire.outcomes",
+    "wire.routes",
+    "wire.following",
     "wire.usage",
     "pacing.runtime",
     "pacing.budget",

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from . import flows
 from .config import Token, redact
@@ -42,10 +43,12 @@ from .routes import (
     Followed,
     Leg,
     Route,
+    parse_route,
+    routes_of,
 )
 from .steps import Flow, Sleep
 
-__all__ = ["DEVICE_FRESH", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round"]
+__all__ = ["DEVICE_FRESH", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round", "prepare", "start"]
 
 READ_ONE_BY_ONE = 10
 """Up to this many copies are read with ``POST /sms/get`` each; more are read from the list."""
@@ -304,3 +307,19 @@ def start(phone_number: str, parts: list[str], routes: list[Route], deliver_with
     """A fresh record: nothing sent yet; the first round sends through the first usable route."""
     return Followed(phone_number, list(parts), list(routes) or [Route()], deliver_within,
                     callback_id=callback_id, key=key)
+
+
+def prepare(to: Union[str, Sequence[str]], message: str, routes: Sequence[Union[Route, str]], deliver_within: float,
+            timeout: Optional[float], **send_options: Any) -> tuple[list[Followed], float]:
+    """What the clients' ``deliver`` follows: a fresh record per recipient, all input checked first
+    (the send's rules, each route's device id and SIM), and the time to wait for the verdicts
+    (each route's ``deliver_within`` and a minute, unless ``timeout`` says)."""
+    from .outcomes import plan_send
+
+    if deliver_within <= 0:
+        raise ValueError("deliver_within must be above 0: an alert followed for no time has no verdict")
+    plan = plan_send(to, message, **send_options)
+    chosen = routes_of(plan.device_id, plan.to_sim, [r if isinstance(r, Route) else parse_route(r) for r in routes])
+    items = [start(phone, list(plan.parts), chosen, deliver_within, callback_id=plan.callback_id, key=phone)
+             for phone in plan.recipients]
+    return items, timeout if timeout is not None else deliver_within * len(chosen) + 60
