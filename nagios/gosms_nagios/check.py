@@ -99,6 +99,10 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
             Delivery(session, args.delivery_window),
             DeliveryContext(args.delivery_warning, args.delivery_critical),
         ]
+    if args.outbox:
+        from .outbox_part import OutboxContext, OutboxPart
+
+        objects += [OutboxPart(args.outbox, args.outbox_window, args.outbox_stale), OutboxContext()]
     return GoSMSCheck(*objects)
 
 
