@@ -29,6 +29,7 @@ from gosms.pacing import turnstile
 from gosms.pacing.budget import queue_to_send
 from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
 from gosms.wire.errors import GoSMSError, ValidationError
+from gosms.wire.routes import parse_route
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
 from .arguments import bounded
@@ -103,6 +104,12 @@ def build_parser() -> _Parser:
     how = parser.add_argument_group("how")
     how.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help="give up sending after this and queue instead (default: %(default)g)")
+    how.add_argument("--via", action="append", default=[], metavar="DEVICE[:SIM]",
+                     help="a route (a phone, optionally its SIM slot); repeat for fallbacks, in order. The alert "
+                          "is followed to the handset by the outbox's runner ('gosms outbox run'), which sends it "
+                          "through the next route when one fails or makes no progress within --deliver-within")
+    how.add_argument("--deliver-within", type=_seconds, default=None, metavar="SECONDS",
+                     help="with --via: seconds each route gets to make progress (default: 300)")
     how.add_argument("--no-queue", action="store_true",
                      help="do not queue what could not be sent in time (exit 1 instead)")
     how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
@@ -138,6 +145,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if not args.host.strip():
         parser.error("no host: give --host (the daemon's host name macro)")
     args.numbers = numbers
+    try:
+        args.routes = [parse_route(route) for route in args.via if route.strip()]
+    except ValidationError as exc:
+        parser.error(f"--via {exc.description} {exc.remedy} (a route is DEVICE or DEVICE:SIM)")
+    if args.deliver_within is not None and not args.routes:
+        parser.error("--deliver-within only applies with --via DEVICE[:SIM]: add it, or leave it out")
+    if args.routes and args.no_queue:
+        parser.error("--via needs the outbox, where the alert is followed: leave out --no-queue")
     args.token_file = args.token_file or None  # an empty macro means "not given"
     return args
 
@@ -195,7 +210,8 @@ def _main(argv: Optional[Sequence[str]]) -> NoReturn:
     try:
         outcome = deliver(valid, text, api_url=api_url, token=token,
                           allow_insecure_http=args.allow_insecure_http, timeout=budget.remaining(),
-                          queue=not args.no_queue, outbox_dir=args.outbox)
+                          queue=not args.no_queue, outbox_dir=args.outbox, routes=args.routes,
+                          deliver_within=args.deliver_within)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
     lines = outcome.lines + problems

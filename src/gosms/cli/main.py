@@ -29,6 +29,7 @@ from ..pacing.budget import queue_to_send
 from ..wire import validation as v
 from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from ..wire.errors import TABLE, ConfigError, GoSMSError, ValidationError
+from ..wire.routes import DEFAULT_DELIVER_WITHIN
 from .outbox import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
 from .output import Output, describe, dumps, error_document, write
 
@@ -183,6 +184,14 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                       help="the text, 1-300 characters; '-' reads it from stdin")
     send.add_argument("--device-id", metavar="ID", help="send from this phone only")
     send.add_argument("--to-sim", metavar="SLOT", help="SIM slot to send from (needs --device-id)")
+    send.add_argument("--via", action="append", metavar="DEVICE[:SIM]",
+                      help="a route: a phone (device id) and optionally its SIM slot; repeat for fallbacks, in "
+                           "order. The alert is followed to the handset and, when a route fails or makes no "
+                           "progress within --deliver-within, cancelled there and sent through the next")
+    send.add_argument("--deliver-within", type=_non_negative_float, metavar="S",
+                      help=f"follow the alert until the handset has it: seconds each route gets to make "
+                           f"progress (default {DEFAULT_DELIVER_WITHIN:g} with --via; 0 = do not follow). "
+                           "Followed alerts live in the outbox; 'gosms outbox run' follows them on")
     send.add_argument("--callback-id", metavar="ID", help="webhook that gets this message's events")
     send.add_argument("--invalid-chars", choices=v.INVALID_CHARS_CHOICES, default="fail",
                       help="characters the API refuses: fail (default) or replace them with a readable "
@@ -282,8 +291,9 @@ def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output
 
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--wait", action="store_true", help=help_text)
-    p.add_argument("--wait-timeout", type=_non_negative_float, default=DEFAULT_WAIT_TIMEOUT, metavar="S",
-                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g})")
+    p.add_argument("--wait-timeout", type=_non_negative_float, default=None, metavar="S",
+                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g}; for a followed "
+                        "alert, --deliver-within for each route and a minute more)")
     p.add_argument("--wait-interval", type=_positive_float, default=DEFAULT_WAIT_INTERVAL, metavar="S",
                    help=f"seconds between status checks (default {DEFAULT_WAIT_INTERVAL:g})")
 
@@ -340,6 +350,7 @@ def _read_message(text: str) -> str:
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from ..delivery.queued_send import send_plan_or_queue
     from ..wire.outcomes import plan_send
+    from ..wire.routes import parse_route, routes_of
 
     if args.message == "-":
         turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
@@ -347,6 +358,11 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
+    routes = routes_of(device_id, to_sim, [parse_route(r) for r in args.via or ()])
+    deliver_within = args.deliver_within if args.deliver_within is not None else (
+        DEFAULT_DELIVER_WITHIN if args.via else 0.0)
+    if device_id is None and args.via:
+        device_id, to_sim = routes[0].device_id, routes[0].to_sim  # not followed: the first route only
     plan = plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                      invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
@@ -354,6 +370,10 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     account = _account(args)
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
+    if deliver_within > 0:
+        from .follow import send_followed
+
+        return send_followed(client, plan, routes, deliver_within, args, out)  # exits 0/1 as below
     if args.queue:
         outbox = outbox_of(args)
         outbox.check()  # an outbox that cannot be used is said before anything is sent (exit 3)
@@ -419,7 +439,7 @@ def _report_send(result: BulkResult, out: Output) -> int:
 
 def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out: Output
               ) -> tuple[bool, list[dict[str, Any]]]:
-    end = time.monotonic() + args.wait_timeout
+    end = time.monotonic() + _wait_timeout(args)
     report: list[dict[str, Any]] = []
     all_delivered = True
     for recipient in result.sent + [r for r in result.failed if r.ids]:
@@ -430,6 +450,10 @@ def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out:
             all_delivered = all_delivered and ok
             report.append(dict(message.as_dict(), delivered=ok))
     return all_delivered, report
+
+
+def _wait_timeout(args: argparse.Namespace) -> float:
+    return float(args.wait_timeout) if args.wait_timeout is not None else DEFAULT_WAIT_TIMEOUT
 
 
 def _show_delivery(message: Message, out: Output) -> bool:
@@ -449,7 +473,7 @@ def _show_delivery(message: Message, out: Output) -> bool:
 def _cmd_status(args: argparse.Namespace, out: Output) -> int:
     client = _client(args, out)
     if args.wait:
-        message = client.wait_for_delivery(args.id, timeout=args.wait_timeout, interval=args.wait_interval)
+        message = client.wait_for_delivery(args.id, timeout=_wait_timeout(args), interval=args.wait_interval)
         code = EXIT_OK if _show_delivery(message, out) else EXIT_FAILURE
     else:
         message = client.get(args.id)

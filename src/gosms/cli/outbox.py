@@ -95,8 +95,9 @@ def _age(seconds: float) -> str:
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
     source = f"  from {entry.source}" if entry.source else ""
+    routes = f"  routes: {entry.follow.get('story', '')}" if entry.follow else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{source}{error}")
+            f"{entry.message!r}{source}{error}{routes}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
@@ -115,7 +116,7 @@ def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Calla
 
 
 def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
-    entries = outbox.entries(("new", "sending", "expired", "failed"))
+    entries = outbox.entries(("new", "sending", "tracking", "undelivered", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
     corrupt = outbox.corrupt()
@@ -123,12 +124,19 @@ def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
         where = bad.name if bad.where == "corrupt" else f"{bad.where}/{bad.name} (the next flush sets it aside)"
         out.line(f"corrupt  {where}  {bad.reason}")
     waiting = sum(1 for e in entries if e.pending)
+    tracking = sum(1 for e in entries if e.state == "tracking")
+    undelivered = sum(1 for e in entries if e.state == "undelivered")
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day"
-             f"{f', {len(corrupt)} corrupt (never sent: see above)' if corrupt else ''} "
-             f"({outbox.directory})")
+    delivered = outbox.entries(("delivered",))
+    for entry in delivered:
+        out.line(_line(entry))
+    out.line(f"{waiting} waiting, {tracking} followed to the handset, {undelivered} undelivered, "
+             f"{len(entries) - waiting - tracking - undelivered} expired or failed, {sent} sent and "
+             f"{len(delivered)} delivered in the last day"
+             f"{f', {len(corrupt)} corrupt (never sent: see above)' if corrupt else ''} ({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries], "corrupt": [c.as_dict() for c in corrupt]})
+                  "tracking": tracking, "undelivered": undelivered, "delivered_recently": len(delivered),
+                  "entries": [e.describe() for e in entries + delivered], "corrupt": [c.as_dict() for c in corrupt]})
     return exit_ok
 
 
@@ -162,6 +170,11 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         else:
             out.note(f"GoSMS refuses this account, so the flush stopped: {describe(report.stopped_by)} "
                      f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
+    for entry in report.delivered:
+        out.line(f"delivered to {entry.phone_number}: {(entry.follow or {}).get('story', '')}")
+    for entry in report.undelivered:
+        out.note(f"NOT delivered to {entry.phone_number}, every route tried: {(entry.follow or {}).get('story', '')}"
+                 f" (kept in {outbox.directory / 'undelivered'})")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")
@@ -191,14 +204,17 @@ def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: 
             return exit_failure
         out.line(f"flushing {outbox.directory} every {interval:g} s until stopped")
         while not stop.is_set():
+            pause = interval
             try:
                 report = outbox.flush(client, wait=interval, stop=stop.is_set)
+                pause = min(interval, report.follow_again or interval)
             except GoSMSError as exc:  # the next round may do better; a service must not die of it
                 out.note(f"flush failed: {describe(exc)}")
             else:
                 if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
-                        or report.corrupt):
+                        or report.corrupt or report.delivered or report.undelivered):
                     _show(report, outbox, out)
-            stop.wait(interval)
+            # Alerts followed to the handset are looked at within their delivery window, not every interval.
+            stop.wait(pause)
     out.line("stopped")
     return exit_ok

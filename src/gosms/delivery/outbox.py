@@ -9,7 +9,10 @@ The layout is a spool directory, one JSON file per entry, its folder its state::
 
     new/       waiting to be sent
     sending/   claimed by a flush; the file says when the attempt started
-    sent/      delivered (kept a day: their ids keep a later look-up from taking one for another)
+    sent/      accepted (kept a day: their ids keep a later look-up from taking one for another)
+    tracking/  accepted and followed to the handset, failing over to the next route (wire.following)
+    delivered/ the handset has it (status 4); kept a day, like sent/
+    undelivered/ failed or stuck on every route: reported (check_gosms --outbox), never resent
     expired/   older than the maximum age when a flush found them: reported, never sent late
     failed/    refused by the API for a reason of their own (a number it rejects, a phone gone)
     tmp/       files being written
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_AGE",
     "ENV_OUTBOX",
+    "FOLLOWED",
     "PENDING",
     "STATES",
     "Corrupt",
@@ -81,11 +85,16 @@ KEEP_SENT = 24 * 3600.0
 RUNNER_LOCK = ".runner"
 """The file whose lock a live runner holds (see :meth:`Outbox.as_runner`)."""
 LOCK_WAIT = 60.0
+SETTLED_RECHECK = 3600.0
+"""Seconds after its verdict that a followed alert is still looked at, for a cancel refused (1010)."""
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
-STATES: tuple[str, ...] = ("new", "sending", "sent", "expired", "failed")
+STATES: tuple[str, ...] = ("new", "sending", "tracking", "sent", "delivered", "undelivered", "expired", "failed")
 """In the order an entry moves on: when a crash left two copies, the later state is the true one."""
 PENDING: tuple[str, ...] = ("new", "sending")
+FOLLOWED: tuple[str, ...] = ("tracking", "delivered", "undelivered")
+"""States of an alert followed to the handset; delivered and undelivered ones may still have a
+refused cancel (1010) to try again."""
 _VERSION = 1
 
 
@@ -155,6 +164,9 @@ class Entry:
     maybe_sent_since: Optional[float] = None
     """An earlier attempt may have reached the server: look for the message before sending."""
     source: str = ""
+    follow: Optional[dict[str, Any]] = None
+    """The record of an alert followed to the handset (:meth:`gosms.wire.routes.Followed.as_dict`):
+    its routes and each route's try; None for an alert that is not followed."""
     state: str = "new"
     """The folder it was read from; not stored in the file."""
 
@@ -198,7 +210,7 @@ class Entry:
 _STORED = (
     "id", "created", "phone_number", "parts", "api_url", "account", "salt", "device_id", "to_sim",
     "callback_id", "sent_ids", "attempts", "last_attempt", "last_error", "in_flight_since",
-    "maybe_sent_since", "source",
+    "maybe_sent_since", "source", "follow",
 )
 _TEXT, _NUMBER, _WHOLE, _LIST = (str,), (int, float), (int,), (list,)
 _KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -207,6 +219,7 @@ _KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "to_sim": (_WHOLE, True), "callback_id": (_TEXT, True), "sent_ids": (_LIST, False),
     "attempts": (_WHOLE, False), "last_attempt": (_NUMBER, True), "last_error": (_TEXT, False),
     "in_flight_since": (_NUMBER, True), "maybe_sent_since": (_NUMBER, True), "source": (_TEXT, False),
+    "follow": ((dict,), True),
 }
 """What each stored field may hold: an entry a person or another program edited is checked before
 it is trusted, so one bad file cannot crash a flush and hold every later alert back."""
@@ -260,11 +273,17 @@ class FlushReport:
     """Another flush held the outbox for longer than this one would wait."""
     corrupt: list[Corrupt] = field(default_factory=list)
     """Files this flush found unsound and set aside in ``corrupt/`` (never sent); the rest went on."""
+    delivered: list[Entry] = field(default_factory=list)
+    undelivered: list[Entry] = field(default_factory=list)
+    following: list[Entry] = field(default_factory=list)
+    """Alerts still followed to the handset after this flush (their next round is due soon)."""
+    follow_again: Optional[float] = None
+    """Seconds until the next round of following is due (None: nothing is followed)."""
 
     @property
     def ok(self) -> bool:
         """Nothing left waiting, and nothing given up on by this flush."""
-        return not (self.pending or self.expired or self.failed or self.busy)
+        return not (self.pending or self.expired or self.failed or self.busy or self.undelivered)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -278,6 +297,9 @@ class FlushReport:
             "stopped_by": str(self.stopped_by) if self.stopped_by is not None else None,
             "busy": self.busy,
             "corrupt": [c.as_dict() for c in self.corrupt],
+            "delivered": [e.describe() for e in self.delivered],
+            "undelivered": [e.describe() for e in self.undelivered],
+            "following": [e.describe() for e in self.following],
         }
 
 
@@ -342,18 +364,33 @@ class Outbox:
                 crash_point(f"move-{state}")
         entry.state = state
 
-    def _load(self, states: Sequence[str], *, tidy: bool = False, bad: Optional[list[Corrupt]] = None
-              ) -> list[Entry]:
-        """Entries in these states, oldest first.
+    def _load(self, states: Sequence[str], *, tidy: bool = False, bad: Optional[list[Corrupt]] = None,
+              ids: Optional[Sequence[str]] = None, changed_since: Optional[float] = None) -> list[Entry]:
+        """Entries in these states, oldest first; a copy left by a crash yields to its later state.
 
         ``tidy`` (under the flush lock only, so that nothing is moved under a flush's feet) sets bad
         files aside in ``corrupt/`` and removes a copy an older version left beside the later state.
+        ``ids`` reads only those entries; ``changed_since`` skips files of ``states`` not written
+        since then (a round of following need not parse a day of delivered alerts).
         """
         found: dict[str, Entry] = {}
         bad = [] if bad is None else bad
         with self._files(create=tidy) as files:
+            wanted: Optional[set[str]] = None
+            if ids is not None or changed_since is not None:
+                wanted = set()
+                now = time.time()
+                for state in states:
+                    for name in files.names(state):
+                        with contextlib.suppress(FileNotFoundError):
+                            if changed_since is None or files.age(state, name, now) <= now - changed_since:
+                                wanted.add(name)
+                if ids is not None:
+                    wanted &= {f"{i}.json" for i in ids}
             for state in STATES:
                 for name in files.names(state):
+                    if wanted is not None and name not in wanted:
+                        continue
                     try:
                         entry = _parse(files.read(state, name), name, state)
                     except FileNotFoundError:
@@ -423,6 +460,8 @@ class Outbox:
         last_error: str = "",
         maybe_sent_since: Optional[float] = None,
         source: str = "",
+        follow: Optional[dict[str, Any]] = None,
+        state: str = "new",
     ) -> Entry:
         now = time.time()
         salt = secrets.token_hex(16)
@@ -432,7 +471,9 @@ class Outbox:
             salt=salt, device_id=device_id, to_sim=to_sim, callback_id=callback_id, sent_ids=list(sent_ids),
             attempts=attempts, last_attempt=now if attempts else None, last_error=redact(last_error, token),
             maybe_sent_since=maybe_sent_since, source=source)
-        self._write(entry, "new")
+        if follow is not None:
+            entry.follow = dict(follow, key=entry.id)
+        self._write(entry, state)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
@@ -536,6 +577,8 @@ class Outbox:
                     report.expired.append(entry)
                     continue
                 self._deliver(client, entry, known, report, clock)
+            if report.stopped_by is None and not (stop is not None and stop()):
+                self.follow(client, report=report)
             self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
@@ -573,12 +616,49 @@ class Outbox:
         self._write(entry, "sent")
         (report.recovered if recovered else report.sent).append(entry)
 
+    def follow(self, client: Client, *, keys: Optional[Sequence[str]] = None,
+               report: Optional[FlushReport] = None, **round_options: Any) -> list[Entry]:
+        """One round of following (:func:`gosms.wire.following.follow_round`) over the followed
+        alerts (or those named by ``keys``), each stored as it changes; the caller holds the lock.
+
+        Returns the entries that still need following."""
+        from ..wire.following import follow_round, pause
+        from ..wire.routes import TRACKING, Followed
+
+        # Alerts still followed, and the recently settled ones (a refused cancel is tried again
+        # within minutes: the API's 1010 window); never a whole day of delivered files per round.
+        loaded = (self._load(FOLLOWED, ids=keys) if keys is not None else
+                  self._load(("tracking",)) + self._load(("delivered", "undelivered"),
+                                                         changed_since=time.time() - SETTLED_RECHECK))
+        entries = {e.id: e for e in loaded if e.follow is not None and e.belongs_to(client.api_url, client.token)}
+        items = [Followed.from_dict(e.follow) for e in entries.values() if e.follow is not None]
+        items = [item for item in items if item.busy and item.key in entries]
+
+        def save(item: Followed) -> None:
+            entry = entries[item.key]
+            entry.follow = item.as_dict()
+            state = item.verdict if item.verdict != TRACKING else "tracking"
+            if entry.state != state and report is not None:
+                (report.delivered if state == "delivered" else report.undelivered).append(entry)
+            self._write(entry, state)
+
+        if items:
+            client.run(follow_round(client.api_url, client.token, client.retry, items, checkpoint=save,
+                                    **round_options))
+        busy = [entries[item.key] for item in items if item.busy]
+        if report is not None:
+            report.following = busy
+            report.follow_again = pause([item for item in items if item.busy]) if busy else None
+        return busy
+
     def _prune(self, now: float) -> None:
         """Forget delivered entries after a day, and temp files a crash left half-written."""
-        old = [e for e in self._load(("sent",)) if e.age(now) > max(KEEP_SENT, self.max_age)]
+        old = [e for e in self._load(("sent", "delivered"))
+               if e.age(now) > max(KEEP_SENT, self.max_age) and not (e.follow or {}).get("possible_double")]
         with self._files() as files, self._writing():
             for entry in old:
-                files.remove("sent", f"{entry.id}.json")
+                with contextlib.suppress(FileNotFoundError):
+                    files.remove(entry.state, f"{entry.id}.json")
             for name in files.names("tmp", suffix=""):  # *.part, and *.json an older version left
                 with contextlib.suppress(OSError):
                     if files.age("tmp", name, now) > 3600:
