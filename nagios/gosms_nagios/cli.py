@@ -208,7 +208,9 @@ def build_parser() -> Parser:
     outbox = parser.add_argument_group("outbox (only with --outbox)")
     outbox.add_argument("--outbox", metavar="DIR",
                         help="the gosms outbox folder: CRITICAL while an alert of the window reached no "
-                             "handset on any route, WARNING when alerts wait too long or no runner drains it")
+                             "handset on any route, WARNING when alerts wait too long or no runner drains it. "
+                             "Alone (without --quota, --device, --delivery-window) the check reads only the "
+                             "folder and asks the API nothing")
     outbox.add_argument("--outbox-window", type=_seconds, metavar="SECONDS",
                         help=f"how far back undelivered alerts count (default: {DEFAULT_OUTBOX_WINDOW:g}, a day)")
     outbox.add_argument("--outbox-stale", type=_seconds, metavar="SECONDS",

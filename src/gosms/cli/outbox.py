@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
 from ..wire.errors import GoSMSError
-from ..wire.following import FOLLOW_INTERVAL
 from .output import describe
 
 if TYPE_CHECKING:
@@ -197,17 +196,17 @@ def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: 
             return exit_failure
         out.line(f"flushing {outbox.directory} every {interval:g} s until stopped")
         while not stop.is_set():
-            following = False
+            pause = interval
             try:
                 report = outbox.flush(client, wait=interval, stop=stop.is_set)
-                following = bool(report.following)
+                pause = min(interval, report.follow_again or interval)
             except GoSMSError as exc:  # the next round may do better; a service must not die of it
                 out.note(f"flush failed: {describe(exc)}")
             else:
                 if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
                         or report.delivered or report.undelivered):
                     _show(report, outbox, out)
-            # Alerts followed to the handset need a look every few seconds, not every interval.
-            stop.wait(min(interval, FOLLOW_INTERVAL) if following else interval)
+            # Alerts followed to the handset are looked at within their delivery window, not every interval.
+            stop.wait(pause)
     out.line("stopped")
     return exit_ok

@@ -227,6 +227,8 @@ class FlushReport:
     undelivered: list[Entry] = field(default_factory=list)
     following: list[Entry] = field(default_factory=list)
     """Alerts still followed to the handset after this flush (their next round is due soon)."""
+    follow_again: Optional[float] = None
+    """Seconds until the next round of following is due (None: nothing is followed)."""
 
     @property
     def ok(self) -> bool:
@@ -529,7 +531,7 @@ class Outbox:
         alerts (or those named by ``keys``), each stored as it changes; the caller holds the lock.
 
         Returns the entries that still need following."""
-        from ..wire.following import follow_round
+        from ..wire.following import follow_round, pause
         from ..wire.routes import TRACKING, Followed
 
         entries = {e.id: e for e in self._load(FOLLOWED)
@@ -552,6 +554,7 @@ class Outbox:
         busy = [entries[item.key] for item in items if item.busy]
         if report is not None:
             report.following = busy
+            report.follow_again = pause([item for item in items if item.busy]) if busy else None
         return busy
 
     def _prune(self, now: float) -> None:
