@@ -9,6 +9,7 @@ The layout is a spool directory, one JSON file per entry, its folder its state::
 
     new/       waiting to be sent
     sending/   claimed by a flush; the file says when the attempt started
+    folded/    carried by a digest SMS instead of its own (see :mod:`gosms.delivery.digest`)
     sent/      delivered (kept a day: their ids keep a later look-up from taking one for another)
     expired/   older than the maximum age when a flush found them: reported, never sent late
     failed/    refused by the API for a reason of their own (a number it rejects, a phone gone)
@@ -77,7 +78,7 @@ RUNNER_LOCK = ".runner"
 LOCK_WAIT = 60.0
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
-STATES: tuple[str, ...] = ("new", "sending", "sent", "expired", "failed")
+STATES: tuple[str, ...] = ("new", "sending", "folded", "sent", "expired", "failed")
 """In the order an entry moves on: when a crash left two copies, the later state is the true one."""
 PENDING: tuple[str, ...] = ("new", "sending")
 _VERSION = 1
@@ -149,6 +150,21 @@ class Entry:
     maybe_sent_since: Optional[float] = None
     """An earlier attempt may have reached the server: look for the message before sending."""
     source: str = ""
+    kind: str = ""
+    """The alert's type (PROBLEM, RECOVERY, ...), or ``digest`` for an SMS that carries folded alerts."""
+    host: str = ""
+    service: str = ""
+    severity: str = ""
+    """The alert's state as its tool says it (CRITICAL, DOWN, OK, ...): what a digest counts by."""
+    fold_burst: int = 0
+    fold_window: float = 0.0
+    """Folding asked for by the tool that queued it (0: off; see :mod:`gosms.wire.folding`)."""
+    fold_reason: str = ""
+    """Why the runner held it back: ``held`` (past the burst), ``flap``, ``reserve`` (quota)."""
+    folded_into: str = ""
+    """The digest entry that carried it (its ``sent_ids`` are the SMS)."""
+    carries: list[str] = field(default_factory=list)
+    """A digest's alerts, by entry id: a crash between writing the digest and folding them loses none."""
     state: str = "new"
     """The folder it was read from; not stored in the file."""
 
@@ -184,14 +200,18 @@ class Entry:
         fields = {name: data[name] for name in _STORED if name in data}
         fields["parts"] = [str(part) for part in fields.get("parts", [])]
         fields["sent_ids"] = [str(i) for i in fields.get("sent_ids", [])]
+        fields["carries"] = [str(i) for i in fields.get("carries", [])]
         return cls(**fields, state=state)
 
 
 _STORED = (
     "id", "created", "phone_number", "parts", "api_url", "account", "salt", "device_id", "to_sim",
     "callback_id", "sent_ids", "attempts", "last_attempt", "last_error", "in_flight_since",
-    "maybe_sent_since", "source",
+    "maybe_sent_since", "source", "kind", "host", "service", "severity", "fold_burst", "fold_window",
+    "fold_reason", "folded_into", "carries",
 )
+ALERT_FIELDS = ("kind", "host", "service", "severity", "fold_burst", "fold_window", "carries")
+"""What a tool may say about an alert when it queues it (see :meth:`Outbox._store`)."""
 
 
 # -- the flush's report -------------------------------------------------------------------------------
@@ -213,6 +233,8 @@ class FlushReport:
     """The error that ended the flush early (the API still unreachable, the account refused)."""
     busy: bool = False
     """Another flush held the outbox for longer than this one would wait."""
+    next_due: Optional[float] = None
+    """When the next digest is due (wall clock): the runner wakes for it."""
 
     @property
     def ok(self) -> bool:
@@ -243,6 +265,11 @@ class Outbox:
                  max_age: float = DEFAULT_MAX_AGE) -> None:
         self.directory = Path(directory).expanduser() if directory is not None else default_directory()
         self.max_age = max_age
+        self.folding: Optional[Callable[[Outbox, Client, FlushReport, float], list[Entry]]] = None
+        """Holds alerts back and writes digests before a flush sends (:func:`gosms.delivery.digest.fold`;
+        set by the runner and the ``gosms outbox`` commands).  None: every pending entry goes alone."""
+        self.reserve_in_force: Callable[[], bool] = _never
+        """Asked by each flush: whether the quota's reserve holds all but urgent alerts (the runner sets it)."""
 
     def __repr__(self) -> str:
         return f"Outbox({str(self.directory)!r})"
@@ -353,6 +380,7 @@ class Outbox:
         last_error: str = "",
         maybe_sent_since: Optional[float] = None,
         source: str = "",
+        alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
         now = time.time()
         salt = secrets.token_hex(16)
@@ -362,6 +390,9 @@ class Outbox:
             salt=salt, device_id=device_id, to_sim=to_sim, callback_id=callback_id, sent_ids=list(sent_ids),
             attempts=attempts, last_attempt=now if attempts else None, last_error=redact(last_error, token),
             maybe_sent_since=maybe_sent_since, source=source)
+        for name, value in (alert or {}).items():
+            if name in ALERT_FIELDS:
+                setattr(entry, name, value)
         self._write(entry, "new")
         return entry
 
@@ -446,7 +477,7 @@ class Outbox:
                 report.pending = self.entries(PENDING)
                 return report
             known = {i for e in self._load(("sent",)) for i in e.sent_ids}
-            for entry in self._load(PENDING):
+            for entry in self._fold(client, report, clock()):
                 if report.stopped_by is not None or (stop is not None and stop()):
                     break
                 if entry.state == "sending":
@@ -467,6 +498,12 @@ class Outbox:
             self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
+
+    def _fold(self, client: Client, report: FlushReport, now: float) -> list[Entry]:
+        """The pending entries to send now; with :attr:`folding` set, some held back and digests added."""
+        if self.folding is None:
+            return self._load(PENDING)
+        return self.folding(self, client, report, now)
 
     def _deliver(self, client: Client, entry: Entry, known: set[str], report: FlushReport,
                  clock: Callable[[], float]) -> None:
@@ -502,10 +539,10 @@ class Outbox:
 
     def _prune(self, now: float) -> None:
         """Forget delivered entries after a day, and temp files a crash left half-written."""
-        for entry in self._load(("sent",)):
+        for entry in self._load(("folded", "sent")):
             if entry.age(now) > max(KEEP_SENT, self.max_age):
                 with contextlib.suppress(FileNotFoundError):
-                    (self._folder("sent") / f"{entry.id}.json").unlink()
+                    (self._folder(entry.state) / f"{entry.id}.json").unlink()
         for tmp in self._folder("tmp").glob("*.json"):
             with contextlib.suppress(OSError):
                 if now - tmp.stat().st_mtime > 3600:
@@ -533,6 +570,10 @@ def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> f
         client.api_url, client.token, entry.phone_number, part, device_id=entry.device_id, to_sim=entry.to_sim,
         callback_id=entry.callback_id, policy=client.retry, known_ids=known)
     return result
+
+
+def _never() -> bool:
+    return False
 
 
 def _fsync_dir(folder: Path) -> None:
