@@ -87,9 +87,10 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
 
         path = args.state_file or default_state_path(client.api_url, client.token)
         objects += [
-            Quota(session, args.quota, StateFile(path, client.api_url)),
+            Quota(session, args.quota, StateFile(path, client.api_url), args.reserve),
             QuotaContext(args.warning, args.critical),
             NoteContext("state_file"),
+            NoteContext("quota_reserve"),
         ]
     if args.devices:
         objects += [Phone(session, device_id) for device_id in args.devices]

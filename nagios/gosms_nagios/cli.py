@@ -17,6 +17,7 @@ from nagiosplugin import Range  # type: ignore[import-untyped]
 from gosms import __version__ as gosms_version
 from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
 from gosms.wire.errors import Severity, ValidationError
+from gosms.wire.folding import DEFAULT_RESERVE
 from gosms.wire.health import OFFLINE_CRITICAL_AFTER_SECONDS
 from gosms.wire.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.wire.validation import MAX_PAGE_LIMIT, check_device_id
@@ -94,6 +95,11 @@ class _RefuseToken(argparse.Action):
 
 
 _positive_int = bounded(int, "a whole number", 1)
+_percent = bounded(float, "a share in per cent", 0, 99, unit=" %")
+
+
+def _reserve(text: str) -> float:
+    return _percent(text.strip().rstrip("%")) / 100
 _seconds = bounded(float, "a number of seconds", 0, unit=" seconds", above=True)
 _percent = bounded(int, "a whole per cent", 0, 100)
 
@@ -179,6 +185,10 @@ def build_parser() -> Parser:
                        help=f"quota used, per cent: WARNING outside this range (default: {DEFAULT_QUOTA_WARNING})")
     quota.add_argument("-c", "--critical", type=_range, metavar="RANGE",
                        help="quota used, per cent: CRITICAL outside this range (default: none)")
+    quota.add_argument("--reserve", type=_reserve, default=DEFAULT_RESERVE, metavar="PERCENT",
+                       help="say when less than this share of the quota is left, where 'gosms outbox run "
+                            "--quota' sends only CRITICAL/DOWN alerts and recoveries alone (default: "
+                            f"{DEFAULT_RESERVE * 100:g}%%)")
     quota.add_argument("--state-file", metavar="PATH",
                        help="where the month's count is kept between runs (default: "
                             "$XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, named by a hash of URL and token)")

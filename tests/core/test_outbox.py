@@ -530,7 +530,8 @@ def _unit_values(path: Path, key: str) -> list[str]:
     return [line.split("=", 1)[1] for line in path.read_text().splitlines() if line.startswith(key + "=")]
 
 
-@pytest.mark.parametrize("unit", ["gosms-outbox.service", "gosms-outbox-run.service"])
+@pytest.mark.parametrize("unit", ["gosms-outbox.service", "gosms-outbox-run.service",
+                                  "system/gosms-outbox-run.service"])
 def test_the_systemd_units_run_commands_the_cli_accepts(unit: str) -> None:
     from gosms.cli import main as cli
 
@@ -540,6 +541,18 @@ def test_the_systemd_units_run_commands_the_cli_accepts(unit: str) -> None:
     parsed = cli.build_parser().parse_args(arguments)  # an unknown option would exit here
     assert parsed.command == "outbox" and parsed.action in ("flush", "run")
     assert not any("TOKEN=" in value for value in _unit_values(CONTRIB / "systemd" / unit, "Environment"))
+
+
+def test_the_system_unit_runs_as_the_monitoring_user_with_its_own_folders() -> None:
+    """Notifications run as the daemon's user: the runner must be that user, owning the outbox it drains."""
+    unit = CONTRIB / "systemd" / "system" / "gosms-outbox-run.service"
+    assert _unit_values(unit, "User") == ["nagios"]
+    (state,) = _unit_values(unit, "StateDirectory")
+    (runtime,) = _unit_values(unit, "RuntimeDirectory")
+    env = dict(value.split("=", 1) for value in _unit_values(unit, "Environment"))
+    assert env["GOSMS_OUTBOX"].startswith(f"/var/lib/{state}/")
+    assert env["GOSMS_RUNTIME_DIR"] == f"/run/{runtime}"
+    assert env["GOSMS_TOKEN_FILE"] == "%d/token" and _unit_values(unit, "LoadCredential")[0].startswith("token:")
 
 
 def test_the_timer_starts_the_flush_and_the_cron_line_is_a_flush() -> None:

@@ -29,14 +29,23 @@ from ..pacing.budget import queue_to_send
 from ..wire import validation as v
 from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from ..wire.errors import TABLE, ConfigError, GoSMSError, ValidationError
+from ..wire.folding import DEFAULT_RESERVE, FoldPolicy, parse_fold, reserve_sentence
 from ..wire.routes import DEFAULT_DELIVER_WITHIN
-from .outbox import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
+from ..wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
+from .outbox import (
+    EXIT_QUEUED_NOTE,
+    add_outbox_arguments,
+    add_outbox_option,
+    outbox_of,
+    reserve_share,
+    run_outbox_command,
+)
 from .output import Output, describe, dumps, error_document, write
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
     from ..wire.models import Message
-    from ..wire.outcomes import BulkResult
+    from ..wire.outcomes import BulkResult, SendPlan
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -199,12 +208,26 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
     send.add_argument("--long-message", choices=v.LONG_MESSAGE_CHOICES, default="fail",
                       help="text over 300 characters: fail (default), split into numbered parts, or "
                            "truncate")
+    send.add_argument("--translit", action="store_true", help=TRANSLIT_HELP)
+    send.add_argument("--segments", type=_positive_int, metavar="N", help=SEGMENTS_HELP)
     send.add_argument("--normalize", action="store_true",
                       help="accept numbers as people type them: +7 (999) 123-45-67")
     send.add_argument("--queue", action="store_true",
                       help="a recipient the API cannot take before the deadline (429, 5xx, timeout, "
                            "unreachable) is queued in the outbox for 'gosms outbox flush', not failed")
     add_outbox_option(send)
+    alert = send.add_argument_group("the alert, for folding storms (with --queue and 'gosms outbox run' alive)")
+    alert.add_argument("--fold", type=_fold, default=None, metavar="BURST/WINDOW",
+                       help="the first BURST alerts to a number within WINDOW go alone, the rest of each window "
+                            "in one digest SMS (e.g. 3/60s; default off)")
+    alert.add_argument("--type", dest="alert_type", default="", metavar="TYPE",
+                       help="PROBLEM or RECOVERY: a PROBLEM that recovers before it left is a flap, not sent")
+    alert.add_argument("--host", dest="alert_host", default="", metavar="NAME", help="the host it is about")
+    alert.add_argument("--service", dest="alert_service", default="", metavar="NAME",
+                       help="the service it is about")
+    alert.add_argument("--state", dest="alert_state", default="", metavar="STATE",
+                       help="CRITICAL, WARNING, DOWN, OK, ...: what digests count; with the quota's reserve in "
+                            "force only CRITICAL/DOWN and recoveries go alone")
     _wait_options(send, "then wait until every message is delivered or failed")
 
     status = command("status", "show a message's delivery status", _cmd_status)
@@ -241,6 +264,12 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                        help="keep the count here between runs, so only new messages are paged through and "
                             "deleted ones stay counted (default: $XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, the "
                             "file check_gosms --quota uses for the same user, address and token)")
+    usage.add_argument("--quota", type=_positive_int, metavar="N",
+                       help="the tariff's messages per month: also say what is left and whether the reserve "
+                            "for urgent alerts is in force")
+    usage.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
+                       help=f"with --quota: the share kept for CRITICAL/DOWN alerts and recoveries (default "
+                            f"{DEFAULT_RESERVE * 100:g}%%, as 'gosms outbox run')")
     for name, extension in _extensions(arguments, set(sub.choices)):
         p = command(name, extension.HELP, _run_extension(extension))
         extension.add_arguments(p)
@@ -287,6 +316,23 @@ def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output
     def handler(args: argparse.Namespace, out: Output) -> int:
         return extension.run(args, lambda: _client(args, out))
     return handler
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _fold(text: str) -> Optional[FoldPolicy]:
+    try:
+        return parse_fold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -355,6 +401,10 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     if args.message == "-":
         turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
     message = _read_message(args.message)
+    if args.translit:
+        message = transliterate(message)
+    if args.segments:
+        message = fit_segments(message, args.segments)
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
@@ -367,7 +417,10 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
                      invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
     # and let the next process through the start-up turnstile (gosms.pacing.turnstile) then.
+    segments = _segments(plan, args, out)
     account = _account(args)
+    if args.queue and not args.wait and _handed_over(args, out, account, plan, segments):
+        return EXIT_OK
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
     if deliver_within > 0:
@@ -383,6 +436,7 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         crash_point("answered-all")
     code = _report_send(result, out)
     document = result.as_dict()
+    document.update(segments)
     first_failure = next((r.error for r in result.failed if r.error is not None), None)
     if first_failure is not None:
         # The first failure at the top as well, so a script reads `.error_code` as for any command.
@@ -402,6 +456,40 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     document["exit_code"] = code
     out.document(document)
     return code
+
+
+def _segments(plan: SendPlan, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    """The SMS segments the phone will send the text in (``-v`` says it, JSON carries it)."""
+    counts = [count_segments(part) for part in plan.parts]
+    total = sum(c.segments for c in counts)
+    if _opt(args, "verbose", False):
+        encodings = "/".join(sorted({c.encoding for c in counts}))
+        out.note(f"text: {sum(len(p) for p in plan.parts)} characters, {total} SMS segment(s) per number "
+                 f"({encodings})")
+    return {"segments": total, "segment_counts": [c.as_dict() for c in counts]}
+
+
+def _handed_over(args: argparse.Namespace, out: Output, account: tuple[str, Token], plan: SendPlan,
+                 segments: dict[str, Any]) -> bool:
+    """Spool-first: with ``gosms outbox run`` alive, write the alert for it (gosms.delivery.handoff)."""
+    from ..delivery.handoff import alert_fields, hand_over
+
+    alert = alert_fields(args.alert_type, args.alert_host, args.alert_service, args.alert_state, args.fold)
+    outbox = outbox_of(args)
+    try:
+        entries = hand_over(outbox, *account, plan.recipients, plan.parts, source="gosms send", alert=alert,
+                            device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id)
+    except ConfigError as exc:
+        out.note(f"could not hand the alert to the outbox runner ({exc}); sending it now")
+        return False
+    if entries is None:
+        return False
+    for entry in entries:
+        out.line(f"handed to the outbox runner for {entry.phone_number} ({entry.id}): it sends at the account's "
+                 "rate")
+    out.document({"ok": True, "handed_over": True, "outbox": str(outbox.directory),
+                  "queued": [e.describe() for e in entries], **segments, "exit_code": EXIT_OK})
+    return True
 
 
 def _report_send(result: BulkResult, out: Output) -> int:
@@ -568,7 +656,14 @@ def _cmd_usage(args: argparse.Namespace, out: Output) -> int:
     if problem:
         out.note(f"{problem}: the next count pages the month again")
     out.line(f"{result.month}: {result.count} message(s) created this month (Moscow time)")
-    out.document({"ok": True, "month": result.month, "count": result.count, "pages_read": result.pages_read})
+    document: dict[str, Any] = {"ok": True, "month": result.month, "count": result.count,
+                                "pages_read": result.pages_read}
+    if args.quota:
+        note = reserve_sentence(result.count, args.quota, args.reserve)
+        out.line(f"{max(0, args.quota - result.count)} of {args.quota} left" + (f"; {note}" if note else ""))
+        document.update(quota=args.quota, left=max(0, args.quota - result.count), reserve=args.reserve,
+                        reserve_in_force=bool(note))
+    out.document(document)
     return EXIT_OK
 
 

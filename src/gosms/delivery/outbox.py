@@ -9,6 +9,7 @@ The layout is a spool directory, one JSON file per entry, its folder its state::
 
     new/       waiting to be sent
     sending/   claimed by a flush; the file says when the attempt started
+    folded/    carried by a digest SMS instead of its own (see :mod:`gosms.delivery.digest`)
     sent/      accepted (kept a day: their ids keep a later look-up from taking one for another)
     tracking/  accepted and followed to the handset, failing over to the next route (wire.following)
     delivered/ the handset has it (status 4); kept a day, like sent/
@@ -89,7 +90,9 @@ SETTLED_RECHECK = 3600.0
 """Seconds after its verdict that a followed alert is still looked at, for a cancel refused (1010)."""
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
-STATES: tuple[str, ...] = ("new", "sending", "tracking", "sent", "delivered", "undelivered", "expired", "failed")
+STATES: tuple[str, ...] = (
+    "new", "sending", "folded", "tracking", "sent", "delivered", "undelivered", "expired", "failed",
+)
 """In the order an entry moves on: when a crash left two copies, the later state is the true one."""
 PENDING: tuple[str, ...] = ("new", "sending")
 FOLLOWED: tuple[str, ...] = ("tracking", "delivered", "undelivered")
@@ -167,6 +170,21 @@ class Entry:
     follow: Optional[dict[str, Any]] = None
     """The record of an alert followed to the handset (:meth:`gosms.wire.routes.Followed.as_dict`):
     its routes and each route's try; None for an alert that is not followed."""
+    kind: str = ""
+    """The alert's type (PROBLEM, RECOVERY, ...), or ``digest`` for an SMS that carries folded alerts."""
+    host: str = ""
+    service: str = ""
+    severity: str = ""
+    """The alert's state as its tool says it (CRITICAL, DOWN, OK, ...): what a digest counts by."""
+    fold_burst: int = 0
+    fold_window: float = 0.0
+    """Folding asked for by the tool that queued it (0: off; see :mod:`gosms.wire.folding`)."""
+    fold_reason: str = ""
+    """Why the runner held it back: ``held`` (past the burst), ``flap``, ``reserve`` (quota)."""
+    folded_into: str = ""
+    """The digest entry that carried it (its ``sent_ids`` are the SMS)."""
+    carries: list[str] = field(default_factory=list)
+    """A digest's alerts, by entry id: a crash between writing the digest and folding them loses none."""
     state: str = "new"
     """The folder it was read from; not stored in the file."""
 
@@ -204,13 +222,15 @@ class Entry:
         fields = {name: data[name] for name in _STORED if name in data}
         fields["parts"] = [str(part) for part in fields.get("parts", [])]
         fields["sent_ids"] = [str(i) for i in fields.get("sent_ids", [])]
+        fields["carries"] = [str(i) for i in fields.get("carries", [])]
         return cls(**fields, state=state)
 
 
 _STORED = (
     "id", "created", "phone_number", "parts", "api_url", "account", "salt", "device_id", "to_sim",
     "callback_id", "sent_ids", "attempts", "last_attempt", "last_error", "in_flight_since",
-    "maybe_sent_since", "source", "follow",
+    "maybe_sent_since", "source", "follow", "kind", "host", "service", "severity", "fold_burst", "fold_window",
+    "fold_reason", "folded_into", "carries",
 )
 _TEXT, _NUMBER, _WHOLE, _LIST = (str,), (int, float), (int,), (list,)
 _KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -219,11 +239,15 @@ _KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "to_sim": (_WHOLE, True), "callback_id": (_TEXT, True), "sent_ids": (_LIST, False),
     "attempts": (_WHOLE, False), "last_attempt": (_NUMBER, True), "last_error": (_TEXT, False),
     "in_flight_since": (_NUMBER, True), "maybe_sent_since": (_NUMBER, True), "source": (_TEXT, False),
-    "follow": ((dict,), True),
+    "follow": ((dict,), True), "kind": (_TEXT, False), "host": (_TEXT, False), "service": (_TEXT, False),
+    "severity": (_TEXT, False), "fold_burst": (_WHOLE, False), "fold_window": (_NUMBER, False),
+    "fold_reason": (_TEXT, False), "folded_into": (_TEXT, False), "carries": (_LIST, False),
 }
 """What each stored field may hold: an entry a person or another program edited is checked before
 it is trusted, so one bad file cannot crash a flush and hold every later alert back."""
 _REQUIRED = ("id", "created", "phone_number", "parts", "api_url", "account", "salt")
+ALERT_FIELDS = ("kind", "host", "service", "severity", "fold_burst", "fold_window", "carries")
+"""What a tool may say about an alert when it queues it (see :meth:`Outbox._store`)."""
 
 
 @dataclass
@@ -279,6 +303,8 @@ class FlushReport:
     """Alerts still followed to the handset after this flush (their next round is due soon)."""
     follow_again: Optional[float] = None
     """Seconds until the next round of following is due (None: nothing is followed)."""
+    next_due: Optional[float] = None
+    """When the next digest is due (wall clock): the runner wakes for it."""
 
     @property
     def ok(self) -> bool:
@@ -313,6 +339,11 @@ class Outbox:
                  max_age: float = DEFAULT_MAX_AGE) -> None:
         self.directory = Path(directory).expanduser() if directory is not None else default_directory()
         self.max_age = max_age
+        self.folding: Optional[Callable[[Outbox, Client, FlushReport, float], list[Entry]]] = None
+        """Holds alerts back and writes digests before a flush sends (:func:`gosms.delivery.digest.fold`;
+        set by the runner and the ``gosms outbox`` commands).  None: every pending entry goes alone."""
+        self.reserve_in_force: Callable[[], bool] = _never
+        """Asked by each flush: whether the quota's reserve holds all but urgent alerts (the runner sets it)."""
 
     def __repr__(self) -> str:
         return f"Outbox({str(self.directory)!r})"
@@ -462,6 +493,7 @@ class Outbox:
         source: str = "",
         follow: Optional[dict[str, Any]] = None,
         state: str = "new",
+        alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
         now = time.time()
         salt = secrets.token_hex(16)
@@ -473,6 +505,9 @@ class Outbox:
             maybe_sent_since=maybe_sent_since, source=source)
         if follow is not None:
             entry.follow = dict(follow, key=entry.id)
+        for name, value in (alert or {}).items():
+            if name in ALERT_FIELDS:
+                setattr(entry, name, value)
         self._write(entry, state)
         return entry
 
@@ -559,7 +594,7 @@ class Outbox:
                 return report
             known = {i for e in self._load(STATES, tidy=True, bad=report.corrupt) if e.state == "sent"
                      for i in e.sent_ids}
-            for entry in self._load(PENDING):
+            for entry in self._fold(client, report, clock()):
                 if report.stopped_by is not None or (stop is not None and stop()):
                     break
                 if entry.state == "sending":
@@ -582,6 +617,12 @@ class Outbox:
             self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
+
+    def _fold(self, client: Client, report: FlushReport, now: float) -> list[Entry]:
+        """The pending entries to send now; with :attr:`folding` set, some held back and digests added."""
+        if self.folding is None:
+            return self._load(PENDING)
+        return self.folding(self, client, report, now)
 
     def _deliver(self, client: Client, entry: Entry, known: set[str], report: FlushReport,
                  clock: Callable[[], float]) -> None:
@@ -653,7 +694,7 @@ class Outbox:
 
     def _prune(self, now: float) -> None:
         """Forget delivered entries after a day, and temp files a crash left half-written."""
-        old = [e for e in self._load(("sent", "delivered"))
+        old = [e for e in self._load(("folded", "sent", "delivered"))
                if e.age(now) > max(KEEP_SENT, self.max_age) and not (e.follow or {}).get("possible_double")]
         with self._files() as files, self._writing():
             for entry in old:
@@ -686,6 +727,10 @@ def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> f
         client.api_url, client.token, entry.phone_number, part, device_id=entry.device_id, to_sim=entry.to_sim,
         callback_id=entry.callback_id, policy=client.retry, known_ids=known)
     return result
+
+
+def _never() -> bool:
+    return False
 
 
 def _duration(seconds: float) -> str:
