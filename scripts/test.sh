@@ -271,7 +271,7 @@ run_named() { # one stage by its name
         conformance) stage conformance "tests/conformance" pytest313 "${PYTEST_NON_HA[@]}" tests/conformance ;;
         release) stage release "tests/release scripts/dist.sh" run_release ;;
         zabbix) stage zabbix "tests/zabbix zabbix" pytest313 "${PYTEST_NON_HA[@]}" tests/zabbix ;;
-        relay) [ -e tests/relay ] && stage relay "tests/relay" pytest313 "${PYTEST_NON_HA[@]}" tests/relay ;;
+        relay) stage relay "tests/relay" pytest313 "${PYTEST_NON_HA[@]}" tests/relay ;;
         benchmarks) stage benchmarks "benchmarks" run_benchmarks ;;
         *) echo "test.sh: no stage $1" >&2; return 2 ;;
     esac

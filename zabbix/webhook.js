@@ -230,8 +230,8 @@ function sentenceEnd(text) {
     return /[.?!]$/.test(text) ? text : text + '.';
 }
 
-// "GoSMS 1006: <description> [detail] [(server said: ...)] [hash] <remedy> [hint]"
-function GoSMSError(code, options) {
+// The sentence for a GoSMS code: "GoSMS 1006: <description> [detail] [(server said: ...)] [hash] <remedy> [hint]"
+function codedError(code, options) {
     var row = CORE.errors[String(code)], text, said;
     options = options || {};
     if (!row) {
@@ -283,7 +283,7 @@ function given(value) {
 function phoneNumber(value) {
     var raw = given(value), digits, bad;
     if (raw === '') {
-        throw GoSMSError(2001, {detail: detail('no_recipient')});
+        throw codedError(2001, {detail: detail('no_recipient')});
     }
     digits = raw.replace(new RegExp(CORE.phone.punctuation, 'g'), '');
     if (digits.charAt(0) === '+') {
@@ -291,11 +291,11 @@ function phoneNumber(value) {
     }
     if (!/^[0-9]*$/.test(digits)) {
         bad = digits.replace(/[0-9]/g, '').charAt(0);
-        throw GoSMSError(2001, {detail: detail('phone_char', {
+        throw codedError(2001, {detail: detail('phone_char', {
             value: quoted(raw), char: quoted(bad) + ' (' + hex(bad.charCodeAt(0)) + ')'})});
     }
     if (digits.length < CORE.phone.min_digits || digits.length > CORE.phone.max_digits) {
-        throw GoSMSError(2001, {detail: detail('phone_length', {
+        throw codedError(2001, {detail: detail('phone_length', {
             value: quoted(raw), digits: String(digits.length),
             min: String(CORE.phone.min_digits), max: String(CORE.phone.max_digits)})});
     }
@@ -308,10 +308,10 @@ function deviceId(value) {
         return id;
     }
     if (new RegExp(CORE.ids.device_any_case).test(id)) {
-        throw GoSMSError(2005, {detail: detail('id_uppercase', {value: quoted(id), lower: quoted(id.toLowerCase())}),
+        throw codedError(2005, {detail: detail('id_uppercase', {value: quoted(id), lower: quoted(id.toLowerCase())}),
             hint: hintText('device_id', id.toLowerCase())});
     }
-    throw GoSMSError(2005, {detail: detail('device_id_format', {value: quoted(id)})});
+    throw codedError(2005, {detail: detail('device_id_format', {value: quoted(id)})});
 }
 
 function simSlot(value, device) {
@@ -320,10 +320,10 @@ function simSlot(value, device) {
         return null;
     }
     if (!/^-?[0-9]+$/.test(slot) || parseInt(slot, 10) < CORE.sim.lowest) {
-        throw GoSMSError(2008, {detail: detail('to_sim_format', {value: quoted(slot)})});
+        throw codedError(2008, {detail: detail('to_sim_format', {value: quoted(slot)})});
     }
     if (device === '') {
-        throw GoSMSError(1017, {detail: detail('to_sim_without_device')});
+        throw codedError(1017, {detail: detail('to_sim_without_device')});
     }
     return parseInt(slot, 10);
 }
@@ -365,7 +365,7 @@ function messageText(params) {
     }
     cps = truncated(oneLine(replaceRefused(codePoints(text))));
     if (cps.length === 0) {
-        throw GoSMSError(2002, {detail: detail('message_empty', {limit: String(CORE.text.max_length)})});
+        throw codedError(2002, {detail: detail('message_empty', {limit: String(CORE.text.max_length)})});
     }
     return fromCodePoints(cps);
 }
@@ -403,7 +403,7 @@ function decode(status, body) {
         if (isNaN(code)) {
             throw 'GoSMS answered HTTP ' + status + ' with an error whose code is not a number: ' + excerpt(body);
         }
-        throw GoSMSError(code, {serverMessage: error.message ? String(error.message) : '',
+        throw codedError(code, {serverMessage: error.message ? String(error.message) : '',
             hash: error.hash ? String(error.hash) : ''});
     }
     if (status === 429) {

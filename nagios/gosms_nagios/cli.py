@@ -17,6 +17,7 @@ from nagiosplugin import Range  # type: ignore[import-untyped]
 from gosms import __version__ as gosms_version
 from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE
 from gosms.wire.errors import Severity, ValidationError
+from gosms.wire.folding import DEFAULT_RESERVE
 from gosms.wire.health import OFFLINE_CRITICAL_AFTER_SECONDS
 from gosms.wire.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.wire.validation import MAX_PAGE_LIMIT, check_device_id
@@ -48,6 +49,10 @@ DEFAULT_OFFLINE_CRITICAL = OFFLINE_CRITICAL_AFTER_SECONDS
 DEFAULT_DELIVERY_WARNING = "20"
 DEFAULT_DELIVERY_CRITICAL = "50"
 MAX_DELIVERY_WINDOW = 10 * MAX_PAGE_LIMIT
+DEFAULT_OUTBOX_WINDOW = 24 * 3600.0
+"""Seconds back that an undelivered alert keeps the outbox part CRITICAL."""
+DEFAULT_OUTBOX_STALE = 600.0
+"""Seconds an alert not followed to the handset may wait in the outbox before it counts as late."""
 
 
 def unknown_exit(message: str, detail: str = "") -> NoReturn:
@@ -90,6 +95,11 @@ class _RefuseToken(argparse.Action):
 
 
 _positive_int = bounded(int, "a whole number", 1)
+_percent = bounded(float, "a share in per cent", 0, 99, unit=" %")
+
+
+def _reserve(text: str) -> float:
+    return _percent(text.strip().rstrip("%")) / 100
 _seconds = bounded(float, "a number of seconds", 0, unit=" seconds", above=True)
 _percent = bounded(int, "a whole per cent", 0, 100)
 
@@ -175,6 +185,10 @@ def build_parser() -> Parser:
                        help=f"quota used, per cent: WARNING outside this range (default: {DEFAULT_QUOTA_WARNING})")
     quota.add_argument("-c", "--critical", type=_range, metavar="RANGE",
                        help="quota used, per cent: CRITICAL outside this range (default: none)")
+    quota.add_argument("--reserve", type=_reserve, default=DEFAULT_RESERVE, metavar="PERCENT",
+                       help="say when less than this share of the quota is left, where 'gosms outbox run "
+                            "--quota' sends only CRITICAL/DOWN alerts and recoveries alone (default: "
+                            f"{DEFAULT_RESERVE * 100:g}%%)")
     quota.add_argument("--state-file", metavar="PATH",
                        help="where the month's count is kept between runs (default: "
                             "$XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, named by a hash of URL and token)")
@@ -201,6 +215,17 @@ def build_parser() -> Parser:
                           help=f"failed, per cent: WARNING outside (default: {DEFAULT_DELIVERY_WARNING})")
     delivery.add_argument("--delivery-critical", type=_range, metavar="RANGE",
                           help=f"failed, per cent: CRITICAL outside (default: {DEFAULT_DELIVERY_CRITICAL})")
+    outbox = parser.add_argument_group("outbox (only with --outbox)")
+    outbox.add_argument("--outbox", metavar="DIR",
+                        help="the gosms outbox folder: CRITICAL while an alert of the window reached no "
+                             "handset on any route, WARNING when alerts wait too long or no runner drains it. "
+                             "Alone (without --quota, --device, --delivery-window) the check reads only the "
+                             "folder and asks the API nothing")
+    outbox.add_argument("--outbox-window", type=_seconds, metavar="SECONDS",
+                        help=f"how far back undelivered alerts count (default: {DEFAULT_OUTBOX_WINDOW:g}, a day)")
+    outbox.add_argument("--outbox-stale", type=_seconds, metavar="SECONDS",
+                        help="WARNING when an alert not followed to the handset waits longer "
+                             f"(default: {DEFAULT_OUTBOX_STALE:g})")
     return parser
 
 
@@ -215,6 +240,8 @@ _NEEDS = (
       ("battery_warning", "--battery-warning"), ("battery_critical", "--battery-critical"))),
     ("delivery_window", "--delivery-window N (how many recent messages to judge)",
      (("delivery_warning", "--delivery-warning"), ("delivery_critical", "--delivery-critical"))),
+    ("outbox", "--outbox DIR (the gosms outbox folder)",
+     (("outbox_window", "--outbox-window"), ("outbox_stale", "--outbox-stale"))),
 )
 _DEFAULTS = {
     "warning": DEFAULT_QUOTA_WARNING,
@@ -223,6 +250,8 @@ _DEFAULTS = {
     "battery_warning": LOW_BATTERY_PERCENT,
     "delivery_warning": DEFAULT_DELIVERY_WARNING,
     "delivery_critical": DEFAULT_DELIVERY_CRITICAL,
+    "outbox_window": DEFAULT_OUTBOX_WINDOW,
+    "outbox_stale": DEFAULT_OUTBOX_STALE,
 }
 
 

@@ -8,8 +8,9 @@ daemon's notification timeout either way.  The token comes from a file or the en
 from the command line, and is never printed.
 
 Exit codes (the daemon logs a non-zero one), as ``gosms send --queue``'s:
-  0  sent to every number, or queued in the outbox for those GoSMS could not take in time (a
-     "queued for" line says so): the alert is not lost, so the command did not fail
+  0  sent to every number, handed to a live ``gosms outbox run`` (a "handed to the outbox runner"
+     line says so; see gosms.delivery.handoff), or queued in the outbox for those GoSMS could not
+     take in time (a "queued for" line says so): the alert is not lost, so the command did not fail
   1  not sent to at least one number and not queued (GoSMS refused it, or a number is invalid)
   2  usage: no number, no notification type or host, an unknown option; nothing sent
   3  configuration: no token, unreadable token file, unsafe or unreadable API URL; nothing sent
@@ -26,9 +27,11 @@ from typing import Any, NoReturn, Optional
 
 from gosms import __version__ as gosms_version
 from gosms.pacing import turnstile
-from gosms.pacing.budget import queue_to_send
-from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, resolve_api_url, resolve_token
+from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, resolve_api_url, resolve_token
 from gosms.wire.errors import GoSMSError, ValidationError
+from gosms.wire.folding import DEFAULT_POLICY, FoldPolicy, parse_fold
+from gosms.wire.routes import parse_route
+from gosms.wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
 from .arguments import bounded
@@ -64,7 +67,23 @@ class _RefuseToken(argparse.Action):
                      f"put it in a file named by --token-file, or in the environment variable {ENV_TOKEN}")
 
 
+_UNSET_MACRO = re.compile(r"\$_[A-Z0-9_]+\$")
+
+
+def _set(value: Optional[str]) -> str:
+    """The value, or "" for an unset custom variable: Nagios passes ``$_CONTACTGOSMS_FOLD$`` as is."""
+    return "" if value is None or _UNSET_MACRO.fullmatch(value.strip()) else value
+
+
+def _fold(text: str) -> Optional[FoldPolicy]:
+    try:
+        return parse_fold(text)
+    except ValueError as exc:
+        _fail(EXIT_USAGE, f"argument --fold: {exc}. Try '{PROG} --help'.")
+
+
 _max_length = bounded(int, "a whole number of characters", MIN_LENGTH, MAX_MESSAGE_LENGTH)
+_segment_count = bounded(int, "a whole number of SMS segments", 1, 10)
 _seconds = bounded(float, "a number of seconds", 2, unit=" seconds")
 
 
@@ -74,9 +93,12 @@ Icinga 2: the NotificationCommands gosms-host-notification and gosms-service-not
 nagios/icinga2/gosms.conf.
 
 Environment: {ENV_TOKEN} (the token), {ENV_TOKEN_FILE} (a file holding it), {ENV_API_URL}.
-Exit codes: 0 sent to every number, or queued in the outbox where GoSMS could not take it in time
-('gosms outbox flush' sends it), 1 not sent to some number (refused by GoSMS or an invalid number),
-2 usage error (nothing sent), 3 configuration error: token or API URL (nothing sent).
+Storms: with 'gosms outbox run' alive for the outbox, the alert is handed to it (on disk before exit
+0) and it sends at the account's rate, folding storms per number (--fold).
+
+Exit codes: 0 sent to every number, handed to the outbox runner, or queued in the outbox where GoSMS
+could not take it in time ('gosms outbox flush' sends it), 1 not sent to some number (refused by
+GoSMS or an invalid number), 2 usage error (nothing sent), 3 configuration error: token or API URL (nothing sent).
 """
 
 
@@ -100,9 +122,22 @@ def build_parser() -> _Parser:
     what.add_argument("--comment", default="", help="the acknowledgement or comment text")
     what.add_argument("--max-length", type=_max_length, default=MAX_MESSAGE_LENGTH, metavar="CHARS",
                       help="longest SMS to compose (default: %(default)s, the API's limit)")
+    what.add_argument("--translit", action="store_true", help=TRANSLIT_HELP)
+    what.add_argument("--segments", type=_segment_count, metavar="N", help=SEGMENTS_HELP)
     how = parser.add_argument_group("how")
     how.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help="give up sending after this and queue instead (default: %(default)g)")
+    how.add_argument("--via", action="append", default=[], metavar="DEVICE[:SIM]",
+                     help="a route (a phone, optionally its SIM slot); repeat for fallbacks, in order. The alert "
+                          "is followed to the handset by the outbox's runner ('gosms outbox run'), which sends it "
+                          "through the next route when one fails or makes no progress within --deliver-within")
+    how.add_argument("--deliver-within", type=_seconds, default=None, metavar="SECONDS",
+                     help="with --via: seconds each route gets to make progress (default: 300)")
+    how.add_argument("--fold", dest="fold_text", default="", metavar="BURST/WINDOW",
+                     help="with 'gosms outbox run' alive: the first BURST alerts to a number within WINDOW go "
+                          "alone, the rest of each window in one digest SMS; a PROBLEM that recovers before it "
+                          "left is counted as a flap, not sent; 'off' sends each alert alone (default: "
+                          f"{DEFAULT_POLICY.spec()})")
     how.add_argument("--no-queue", action="store_true",
                      help="do not queue what could not be sent in time (exit 1 instead)")
     how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
@@ -138,7 +173,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if not args.host.strip():
         parser.error("no host: give --host (the daemon's host name macro)")
     args.numbers = numbers
+    try:
+        args.routes = [parse_route(route) for route in args.via if route.strip()]
+    except ValidationError as exc:
+        parser.error(f"--via {exc.description} {exc.remedy} (a route is DEVICE or DEVICE:SIM)")
+    if args.deliver_within is not None and not args.routes:
+        parser.error("--deliver-within only applies with --via DEVICE[:SIM]: add it, or leave it out")
+    if args.routes and args.no_queue:
+        parser.error("--via needs the outbox, where the alert is followed: leave out --no-queue")
     args.token_file = args.token_file or None  # an empty macro means "not given"
+    args.outbox = _set(args.outbox) or None
+    args.fold = _fold(_set(args.fold_text))
     return args
 
 
@@ -157,14 +202,48 @@ def _numbers(raw: Sequence[str]) -> tuple[list[str], list[str]]:
     return valid, problems
 
 
+def _hand_over(args: argparse.Namespace, numbers: Sequence[str], text: str, api_url: str, token: Token,
+               problems: Sequence[str]) -> None:
+    """Spool-first: with a runner alive, write the alert for it and exit 0 (see gosms.delivery.handoff).
+
+    Returns when no runner is alive, or the outbox cannot be written: then this process sends.
+    """
+    from gosms.delivery.handoff import alert_fields, hand_over
+    from gosms.delivery.outbox import Outbox
+
+    alert = alert_fields(args.type, args.host, args.service, args.state, args.fold)
+    try:
+        entries = hand_over(Outbox(args.outbox), api_url, token, numbers, [text], source=PROG, alert=alert)
+    except GoSMSError:
+        return  # the outbox cannot be written: send as without a runner, which says why if it must queue
+    if entries is None:
+        return
+    lines = [f"handed to the outbox runner for {e.phone_number} ({e.id}): it sends at the account's rate" +
+             (", folding storms" if args.fold is not None else "") for e in entries]
+    _finish(args, text, lines, problems, EXIT_OK)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
         sys.stderr.reconfigure(errors="replace")  # type: ignore[union-attr]
+    try:
+        _main(argv)
+    except Exception as exc:  # a bug: one line in the daemon's log, its type and place, never its text
+        from gosms.cli.output import describe
+
+        _fail(EXIT_FAILED, f"{describe(exc)} The alert may not have gone out.")
+
+
+def _main(argv: Optional[Sequence[str]]) -> NoReturn:
     args = parse_args(argv)
     note = Notification(type=args.type, host=args.host, state=args.state, output=args.output,
                         service=args.service, time=args.time, author=args.author, comment=args.comment)
     text = compose(note, args.max_length)
+    if args.translit:
+        text = transliterate(text)
+    if args.segments:
+        text = fit_segments(text, args.segments)
     valid, problems = _numbers(args.numbers)
     if not valid:
         _fail(EXIT_USAGE, " ".join(problems) + " Nothing sent.")
@@ -176,26 +255,37 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
+    if not args.no_queue and not args.routes:  # routed alerts go in the outbox with their routes (deliver)
+        _hand_over(args, valid, text, api_url, token, problems)
     # --timeout counts from the start: the wait at the start-up turnstile and for the account's
     # turn come out of it, so the notifier ends within it and inside the daemon's own timeout.
     started = turnstile.entered_at() or time.monotonic()
     budget = Budget(float(args.timeout) - (time.monotonic() - started))
+    from gosms.pacing.budget import queue_to_send  # only a process that sends itself queues for its turn
+
     queue_to_send(api_url, token, deadline=budget_for_timeout(budget.remaining()), placed=turnstile.leave)
     from .deliver import deliver  # the client only once the input is known to be good
 
     try:
         outcome = deliver(valid, text, api_url=api_url, token=token,
                           allow_insecure_http=args.allow_insecure_http, timeout=budget.remaining(),
-                          queue=not args.no_queue, outbox_dir=args.outbox)
+                          queue=not args.no_queue, outbox_dir=args.outbox, routes=args.routes,
+                          deliver_within=args.deliver_within)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
-    lines = outcome.lines + problems
+    _finish(args, text, outcome.lines, problems, outcome.code)
+
+
+def _finish(args: argparse.Namespace, text: str, lines: Sequence[str], problems: Sequence[str], code: int
+            ) -> NoReturn:
+    """Say what happened (stdout when all went well, else stderr) and exit: 1 for any invalid number."""
+    said = [*lines, *problems]
     if args.verbose:
-        lines.append(f"text ({len(text)} characters): {text}")
-    stream = sys.stdout if outcome.code == EXIT_OK and not problems else sys.stderr
-    stream.write("".join(f"{PROG}: {line}\n" for line in lines))
+        said.append(f"text ({len(text)} characters, {count_segments(text)}): {text}")
+    stream = sys.stdout if code == EXIT_OK and not problems else sys.stderr
+    stream.write("".join(f"{PROG}: {line}\n" for line in said))
     stream.flush()
-    sys.exit(EXIT_FAILED if problems and outcome.code == EXIT_OK else outcome.code)
+    sys.exit(EXIT_FAILED if problems and code == EXIT_OK else code)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.notify

@@ -18,6 +18,7 @@ from nagiosplugin import Metric
 
 from gosms.clients.sync import Client
 from gosms.wire.errors import APIError, GoSMSError, TransportError
+from gosms.wire.folding import DEFAULT_RESERVE, reserve_sentence
 from gosms.wire.models import Device
 from gosms.wire.validation import MAX_PAGE_LIMIT
 
@@ -107,9 +108,10 @@ class Quota(_Part):
 
     key = "quota"
 
-    def __init__(self, session: Session, quota: int, store: StateFile) -> None:
+    def __init__(self, session: Session, quota: int, store: StateFile, reserve: float = DEFAULT_RESERVE) -> None:
         super().__init__(session)
         self.quota = quota
+        self.reserve = reserve
         self.store = store
         self.used = 0
         self.usage: Optional[MonthUsage] = None
@@ -136,6 +138,9 @@ class Quota(_Part):
             Metric("quota_pct", round(100.0 * usage.count / self.quota, 2), "%", min=0, max=100,
                    context="quota"),
         ]
+        reserve = reserve_sentence(usage.count, self.quota, self.reserve)
+        if reserve:  # the runner (gosms outbox run --quota) now holds all but urgent alerts: say so
+            metrics.append(Metric("quota_reserve", reserve, context="quota_reserve"))
         problem = self.store.save(usage.as_state())
         if problem:
             metrics.append(Metric("state_file", f"{problem}, so every run counts the month again",

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import yaml
 from zabbix_support import ROOT, media_type
 
 from gosms.wire.errors import TABLE
@@ -55,3 +56,15 @@ def test_parameters_and_templates() -> None:
 def test_the_script_fits_the_database_field() -> None:
     """media_type.script is a TEXT column: 65,535 bytes in MySQL."""
     assert len(media_type()["script"].encode("utf-8")) < 65535
+
+
+def test_the_script_media_type_runs_gosms_send_with_the_same_templates() -> None:
+    data = yaml.safe_load((ROOT / "zabbix" / "gosms-script.yaml").read_text(encoding="utf-8"))
+    (script_media,) = data["zabbix_export"]["media_types"]
+    assert script_media["type"] == "SCRIPT" and script_media["script_name"] == "gosms"
+    params = script_media["parameters"]
+    assert params[0] == "send" and "--queue" in params
+    assert params[params.index("--to") + 1] == "{ALERT.SENDTO}"
+    assert params[params.index("--message") + 1] == "{ALERT.MESSAGE}"
+    assert sum(len(p) + 1 for p in params) <= 255, "Zabbix 6.0 keeps 255 characters of script parameters"
+    assert script_media["message_templates"] == media_type()["message_templates"]

@@ -158,18 +158,25 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 class ZabbixServer:
     """zabbix_server in the foreground with a configuration of its own; its trapper on loopback."""
 
-    def __init__(self, root: Path, postgres: Postgres, database: str) -> None:
+    def __init__(self, root: Path, postgres: Postgres, database: str, env: dict[str, str] | None = None) -> None:
         self.root = root
         self.postgres = postgres
         self.database = database
+        self.env = env or {}
         self.port = free_low_port()
         self.log = root / "zabbix_server.log"
         self.config = root / "zabbix_server.conf"
+        self.alert_scripts = root / "alertscripts"
         self.process: subprocess.Popen[bytes] | None = None
+
+    def own(self, path: Path) -> None:
+        """Make ``path`` the server's own (it drops to the zabbix user when started as root)."""
+        _own(path, "zabbix")
 
     def start(self) -> ZabbixServer:
         self.root.chmod(0o755)
-        _own(self.root, "zabbix")
+        self.alert_scripts.mkdir()
+        self.own(self.root)
         settings = {
             "ListenIP": "127.0.0.1", "ListenPort": self.port, "LogFile": self.log, "LogFileSize": 0,
             "PidFile": self.root / "zabbix_server.pid", "SocketDir": self.root, "DebugLevel": 3,
@@ -182,12 +189,14 @@ class ZabbixServer:
             "StartDiscoverers": 0, "StartHTTPPollers": 0, "StartTimers": 1, "StartEscalators": 1,
             "StartAlerters": 1, "StartDBSyncers": 1, "StartPreprocessors": 1, "StartLLDProcessors": 1,
             "StartReportWriters": 0, "StartODBCPollers": 0, "StartHistoryPollers": 1, "HousekeepingFrequency": 0,
-            "Timeout": 10, "AlertScriptsPath": self.root, "ExternalScripts": self.root,
+            "Timeout": 10, "AlertScriptsPath": self.alert_scripts, "ExternalScripts": self.root,
         }
         self.config.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
         with (self.root / "zabbix_server.out").open("wb") as out:
             self.process = subprocess.Popen(["zabbix_server", "-f", "-c", str(self.config)],
-                                            stdout=out, stderr=subprocess.STDOUT)
+                                            stdout=out, stderr=subprocess.STDOUT,
+                                            # what a service manager gives it: a bare environment
+                                            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **self.env})
         wait_for("zabbix_server's trapper", self._listening, log=self.log)
         return self
 

@@ -23,18 +23,29 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .. import __version__
+from ..delivery.spool import crash_point
 from ..pacing import turnstile
 from ..pacing.budget import queue_to_send
 from ..wire import validation as v
 from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from ..wire.errors import TABLE, ConfigError, GoSMSError, ValidationError
-from .outbox import EXIT_QUEUED_NOTE, add_outbox_arguments, add_outbox_option, outbox_of, run_outbox_command
+from ..wire.folding import DEFAULT_RESERVE, FoldPolicy, parse_fold, reserve_sentence
+from ..wire.routes import DEFAULT_DELIVER_WITHIN
+from ..wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
+from .outbox import (
+    EXIT_QUEUED_NOTE,
+    add_outbox_arguments,
+    add_outbox_option,
+    outbox_of,
+    reserve_share,
+    run_outbox_command,
+)
 from .output import Output, describe, dumps, error_document, write
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
     from ..wire.models import Message
-    from ..wire.outcomes import BulkResult
+    from ..wire.outcomes import BulkResult, SendPlan
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -182,6 +193,14 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                       help="the text, 1-300 characters; '-' reads it from stdin")
     send.add_argument("--device-id", metavar="ID", help="send from this phone only")
     send.add_argument("--to-sim", metavar="SLOT", help="SIM slot to send from (needs --device-id)")
+    send.add_argument("--via", action="append", metavar="DEVICE[:SIM]",
+                      help="a route: a phone (device id) and optionally its SIM slot; repeat for fallbacks, in "
+                           "order. The alert is followed to the handset and, when a route fails or makes no "
+                           "progress within --deliver-within, cancelled there and sent through the next")
+    send.add_argument("--deliver-within", type=_non_negative_float, metavar="S",
+                      help=f"follow the alert until the handset has it: seconds each route gets to make "
+                           f"progress (default {DEFAULT_DELIVER_WITHIN:g} with --via; 0 = do not follow). "
+                           "Followed alerts live in the outbox; 'gosms outbox run' follows them on")
     send.add_argument("--callback-id", metavar="ID", help="webhook that gets this message's events")
     send.add_argument("--invalid-chars", choices=v.INVALID_CHARS_CHOICES, default="fail",
                       help="characters the API refuses: fail (default) or replace them with a readable "
@@ -189,12 +208,26 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
     send.add_argument("--long-message", choices=v.LONG_MESSAGE_CHOICES, default="fail",
                       help="text over 300 characters: fail (default), split into numbered parts, or "
                            "truncate")
+    send.add_argument("--translit", action="store_true", help=TRANSLIT_HELP)
+    send.add_argument("--segments", type=_positive_int, metavar="N", help=SEGMENTS_HELP)
     send.add_argument("--normalize", action="store_true",
                       help="accept numbers as people type them: +7 (999) 123-45-67")
     send.add_argument("--queue", action="store_true",
                       help="a recipient the API cannot take before the deadline (429, 5xx, timeout, "
                            "unreachable) is queued in the outbox for 'gosms outbox flush', not failed")
     add_outbox_option(send)
+    alert = send.add_argument_group("the alert, for folding storms (with --queue and 'gosms outbox run' alive)")
+    alert.add_argument("--fold", type=_fold, default=None, metavar="BURST/WINDOW",
+                       help="the first BURST alerts to a number within WINDOW go alone, the rest of each window "
+                            "in one digest SMS (e.g. 3/60s; default off)")
+    alert.add_argument("--type", dest="alert_type", default="", metavar="TYPE",
+                       help="PROBLEM or RECOVERY: a PROBLEM that recovers before it left is a flap, not sent")
+    alert.add_argument("--host", dest="alert_host", default="", metavar="NAME", help="the host it is about")
+    alert.add_argument("--service", dest="alert_service", default="", metavar="NAME",
+                       help="the service it is about")
+    alert.add_argument("--state", dest="alert_state", default="", metavar="STATE",
+                       help="CRITICAL, WARNING, DOWN, OK, ...: what digests count; with the quota's reserve in "
+                            "force only CRITICAL/DOWN and recoveries go alone")
     _wait_options(send, "then wait until every message is delivered or failed")
 
     status = command("status", "show a message's delivery status", _cmd_status)
@@ -231,6 +264,12 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                        help="keep the count here between runs, so only new messages are paged through and "
                             "deleted ones stay counted (default: $XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, the "
                             "file check_gosms --quota uses for the same user, address and token)")
+    usage.add_argument("--quota", type=_positive_int, metavar="N",
+                       help="the tariff's messages per month: also say what is left and whether the reserve "
+                            "for urgent alerts is in force")
+    usage.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
+                       help=f"with --quota: the share kept for CRITICAL/DOWN alerts and recoveries (default "
+                            f"{DEFAULT_RESERVE * 100:g}%%, as 'gosms outbox run')")
     for name, extension in _extensions(arguments, set(sub.choices)):
         p = command(name, extension.HELP, _run_extension(extension))
         extension.add_arguments(p)
@@ -279,10 +318,28 @@ def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output
     return handler
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _fold(text: str) -> Optional[FoldPolicy]:
+    try:
+        return parse_fold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--wait", action="store_true", help=help_text)
-    p.add_argument("--wait-timeout", type=_non_negative_float, default=DEFAULT_WAIT_TIMEOUT, metavar="S",
-                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g})")
+    p.add_argument("--wait-timeout", type=_non_negative_float, default=None, metavar="S",
+                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g}; for a followed "
+                        "alert, --deliver-within for each route and a minute more)")
     p.add_argument("--wait-interval", type=_positive_float, default=DEFAULT_WAIT_INTERVAL, metavar="S",
                    help=f"seconds between status checks (default {DEFAULT_WAIT_INTERVAL:g})")
 
@@ -339,26 +396,47 @@ def _read_message(text: str) -> str:
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from ..delivery.queued_send import send_plan_or_queue
     from ..wire.outcomes import plan_send
+    from ..wire.routes import parse_route, routes_of
 
     if args.message == "-":
         turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
     message = _read_message(args.message)
+    if args.translit:
+        message = transliterate(message)
+    if args.segments:
+        message = fit_segments(message, args.segments)
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
+    routes = routes_of(device_id, to_sim, [parse_route(r) for r in args.via or ()])
+    deliver_within = args.deliver_within if args.deliver_within is not None else (
+        DEFAULT_DELIVER_WITHIN if args.via else 0.0)
+    if device_id is None and args.via:
+        device_id, to_sim = routes[0].device_id, routes[0].to_sim  # not followed: the first route only
     plan = plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                      invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
     # and let the next process through the start-up turnstile (gosms.pacing.turnstile) then.
+    segments = _segments(plan, args, out)
     account = _account(args)
+    if args.queue and not args.wait and _handed_over(args, out, account, plan, segments):
+        return EXIT_OK
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
+    if deliver_within > 0:
+        from .follow import send_followed
+
+        return send_followed(client, plan, routes, deliver_within, args, out)  # exits 0/1 as below
     if args.queue:
-        result: BulkResult = send_plan_or_queue(client, outbox_of(args), plan, source="gosms send")
+        outbox = outbox_of(args)
+        outbox.check()  # an outbox that cannot be used is said before anything is sent (exit 3)
+        result: BulkResult = send_plan_or_queue(client, outbox, plan, source="gosms send")
     else:
         result = client.send_plan(plan)
+        crash_point("answered-all")
     code = _report_send(result, out)
     document = result.as_dict()
+    document.update(segments)
     first_failure = next((r.error for r in result.failed if r.error is not None), None)
     if first_failure is not None:
         # The first failure at the top as well, so a script reads `.error_code` as for any command.
@@ -380,13 +458,52 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def _segments(plan: SendPlan, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    """The SMS segments the phone will send the text in (``-v`` says it, JSON carries it)."""
+    counts = [count_segments(part) for part in plan.parts]
+    total = sum(c.segments for c in counts)
+    if _opt(args, "verbose", False):
+        encodings = "/".join(sorted({c.encoding for c in counts}))
+        out.note(f"text: {sum(len(p) for p in plan.parts)} characters, {total} SMS segment(s) per number "
+                 f"({encodings})")
+    return {"segments": total, "segment_counts": [c.as_dict() for c in counts]}
+
+
+def _handed_over(args: argparse.Namespace, out: Output, account: tuple[str, Token], plan: SendPlan,
+                 segments: dict[str, Any]) -> bool:
+    """Spool-first: with ``gosms outbox run`` alive, write the alert for it (gosms.delivery.handoff)."""
+    from ..delivery.handoff import alert_fields, hand_over
+
+    alert = alert_fields(args.alert_type, args.alert_host, args.alert_service, args.alert_state, args.fold)
+    outbox = outbox_of(args)
+    try:
+        entries = hand_over(outbox, *account, plan.recipients, plan.parts, source="gosms send", alert=alert,
+                            device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id)
+    except ConfigError as exc:
+        out.note(f"could not hand the alert to the outbox runner ({exc}); sending it now")
+        return False
+    if entries is None:
+        return False
+    for entry in entries:
+        out.line(f"handed to the outbox runner for {entry.phone_number} ({entry.id}): it sends at the account's "
+                 "rate")
+    out.document({"ok": True, "handed_over": True, "outbox": str(outbox.directory),
+                  "queued": [e.describe() for e in entries], **segments, "exit_code": EXIT_OK})
+    return True
+
+
 def _report_send(result: BulkResult, out: Output) -> int:
     from ..delivery.queued_send import QueuedSend
 
     parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
     queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
+    unqueued = result.unqueued if isinstance(result, QueuedSend) else {}
     for r in result.results:
-        if r.phone_number in queued:
+        if r.phone_number in unqueued:
+            out.note(f"NOT sent to {r.phone_number} and NOT queued: the API could not take it now "
+                     f"({r.error if r.error else '?'}); {unqueued[r.phone_number]} Send it again to "
+                     f"{r.phone_number} only.")
+        elif r.phone_number in queued:
             out.line(f"queued for {r.phone_number}: the API could not take it now "
                      f"({r.error if r.error else '?'}); it waits in the outbox for 'gosms outbox flush'")
         elif r.ok:
@@ -410,7 +527,7 @@ def _report_send(result: BulkResult, out: Output) -> int:
 
 def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out: Output
               ) -> tuple[bool, list[dict[str, Any]]]:
-    end = time.monotonic() + args.wait_timeout
+    end = time.monotonic() + _wait_timeout(args)
     report: list[dict[str, Any]] = []
     all_delivered = True
     for recipient in result.sent + [r for r in result.failed if r.ids]:
@@ -421,6 +538,10 @@ def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out:
             all_delivered = all_delivered and ok
             report.append(dict(message.as_dict(), delivered=ok))
     return all_delivered, report
+
+
+def _wait_timeout(args: argparse.Namespace) -> float:
+    return float(args.wait_timeout) if args.wait_timeout is not None else DEFAULT_WAIT_TIMEOUT
 
 
 def _show_delivery(message: Message, out: Output) -> bool:
@@ -440,7 +561,7 @@ def _show_delivery(message: Message, out: Output) -> bool:
 def _cmd_status(args: argparse.Namespace, out: Output) -> int:
     client = _client(args, out)
     if args.wait:
-        message = client.wait_for_delivery(args.id, timeout=args.wait_timeout, interval=args.wait_interval)
+        message = client.wait_for_delivery(args.id, timeout=_wait_timeout(args), interval=args.wait_interval)
         code = EXIT_OK if _show_delivery(message, out) else EXIT_FAILURE
     else:
         message = client.get(args.id)
@@ -535,7 +656,14 @@ def _cmd_usage(args: argparse.Namespace, out: Output) -> int:
     if problem:
         out.note(f"{problem}: the next count pages the month again")
     out.line(f"{result.month}: {result.count} message(s) created this month (Moscow time)")
-    out.document({"ok": True, "month": result.month, "count": result.count, "pages_read": result.pages_read})
+    document: dict[str, Any] = {"ok": True, "month": result.month, "count": result.count,
+                                "pages_read": result.pages_read}
+    if args.quota:
+        note = reserve_sentence(result.count, args.quota, args.reserve)
+        out.line(f"{max(0, args.quota - result.count)} of {args.quota} left" + (f"; {note}" if note else ""))
+        document.update(quota=args.quota, left=max(0, args.quota - result.count), reserve=args.reserve,
+                        reserve_in_force=bool(note))
+    out.document(document)
     return EXIT_OK
 
 

@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..delivery.alert_log import alert_log
+from ..delivery.digest import fold
 from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
-from ..wire.errors import GoSMSError
+from ..delivery.runner import QuotaReserve, Runner
+from ..wire.folding import DEFAULT_RESERVE
 from .output import describe
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ __all__ = [
     "add_outbox_option",
     "outbox_of",
     "parse_duration",
+    "reserve_share",
     "run_outbox_command",
 ]
 
@@ -65,22 +69,55 @@ def add_outbox_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_outbox_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", nargs="?", choices=("list", "flush", "run"), default="list",
-                        help="list (default): what waits, its age, attempts and last error; flush: send what "
-                             "is due, oldest first; run: flush every --interval until stopped (SIGTERM)")
+    parser.add_argument("action", nargs="?", choices=("list", "log", "flush", "run"), default="list",
+                        help="list (default): what waits, its age, attempts and last error; log: every alert "
+                             "of the last day with the SMS that carried it (its own or a digest); flush: send "
+                             "what is due, oldest first; run: send alerts as they arrive (and every --interval) "
+                             "until stopped (SIGTERM)")
     add_outbox_option(parser)
     parser.add_argument("--max-age", type=parse_duration, default=DEFAULT_MAX_AGE, metavar="AGE",
                         help=f"an alert queued longer ago than this is moved to expired/ and reported, not sent "
                              f"(e.g. 90m, 4h; default {DEFAULT_MAX_AGE / 3600:g}h)")
     parser.add_argument("--interval", type=parse_duration, default=DEFAULT_INTERVAL, metavar="S",
                         help=f"run: seconds between flushes (default {DEFAULT_INTERVAL:g})")
+    parser.add_argument("--quota", type=_positive_int, metavar="N",
+                        help="run: the tariff's messages per month; with it the runner keeps a reserve")
+    parser.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
+                        help=f"run, with --quota: when less than this share of the month's quota is left, only "
+                             f"CRITICAL/DOWN alerts and recoveries go alone, the rest fold into digests "
+                             f"(default {DEFAULT_RESERVE * 100:g}%%)")
     parser.add_argument("--lock-wait", type=parse_duration, default=LOCK_WAIT, metavar="S",
                         help=f"flush: how long to wait while another flush holds the outbox (default "
                              f"{LOCK_WAIT:g})")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number above 0")
+    return value
+
+
+def reserve_share(text: str) -> float:
+    """``10%``, ``10`` or ``0.1`` as 0.1."""
+    raw = text.strip().rstrip("%")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share such as 10%") from None
+    value = value / 100 if text.strip().endswith("%") or value > 1 else value
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a share from 0% to below 100%")
+    return value
+
+
 def outbox_of(args: argparse.Namespace) -> Outbox:
-    return Outbox(getattr(args, "outbox", None), max_age=getattr(args, "max_age", DEFAULT_MAX_AGE))
+    outbox = Outbox(getattr(args, "outbox", None), max_age=getattr(args, "max_age", DEFAULT_MAX_AGE))
+    outbox.folding = fold
+    return outbox
 
 
 def _age(seconds: float) -> str:
@@ -95,8 +132,9 @@ def _age(seconds: float) -> str:
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
     source = f"  from {entry.source}" if entry.source else ""
+    routes = f"  routes: {entry.follow.get('story', '')}" if entry.follow else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{source}{error}")
+            f"{entry.message!r}{source}{error}{routes}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
@@ -104,6 +142,8 @@ def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Calla
     outbox = outbox_of(args)
     if args.action == "list":
         return _list(outbox, out, exit_ok)
+    if args.action == "log":
+        return _log(outbox, out, exit_ok)
     client = make_client()
     if args.action == "flush":
         report = outbox.flush(client, wait=args.lock_wait)
@@ -111,19 +151,43 @@ def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Calla
         code = exit_ok if report.ok else exit_failure
         out.document(dict(report.as_dict(), outbox=str(outbox.directory), exit_code=code))
         return code
-    return _run(outbox, client, args.interval, out, exit_ok, exit_failure)
+    reserve = QuotaReserve(client, args.quota, args.reserve) if getattr(args, "quota", None) else None
+    return _run(Runner(outbox, client, args.interval, reserve), out, exit_ok, exit_failure)
 
 
 def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
-    entries = outbox.entries(("new", "sending", "expired", "failed"))
+    entries = outbox.entries(("new", "sending", "tracking", "undelivered", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
+    corrupt = outbox.corrupt()
+    for bad in corrupt:
+        where = bad.name if bad.where == "corrupt" else f"{bad.where}/{bad.name} (the next flush sets it aside)"
+        out.line(f"corrupt  {where}  {bad.reason}")
     waiting = sum(1 for e in entries if e.pending)
+    tracking = sum(1 for e in entries if e.state == "tracking")
+    undelivered = sum(1 for e in entries if e.state == "undelivered")
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
-             f"({outbox.directory})")
+    delivered = outbox.entries(("delivered",))
+    for entry in delivered:
+        out.line(_line(entry))
+    out.line(f"{waiting} waiting, {tracking} followed to the handset, {undelivered} undelivered, "
+             f"{len(entries) - waiting - tracking - undelivered} expired or failed, {sent} sent and "
+             f"{len(delivered)} delivered in the last day"
+             f"{f', {len(corrupt)} corrupt (never sent: see above)' if corrupt else ''} ({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries]})
+                  "tracking": tracking, "undelivered": undelivered, "delivered_recently": len(delivered),
+                  "entries": [e.describe() for e in entries + delivered], "corrupt": [c.as_dict() for c in corrupt]})
+    return exit_ok
+
+
+def _log(outbox: Outbox, out: Output, exit_ok: int) -> int:
+    records = alert_log(outbox)
+    for r in records:
+        carried = ", ".join(r["sms_ids"]) or "-"
+        how = f"in digest {r['carried_by']}" if r["folded"] else "alone"
+        out.line(f"{r['state']:<8} {r['phone_number']}  {r['message']!r}  {how}  sms {carried}")
+    out.line(f"{len(records)} alert(s) on record ({outbox.directory})")
+    out.document({"ok": True, "outbox": str(outbox.directory), "alerts": records})
     return exit_ok
 
 
@@ -140,6 +204,9 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
                  f"--max-age allows: {entry.message!r} (kept in {outbox.directory / 'expired'})")
     for entry, exc in report.failed:
         out.note(f"NOT sent to {entry.phone_number}: {describe(exc)} (kept in {outbox.directory / 'failed'})")
+    for bad in report.corrupt:
+        out.note(f"set aside, never sent: {bad.name} is not a sound entry ({bad.reason}); it is in "
+                 f"{outbox.directory / 'corrupt'}")
     if report.other_account:
         out.note(f"{len(report.other_account)} alert(s) were queued with another API address or token; flush "
                  "them with that account's --api-url and token")
@@ -154,6 +221,11 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         else:
             out.note(f"GoSMS refuses this account, so the flush stopped: {describe(report.stopped_by)} "
                      f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
+    for entry in report.delivered:
+        out.line(f"delivered to {entry.phone_number}: {(entry.follow or {}).get('story', '')}")
+    for entry in report.undelivered:
+        out.note(f"NOT delivered to {entry.phone_number}, every route tried: {(entry.follow or {}).get('story', '')}"
+                 f" (kept in {outbox.directory / 'undelivered'})")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")
@@ -175,21 +247,20 @@ def _stop_signals() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-def _run(outbox: Outbox, client: Client, interval: float, out: Output, exit_ok: int, exit_failure: int) -> int:
-
+def _run(runner: Runner, out: Output, exit_ok: int, exit_failure: int) -> int:
+    outbox = runner.outbox
     with outbox.as_runner() as mine, _stop_signals() as stop:
         if not mine:
             out.note(f"another runner already drains {outbox.directory}: one runner per outbox")
             return exit_failure
-        out.line(f"flushing {outbox.directory} every {interval:g} s until stopped")
-        while not stop.is_set():
-            try:
-                report = outbox.flush(client, wait=interval, stop=stop.is_set)
-            except GoSMSError as exc:  # the next round may do better; a service must not die of it
-                out.note(f"flush failed: {describe(exc)}")
-            else:
-                if report.sent or report.recovered or report.expired or report.failed or report.stopped_by:
-                    _show(report, outbox, out)
-            stop.wait(interval)
+        out.line(f"sending alerts from {outbox.directory} as they arrive (and every {runner.interval:g} s) "
+                 "until stopped")
+
+        def show(report: FlushReport) -> None:
+            if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
+                    or report.corrupt or report.delivered or report.undelivered):
+                _show(report, outbox, out)
+
+        runner.run(stop.is_set, show, lambda exc: out.note(f"flush failed: {describe(exc)}"))
     out.line("stopped")
     return exit_ok

@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 import aiohttp
 
 from ..pacing.budget import NO_TURN, Budget, Turn, for_account
-from ..wire import flows, usage
+from ..wire import flows, following, usage
 from ..wire.config import Token, redact_error, resolve_api_url, resolve_token
 from ..wire.errors import GoSMSError
 from ..wire.models import Device, Message, Page
@@ -24,6 +24,7 @@ from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, 
 from ..wire.paging import Pager
 from ..wire.protocol import Request, Response
 from ..wire.retry import DEFAULT_RATE, RetryPolicy
+from ..wire.routes import DEFAULT_DELIVER_WITHIN, Followed, Route
 
 __all__ = ["AsyncClient"]
 
@@ -191,6 +192,16 @@ class AsyncClient:
         results = [await one(first)]
         results += await asyncio.gather(*(one(phone) for phone in others))
         return BulkResult(results, plan.parts)
+
+    async def deliver(self, to: Union[str, Sequence[str]], message: str, *,
+                      routes: Sequence[Union[Route, str]] = (), deliver_within: float = DEFAULT_DELIVER_WITHIN,
+                      timeout: Optional[float] = None, interval: float = following.FOLLOW_INTERVAL,
+                      **send_options: Any) -> list[Followed]:
+        """As :meth:`gosms.clients.sync.Client.deliver`, over the very same flow."""
+        items, wait = following.prepare(to, message, routes, deliver_within, timeout, **send_options)
+        result: list[Followed] = await self.run(following.follow(self.api_url, self.token, self.retry, items,
+                                                                 timeout=wait, interval=interval))
+        return result
 
     async def get(self, message_id: str) -> Message:
         """One message by its id (24-hex ObjectID): its text, number and delivery status."""

@@ -92,6 +92,7 @@ options:
     description:
       - Wait until every message sent is delivered or has failed for good.
       - The task fails when a message failed to deliver, or was not delivered within O(wait_timeout).
+      - To fail over to another phone as well, use O(wait_for_delivery) instead.
     type: bool
     default: false
   wait_timeout:
@@ -99,6 +100,32 @@ options:
       - Seconds to wait for delivery in all, when O(wait=true).
     type: float
     default: 120
+  routes:
+    description:
+      - The phones to send through, in order of preference, for failover while the task follows each
+        recipient to the handset (O(wait_for_delivery)).
+      - Each entry is a phone's device id, optionally with its SIM slot after a colon (V(DEVICE:SIM), the
+        slot counted as O(to_sim) counts it), or a dictionary with C(device_id) and optionally C(to_sim).
+      - The text goes out through the first route; when that phone fails to send it, or the message
+        makes no progress within O(wait_for_delivery) seconds, the stuck copy is cancelled and the text
+        goes out through the next route. Each route is tried at most once. A phone known to be offline
+        or switched off is skipped without sending.
+      - O(device_id) and O(to_sim), when set, are the first route.
+      - Requires O(wait_for_delivery).
+    type: list
+    elements: raw
+    version_added: 0.2.0
+  wait_for_delivery:
+    description:
+      - Follow each recipient's message until it is delivered to the handset, failing over along
+        O(routes); the task fails when a recipient ends up undelivered on every route, and reports each
+        route's try.
+      - The seconds each route gets to make progress (taken by a phone, sent, delivered) before the
+        next route is tried. The task takes at most this times the number of routes, plus a minute.
+      - V(0) (the default) sends without following, as before.
+    type: float
+    default: 0
+    version_added: 0.2.0
 notes:
   - The emulator that ships with gosms-ops (C(gosms-emulator)) answers like the GoSMS API, for trying
     playbooks without spending the SMS quota; point O(api_url) at it.
@@ -151,6 +178,22 @@ EXAMPLES = r"""
     - name: Show what became of it
       ansible.builtin.debug:
         msg: "{{ alert.results[0].delivered }}"
+
+- name: Page the on-call, failing over to the second phone when the first cannot deliver in 2 minutes
+  gosms.sms.send:
+    api_token: "{{ gosms_token }}"
+    to: "79991234567"
+    msg: "{{ inventory_hostname }} is down"
+    routes:
+      - 6622a8bbd963898821ebf934
+      - device_id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
+        to_sim: 1
+    wait_for_delivery: 120
+  register: page
+
+- name: Say which phone carried it
+  ansible.builtin.debug:
+    msg: "{{ page.results[0].routes | map(attribute='outcome') | list }}"
 """
 
 RETURN = r"""
@@ -235,6 +278,77 @@ results:
       type: list
       elements: dict
       returned: when O(wait=true)
+    verdict:
+      description:
+        - V(delivered), V(undelivered) (every route tried and none delivered), or V(tracking) when the
+          task's time ran out before a verdict.
+      type: str
+      returned: when O(wait_for_delivery) is set
+      sample: delivered
+      version_added: 0.2.0
+    possible_double:
+      description:
+        - True when a copy on an earlier route could not be cancelled and may reach the handset as well.
+      type: bool
+      returned: when O(wait_for_delivery) is set
+      version_added: 0.2.0
+    story:
+      description: Each route's try in a few words, in order.
+      type: str
+      returned: when O(wait_for_delivery) is set
+      sample: >-
+        6622a8bbd963898821ebf934: still waiting after 120 s without progress, cancelled;
+        3baf9df0-d0e3-43d2-a58f-6d7c27143242:1: delivered (status 4)
+      version_added: 0.2.0
+    routes:
+      description: Each route's try, in the order tried.
+      type: list
+      elements: dict
+      returned: when O(wait_for_delivery) is set
+      version_added: 0.2.0
+      contains:
+        route:
+          description: The route as V(DEVICE) or V(DEVICE:SIM); V(any phone) when no route was given.
+          type: str
+        device_id:
+          description: The phone of the route (null for any phone).
+          type: str
+        to_sim:
+          description: The SIM slot of the route, when one was given.
+          type: int
+        outcome:
+          description:
+            - V(delivered), V(failed) (the phone or network reported an error), V(stuck) (no progress in
+              time), V(skipped) (the phone was known offline or switched off, nothing sent), V(refused)
+              (GoSMS refused the route itself), or V(in progress).
+          type: str
+        detail:
+          description: What happened on this route, in a sentence.
+          type: str
+        ids:
+          description: The message ids this route's copy got (one per part).
+          type: list
+          elements: str
+        statuses:
+          description: The last GoSMS status read of each id (0 waiting ... 4 delivered, 3 and 5 failed).
+          type: dict
+        cancel:
+          description:
+            - What became of the cancel of a stuck copy; V(cancelled), V(refused) (GoSMS refused the
+              delete for now, so a second copy may arrive), V(too late) (a phone had taken it), or empty.
+          type: str
+delivered_to:
+  description: The numbers the text was delivered to.
+  returned: when O(wait_for_delivery) is set
+  type: list
+  elements: str
+  version_added: 0.2.0
+undelivered_to:
+  description: The numbers the text was not delivered to on any route (or not yet, when time ran out).
+  returned: when O(wait_for_delivery) is set
+  type: list
+  elements: str
+  version_added: 0.2.0
 error_code:
   description:
     - The GoSMS error code of the failure (the first failed recipient's when several failed).
@@ -261,14 +375,20 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     CHOICES,
     GoSMSError,
+    RouteError,
     argument_spec,
     connect,
     error_details,
     fail,
     failure_message,
+    parse_routes,
     plan_send,
     sentence,
 )
+
+UNDELIVERED_REMEDY = ('Check the phones of routes in My Devices in the GoSMS control panel (last seen, app '
+                      'running, SIM credit), add a route through another phone, or give each route more '
+                      'time with wait_for_delivery.')
 
 
 def would_send(plan):
@@ -299,6 +419,56 @@ def wait_for_delivery(module, client, result):
     return undelivered
 
 
+def route_result(leg):
+    """One route's try as the task returns it (see RETURN)."""
+    return dict(route=leg.route.label, device_id=leg.route.device_id, to_sim=leg.route.to_sim,
+                outcome=leg.outcome or 'in progress', detail=leg.detail, ids=list(leg.ids),
+                statuses=dict(leg.statuses), cancel=leg.cancel)
+
+
+def recipient_result(record):
+    """What became of one recipient followed to the handset."""
+    ids = [i for leg in record.legs for i in leg.ids]
+    sent = any(leg.ids and len(leg.ids) == len(record.parts) for leg in record.legs)
+    return dict(phone_number=record.phone_number, ok=sent, ids=ids, status='sent' if sent else 'failed',
+                notes=[], verdict=record.verdict, delivered=record.verdict == 'delivered',
+                possible_double=record.possible_double, story=record.story(),
+                routes=[route_result(leg) for leg in record.legs])
+
+
+def deliver(module, client, routes, options):
+    """Send and follow each recipient to the handset through the core, failing over along ``routes``;
+    the task fails when any recipient is not delivered, naming each route's try."""
+    p = module.params
+    try:
+        records = client.deliver(p['to'], p['msg'], routes=routes, deliver_within=p['wait_for_delivery'],
+                                 **options)
+    except GoSMSError as exc:  # input only: the core checks everything before the first request
+        fail(module, exc, changed=False)
+    recipients = [recipient_result(r) for r in records]
+    result = dict(
+        changed=any(r['ids'] for r in recipients),
+        results=recipients,
+        ids=[i for r in recipients for i in r['ids']],
+        texts=list(records[0].parts) if records else [],
+        sent_to=[r['phone_number'] for r in recipients if r['ok']],
+        not_sent_to=[r['phone_number'] for r in recipients if not r['ok']],
+        delivered_to=[r['phone_number'] for r in recipients if r['delivered']],
+        undelivered_to=[r['phone_number'] for r in recipients if not r['delivered']],
+    )
+    for record in records:
+        if record.possible_double:
+            module.warn(f'{record.phone_number} may get the text twice: {record.story()}')
+    lost = [r for r in records if r.verdict != 'delivered']
+    if lost:
+        said = '; '.join(f"{r.phone_number} ({'not yet, time ran out' if r.verdict == 'tracking' else 'undelivered'}"
+                         f': {r.story()})' for r in lost)
+        delivered = f" Delivered to: {', '.join(result['delivered_to'])}." if result['delivered_to'] else ''
+        module.fail_json(msg=f'Not delivered to: {said}.{delivered} Fix: {UNDELIVERED_REMEDY}',
+                         remedy=UNDELIVERED_REMEDY, **result)
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
@@ -312,7 +482,10 @@ def main():
             normalize=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
+            routes=dict(type='list', elements='raw'),
+            wait_for_delivery=dict(type='float', default=0),
         ),
+        mutually_exclusive=[('wait', 'wait_for_delivery')],
         supports_check_mode=True,
     )
     client = connect(module)
@@ -323,8 +496,23 @@ def main():
         plan = plan_send(p['to'], p['msg'], **options)
     except GoSMSError as exc:
         fail(module, exc, changed=False)
+    try:
+        routes = parse_routes(p['routes'])
+    except RouteError as exc:
+        if exc.error is None:
+            module.fail_json(msg=str(exc), changed=False)
+        fail(module, exc.error, msg=str(exc), changed=False)
+    if p['wait_for_delivery'] < 0:
+        module.fail_json(msg='wait_for_delivery must be 0 (send without following) or the seconds each route '
+                             f"gets to deliver, not {p['wait_for_delivery']:g}.", changed=False)
+    if routes and not p['wait_for_delivery']:
+        module.fail_json(msg='routes fail over only while the task follows each message to the handset: '
+                             'set wait_for_delivery to the seconds each route gets (for example 120).',
+                         changed=False)
     if module.check_mode:
         module.exit_json(**would_send(plan))
+    if p['wait_for_delivery']:
+        deliver(module, client, routes, options)
 
     bulk = client.send_plan(plan)
     recipients = [r.as_dict() for r in bulk.results]
