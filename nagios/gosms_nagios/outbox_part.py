@@ -60,6 +60,8 @@ class OutboxPart(nagiosplugin.Resource):  # type: ignore[misc]
         self.undelivered: list[Entry] = []
         self.late: list[Entry] = []
         self.runner = False
+        self.delivered = 0
+        self.waiting = 0
 
     @property
     def name(self) -> str:
@@ -76,7 +78,8 @@ class OutboxPart(nagiosplugin.Resource):  # type: ignore[misc]
         waiting = [e for e in entries if e.state in ("new", "sending", "tracking")]
         self.late = [e for e in waiting if now - e.created > _expected(e, self.stale)]
         self.runner = self.outbox.runner_alive()
-        delivered = sum(1 for e in entries if e.state == "delivered")
+        delivered = self.delivered = sum(1 for e in entries if e.state == "delivered")
+        self.waiting = len(waiting)
         return [
             Metric("undelivered", len(self.undelivered), min=0, context="outbox"),
             Metric("late", len(self.late), min=0, context="outbox"),
@@ -106,6 +109,9 @@ class OutboxContext(nagiosplugin.Context):  # type: ignore[misc]
         if metric.name == "unattended" and metric.value:
             return Result(Warn, f"{metric.value} alert(s) wait and no runner drains the outbox: start "
                                 "'gosms outbox run' (or its service)", metric)
+        if metric.name == "undelivered":
+            return Result(Ok, f"no alert undelivered in the last {part.window / 3600:g} h, {part.delivered} "
+                              f"delivered, {part.waiting} on the way", metric)
         return Result(Ok, None, metric)
 
     def describe(self, metric: Any) -> Optional[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..wire.following import FOLLOW_INTERVAL, start
 from ..wire.routes import TRACKING, Followed, Route
-from .outbox import LOCK_WAIT, Entry, Outbox
+from .outbox import LOCK_WAIT, STATES, Entry, Outbox
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
@@ -59,7 +59,7 @@ def wait_for_verdicts(client: Client, outbox: Outbox, keys: Sequence[str], *, ti
 
 def reload(outbox: Outbox, keys: Sequence[str]) -> list[Entry]:
     """These entries as stored now, in the order of ``keys``."""
-    found = {e.id: e for e in outbox.entries() if e.id in keys}
+    found = {e.id: e for e in outbox._load(STATES, ids=keys)}
     return [found[k] for k in keys if k in found]
 
 

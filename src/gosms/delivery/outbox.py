@@ -79,6 +79,8 @@ KEEP_SENT = 24 * 3600.0
 RUNNER_LOCK = ".runner"
 """The file whose lock a live runner holds (see :meth:`Outbox.as_runner`)."""
 LOCK_WAIT = 60.0
+SETTLED_RECHECK = 3600.0
+"""Seconds after its verdict that a followed alert is still looked at, for a cancel refused (1010)."""
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
 STATES: tuple[str, ...] = ("new", "sending", "tracking", "sent", "delivered", "undelivered", "expired", "failed")
@@ -318,14 +320,29 @@ class Outbox:
                     stale.unlink()
                     _fsync_dir(stale.parent)
 
-    def _load(self, states: Sequence[str]) -> list[Entry]:
-        """Entries in these states, oldest first; a copy left by a crash yields to its later state."""
+    def _load(self, states: Sequence[str], *, ids: Optional[Sequence[str]] = None,
+              changed_since: Optional[float] = None) -> list[Entry]:
+        """Entries in these states, oldest first; a copy left by a crash yields to its later state.
+
+        ``ids`` reads only those entries; ``changed_since`` skips files of ``states`` not written
+        since then (a round of following need not parse a day of delivered alerts)."""
         found: dict[str, Entry] = {}
+        names: set[str] = set()  # only entries with a file in ``states`` are read (in every state)
+        for state in states:
+            folder = self._folder(state)
+            for path in folder.glob("*.json") if folder.is_dir() else ():
+                with contextlib.suppress(FileNotFoundError):
+                    if changed_since is None or path.stat().st_mtime >= changed_since:
+                        names.add(path.stem)
+        if ids is not None:
+            names &= set(ids)
         for state in STATES:
             folder = self._folder(state)
             if not folder.is_dir():
                 continue
             for path in folder.glob("*.json"):
+                if path.stem not in names:
+                    continue
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     entry = Entry.from_dict(data, state)
@@ -534,9 +551,12 @@ class Outbox:
         from ..wire.following import follow_round, pause
         from ..wire.routes import TRACKING, Followed
 
-        entries = {e.id: e for e in self._load(FOLLOWED)
-                   if e.follow is not None and (keys is None or e.id in keys)
-                   and e.belongs_to(client.api_url, client.token)}
+        # Alerts still followed, and the recently settled ones (a refused cancel is tried again
+        # within minutes: the API's 1010 window); never a whole day of delivered files per round.
+        loaded = (self._load(FOLLOWED, ids=keys) if keys is not None else
+                  self._load(("tracking",)) + self._load(("delivered", "undelivered"),
+                                                         changed_since=time.time() - SETTLED_RECHECK))
+        entries = {e.id: e for e in loaded if e.follow is not None and e.belongs_to(client.api_url, client.token)}
         items = [Followed.from_dict(e.follow) for e in entries.values() if e.follow is not None]
         items = [item for item in items if item.busy and item.key in entries]
 
