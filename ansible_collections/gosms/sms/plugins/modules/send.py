@@ -111,7 +111,7 @@ options:
         goes out through the next route. Each route is tried at most once. A phone known to be offline
         or switched off is skipped without sending.
       - O(device_id) and O(to_sim), when set, are the first route.
-      - Routes imply following: without O(wait_for_delivery), each route gets 300 seconds.
+      - Routes imply following, with 300 seconds a route when O(wait_for_delivery) is not set.
     type: list
     elements: raw
     version_added: 0.2.0
