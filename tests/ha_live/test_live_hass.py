@@ -99,6 +99,38 @@ def run_flow(hass: HassProcess, path: str, handler: Any, user_input: dict[str, A
     return result
 
 
+def fail_over_and_page_the_deputy(hass: HassProcess, emulator: Emulator, entry_id: str) -> None:
+    """Both phones watched (A first: the failover order, set in the options as a user does), both
+    die, and the action with ``wait`` follows the alert through A, then B, and gives up loudly: the
+    automation of the live configuration, triggered by ``gosms_message_undelivered``, pages a
+    deputy, and the account's undelivered sensor counts the alert."""
+    a, b = emulator.phones
+    options = run_flow(hass, "/api/config/config_entries/options/flow", entry_id, {"device_ids": [a, b]})
+    assert options["type"] == "create_entry", options
+    wait_for("phone B's entities after the reload", lambda: hass.get("/api/states/binary_sensor.phone_b_online"), 120)
+    assert hass.get("/api/states/sensor.gosms_undelivered_alerts")["state"] == "0"
+
+    emulator.set_phone(a, "offline")
+    emulator.set_phone(b, "offline")
+    answer = requests.post(
+        f"{hass.url}/api/services/gosms/send_sms",
+        json={"phone_number": ALERT_NUMBER, "message": "db1 down", "wait": WITHIN},
+        headers={"Authorization": f"Bearer {hass.token}"},
+        timeout=300,
+    )
+    assert not answer.ok, answer.text  # the action failed: the alert reached nobody
+    paged = wait_for(
+        "the automation to page the deputy",
+        lambda: [m for m in emulator.messages() if m["phone_number"] == DEPUTY_NUMBER],
+        timeout=60,
+    )
+    assert [m["message"] for m in paged] == [f"Not delivered to {ALERT_NUMBER} (2 phones tried)"]
+    undelivered = hass.get("/api/states/sensor.gosms_undelivered_alerts")
+    assert undelivered["state"] == "1"
+    assert [r["device_id"] for r in undelivered["attributes"]["last"]["routes"]] == [a, b]
+    assert [m["device_id"] for m in emulator.messages() if m["phone_number"] == ALERT_NUMBER] == [a, b]
+
+
 @pytest.mark.timeout(900)
 def test_live_home_assistant(gosms_phones: Emulator, hass_live: HassProcess) -> None:
     hass, emulator = hass_live, gosms_phones
@@ -127,37 +159,10 @@ def test_live_home_assistant(gosms_phones: Emulator, hass_live: HassProcess) -> 
     hass.post("/api/services/notify/send_message", {"entity_id": "notify.on_call", "message": "live test"})
     sent = [m for m in emulator.messages() if m["phone_number"] == RECIPIENT_NUMBER]
     assert [m["message"] for m in sent] == ["live test"]
+    fail_over_and_page_the_deputy(hass, emulator, entry_id)
     status = wait_for("the API status sensor", lambda: hass.get("/api/states/sensor.gosms_api_status"), 60)
     assert status["state"] == "ok"
     assert gosms_issues(hass) == []
-
-    # Both phones watched, A first: the failover order, as a user sets it in the options.
-    a, b = emulator.phones
-    options = run_flow(hass, "/api/config/config_entries/options/flow", entry_id, {"device_ids": [a, b]})
-    assert options["type"] == "create_entry", options
-    wait_for("phone B's entities after the reload", lambda: hass.get("/api/states/binary_sensor.phone_b_online"), 120)
-    assert hass.get("/api/states/sensor.gosms_undelivered_alerts")["state"] == "0"
-
-    # Both phones die; the action follows the alert through A, then B, and gives up loudly.
-    emulator.set_phone(a, "offline")
-    emulator.set_phone(b, "offline")
-    answer = requests.post(
-        f"{hass.url}/api/services/gosms/send_sms",
-        json={"phone_number": ALERT_NUMBER, "message": "db1 down", "wait": WITHIN},
-        headers={"Authorization": f"Bearer {hass.token}"},
-        timeout=300,
-    )
-    assert not answer.ok, answer.text  # the action failed: the alert reached nobody
-    paged = wait_for(
-        "the automation to page the deputy",
-        lambda: [m for m in emulator.messages() if m["phone_number"] == DEPUTY_NUMBER],
-        timeout=60,
-    )
-    assert [m["message"] for m in paged] == [f"Not delivered to {ALERT_NUMBER} (2 phones tried)"]
-    undelivered = hass.get("/api/states/sensor.gosms_undelivered_alerts")
-    assert undelivered["state"] == "1"
-    assert [r["device_id"] for r in undelivered["attributes"]["last"]["routes"]] == [a, b]
-    assert [m["device_id"] for m in emulator.messages() if m["phone_number"] == ALERT_NUMBER] == [a, b]
 
     # The account's entities off (the API status sensor would keep the polls going by itself):
     # only a recipient is left, and nothing is sent from here on. The polls must find it.

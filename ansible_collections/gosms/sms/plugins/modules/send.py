@@ -111,7 +111,7 @@ options:
         goes out through the next route. Each route is tried at most once. A phone known to be offline
         or switched off is skipped without sending.
       - O(device_id) and O(to_sim), when set, are the first route.
-      - Requires O(wait_for_delivery).
+      - Routes imply following, with 300 seconds a route when O(wait_for_delivery) is not set.
     type: list
     elements: raw
     version_added: 0.2.0
@@ -122,9 +122,8 @@ options:
         route's try.
       - The seconds each route gets to make progress (taken by a phone, sent, delivered) before the
         next route is tried. The task takes at most this times the number of routes, plus a minute.
-      - V(0) (the default) sends without following, as before.
+      - Not set (and no O(routes)), or V(0), sends without following, as before.
     type: float
-    default: 0
     version_added: 0.2.0
 notes:
   - The emulator that ships with gosms-ops (C(gosms-emulator)) answers like the GoSMS API, for trying
@@ -283,19 +282,19 @@ results:
         - V(delivered), V(undelivered) (every route tried and none delivered), or V(tracking) when the
           task's time ran out before a verdict.
       type: str
-      returned: when O(wait_for_delivery) is set
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
       sample: delivered
       version_added: 0.2.0
     possible_double:
       description:
         - True when a copy on an earlier route could not be cancelled and may reach the handset as well.
       type: bool
-      returned: when O(wait_for_delivery) is set
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
       version_added: 0.2.0
     story:
       description: Each route's try in a few words, in order.
       type: str
-      returned: when O(wait_for_delivery) is set
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
       sample: >-
         6622a8bbd963898821ebf934: still waiting after 120 s without progress, cancelled;
         3baf9df0-d0e3-43d2-a58f-6d7c27143242:1: delivered (status 4)
@@ -304,7 +303,7 @@ results:
       description: Each route's try, in the order tried.
       type: list
       elements: dict
-      returned: when O(wait_for_delivery) is set
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
       version_added: 0.2.0
       contains:
         route:
@@ -339,13 +338,13 @@ results:
           type: str
 delivered_to:
   description: The numbers the text was delivered to.
-  returned: when O(wait_for_delivery) is set
+  returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
   type: list
   elements: str
   version_added: 0.2.0
 undelivered_to:
   description: The numbers the text was not delivered to on any route (or not yet, when time ran out).
-  returned: when O(wait_for_delivery) is set
+  returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
   type: list
   elements: str
   version_added: 0.2.0
@@ -372,6 +371,7 @@ remedy:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import DEFAULT_DELIVER_WITHIN
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     CHOICES,
     GoSMSError,
@@ -436,13 +436,12 @@ def recipient_result(record):
                 routes=[route_result(leg) for leg in record.legs])
 
 
-def deliver(module, client, routes, options):
+def deliver(module, client, routes, within, options):
     """Send and follow each recipient to the handset through the core, failing over along ``routes``;
     the task fails when any recipient is not delivered, naming each route's try."""
     p = module.params
     try:
-        records = client.deliver(p['to'], p['msg'], routes=routes, deliver_within=p['wait_for_delivery'],
-                                 **options)
+        records = client.deliver(p['to'], p['msg'], routes=routes, deliver_within=within, **options)
     except GoSMSError as exc:  # input only: the core checks everything before the first request
         fail(module, exc, changed=False)
     recipients = [recipient_result(r) for r in records]
@@ -483,9 +482,9 @@ def main():
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
             routes=dict(type='list', elements='raw'),
-            wait_for_delivery=dict(type='float', default=0),
+            wait_for_delivery=dict(type='float'),
         ),
-        mutually_exclusive=[('wait', 'wait_for_delivery')],
+        mutually_exclusive=[('wait', 'wait_for_delivery'), ('wait', 'routes')],
         supports_check_mode=True,
     )
     client = connect(module)
@@ -502,17 +501,20 @@ def main():
         if exc.error is None:
             module.fail_json(msg=str(exc), changed=False)
         fail(module, exc.error, msg=str(exc), changed=False)
-    if p['wait_for_delivery'] < 0:
+    within = p['wait_for_delivery']
+    if within is None and routes:
+        within = DEFAULT_DELIVER_WITHIN  # routes only fail over while the task follows: the core's default time
+    if within is not None and within < 0:
         module.fail_json(msg='wait_for_delivery must be 0 (send without following) or the seconds each route '
-                             f"gets to deliver, not {p['wait_for_delivery']:g}.", changed=False)
-    if routes and not p['wait_for_delivery']:
+                             f'gets to deliver, not {within:g}.', changed=False)
+    if routes and not within:
         module.fail_json(msg='routes fail over only while the task follows each message to the handset: '
-                             'set wait_for_delivery to the seconds each route gets (for example 120).',
-                         changed=False)
+                             'set wait_for_delivery to the seconds each route gets (for example 120), '
+                             'not 0.', changed=False)
     if module.check_mode:
         module.exit_json(**would_send(plan))
-    if p['wait_for_delivery']:
-        deliver(module, client, routes, options)
+    if within:
+        deliver(module, client, routes, within, options)
 
     bulk = client.send_plan(plan)
     recipients = [r.as_dict() for r in bulk.results]

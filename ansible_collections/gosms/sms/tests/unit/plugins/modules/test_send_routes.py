@@ -131,10 +131,17 @@ def test_a_route_of_the_wrong_shape_says_which_forms_are_taken(route, said):
     assert refused.value.error is None
 
 
-def test_routes_without_following_are_refused_before_any_request(run_module, emulator):
-    out = run_module(send, dict(to=NUMBER, msg='db1 down', routes=emulator.phones))
+def test_routes_with_following_turned_off_are_refused_before_any_request(run_module, emulator):
+    out = run_module(send, dict(to=NUMBER, msg='db1 down', routes=emulator.phones, wait_for_delivery=0))
     assert out.failed and 'set wait_for_delivery' in out.result['msg']
     assert emulator.requests() == []
+
+
+def test_routes_alone_follow_with_the_core_s_default_time(run_module, emulator):
+    out = run_module(send, dict(to=NUMBER, msg='db1 down', routes=emulator.phones))
+    assert not out.failed
+    assert out.result['results'][0]['verdict'] == 'delivered'
+    assert out.result['results'][0]['routes'][0]['device_id'] == emulator.phones[0]
 
 
 def test_a_negative_wait_is_refused(run_module, emulator):
