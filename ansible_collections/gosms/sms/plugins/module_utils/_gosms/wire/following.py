@@ -22,7 +22,6 @@ endpoint, a few copies are read by ``POST /sms/get`` each, and many at once from
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from . import flows
 from .config import Token, redact
 from .errors import APIError, Category, GoSMSError
 from .models import Device, Message, MessageStatus
-from .paging import Pager
+from .paging import NEWEST_FIRST, Pager
 from .retry import RetryPolicy, is_safe_to_resend
 from .routes import (
     CANCEL_REFUSED,
@@ -53,15 +52,21 @@ from .routes import (
 )
 from .steps import Flow, Sleep
 
-__all__ = ["DEVICE_FRESH", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round", "prepare", "start"]
+__all__ = ["DEVICE_FRESH", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round", "pause", "prepare",
+           "start"]
 
 READ_ONE_BY_ONE = 10
 """Up to this many copies are read with ``POST /sms/get`` each; more are read from the list."""
 LIST_PAGE = 100
+LIST_PAGES_MAX = 20
+"""Pages a round reads at most (2,000 messages): the rest of the ids are read one by one."""
 DEVICE_FRESH = 60.0
 """Seconds a phone's device info is trusted before it is read again."""
 FOLLOW_INTERVAL = 2.0
-"""Seconds between rounds while alerts are followed."""
+"""Seconds between rounds at the quickest (a short ``deliver_within``, ``--wait``)."""
+ROUNDS_PER_WINDOW = 20
+"""A runner reads each followed alert about this many times within its ``deliver_within``: often
+enough to move on soon after a route is stuck, rarely enough to leave the read budget alone."""
 
 Checkpoint = Callable[[Followed], None]
 
@@ -112,17 +117,25 @@ class Phones:
         return verdict
 
 
-def read_statuses(base_url: str, token: Token, policy: RetryPolicy, ids: list[str], reads: Reads) -> Flow:
+def read_statuses(base_url: str, token: Token, policy: RetryPolicy, ids: list[str], reads: Reads,
+                  since: Optional[float] = None) -> Flow:
     """Status per id; None for a message the API no longer knows (1008).  Ids it could not read this
-    time are left out: the next round tries again."""
+    time are left out: the next round tries again.
+
+    Many ids are read from the list, newest first, until every one was seen or the list is older
+    than ``since`` (the earliest of them was sent then): other traffic of the account may stand in
+    front of them, so the walk is bounded by time and by ``LIST_PAGES_MAX``, not by their count."""
     found: dict[str, Optional[int]] = {}
     wanted = set(ids)
     if len(wanted) > READ_ONE_BY_ONE:
-        pager = Pager(LIST_PAGE, max_pages=math.ceil(len(wanted) / LIST_PAGE) + 1, ordered=False)
+        pager = Pager(LIST_PAGE, max_pages=LIST_PAGES_MAX, ordered=False)
         try:
             while not pager.done and len(found) < len(wanted):
                 items: list[Message] = yield from pager.step(base_url, token, policy)
                 found.update({m.id: m.status for m in items if m.id in wanted})
+                if (since is not None and pager.order == NEWEST_FIRST and items
+                        and items[-1].time_create < since - flows.CLOCK_SLACK):
+                    break
         except GoSMSError:
             pass  # read one by one below, as many as a round allows
         finally:
@@ -156,16 +169,34 @@ def follow_round(
     phones = phones if phones is not None else Phones()
     reads = reads if reads is not None else Reads()
     now = wall_clock()
-    watched = [i for f in items for leg in f.legs if leg.open or leg.cancel == CANCEL_REFUSED for i in leg.ids]
-    statuses = (yield from read_statuses(base_url, token, policy, watched, reads)) if watched else {}
+    legs = [leg for f in items for leg in f.legs if leg.ids and (leg.open or leg.cancel == CANCEL_REFUSED)]
+    watched = [i for leg in legs for i in leg.ids]
+    since = min((leg.sent_at or leg.sending_since or now for leg in legs), default=now)
+    statuses = (yield from read_statuses(base_url, token, policy, watched, reads, since)) if watched else {}
     changed: list[Followed] = []
     for item in items:
-        before = item.as_dict()
+        before = Followed.from_dict(item.as_dict())
         yield from _one(base_url, token, policy, item, statuses, phones, reads, checkpoint, now)
-        if item.as_dict() != before:
+        if _worth_storing(before, item):
             changed.append(item)
             checkpoint(item)
     return changed
+
+
+def _worth_storing(before: Followed, after: Followed) -> bool:
+    """Whether a round changed what a restarted follower must know.
+
+    Every decision is (routes tried, outcomes, cancels, the verdict).  A status that merely moved on
+    is stored only once the stored clock of progress would be a quarter of ``deliver_within``
+    behind: writing two hundred followed alerts at each step of their phones costs the disk (and
+    with it the sends of this machine) more than it saves.  A follower that reads the record back
+    each round (the outbox's runner) so judges a route stuck at most that much late, and one
+    restarted after a kill at most that much early."""
+    if before.decisions() != after.decisions():
+        return True
+    slack = after.deliver_within / 4
+    return any((leg.progress_at or 0.0) - (old.progress_at or 0.0) >= slack
+               for old, leg in zip(before.legs, after.legs))
 
 
 def _one(base_url: str, token: Token, policy: RetryPolicy, item: Followed, statuses: dict[str, Optional[int]],
@@ -279,6 +310,12 @@ def _cancel(base_url: str, token: Token, policy: RetryPolicy, leg: Leg) -> Flow:
         leg.cancel = CANCEL_REFUSED
         return
     leg.cancel = CANCELLED
+
+
+def pause(items: Sequence[Followed]) -> float:
+    """Seconds a runner may wait before the next round over these alerts."""
+    windows = [i.deliver_within for i in items if i.busy and i.deliver_within > 0]
+    return max(FOLLOW_INTERVAL, min(windows, default=0.0) / ROUNDS_PER_WINDOW)
 
 
 def follow(
