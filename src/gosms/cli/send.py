@@ -18,7 +18,7 @@ from ..pacing import turnstile
 from ..pacing.budget import queue_to_send
 from ..wire import validation as v
 from ..wire.config import Token
-from ..wire.errors import ConfigError, GoSMSError
+from ..wire.errors import ConfigError, GoSMSError, ValidationError
 from ..wire.routes import DEFAULT_DELIVER_WITHIN
 from ..wire.segments import count_segments, fit_segments, transliterate
 from .context import DEFAULT_DEADLINE, DEFAULT_WAIT_TIMEOUT, EXIT_FAILURE, EXIT_OK
@@ -58,7 +58,12 @@ def send_command(args: argparse.Namespace, out: Output) -> int:
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
-    routes = routes_of(device_id, to_sim, [parse_route(r) for r in args.via or ()])
+    try:
+        via = [parse_route(r) for r in args.via or ()]
+    except ValidationError as exc:
+        exc.hint = None  # the core's hint names --device-id; this device was given with --via
+        raise
+    routes = routes_of(device_id, to_sim, via)
     deliver_within = args.deliver_within if args.deliver_within is not None else (
         DEFAULT_DELIVER_WITHIN if args.via else 0.0)
     if device_id is None and args.via:
