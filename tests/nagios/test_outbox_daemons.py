@@ -80,6 +80,7 @@ def test_nagios4_service_goes_critical_and_the_second_phone_carries_the_alert(tm
     shutil.copy2(single_files / "check_gosms.pyz", root / "plugins" / "check_gosms")
     token_file = root / "gosms.token"
     token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o640)  # a token file others may read is refused (root:nagios 0640 is the usual set-up)
     outbox = tmp_path / "outbox"
     (root / "objects.cfg").write_text(f"""
 {TIMEPERIOD_24X7}define contact {{
