@@ -229,10 +229,14 @@ def test_the_gosms_command_as_an_alert_script_waits_out_an_outage(zabbix: tuple[
         raise AssertionError(f"{exc}\nZabbix's alerts: {alerts()}") from None
     assert len(emu.messages()) == 1, "GoSMS was away: the recovery waits in the outbox"
     emu.end_outage()
-    flushed = subprocess.run(["/usr/bin/python3", str(single_files / "gosms.pyz"), "outbox", "flush"],
+    # As the operator would: as the user whose outbox it is (sudo -u zabbix gosms outbox flush). The
+    # outbox of another user is refused, root's flush included.
+    owner = outbox.stat()
+    flushed = subprocess.run(["/usr/bin/python3", str(script), "outbox", "flush"],
                              env={"GOSMS_TOKEN_FILE": str(token_file), "GOSMS_OUTBOX": str(outbox),
-                                  "GOSMS_API_URL": emu.url, "PATH": "/usr/bin:/bin"},
-                             capture_output=True, text=True, timeout=120, check=False)
+                                  "GOSMS_API_URL": emu.url, "PATH": "/usr/bin:/bin", "HOME": str(outbox.parent)},
+                             capture_output=True, text=True, timeout=120, check=False,
+                             user=owner.st_uid, group=owner.st_gid)
     assert flushed.returncode == 0, flushed.stdout + flushed.stderr
     assert SECRET not in flushed.stdout + flushed.stderr
     messages = emu.messages()
