@@ -12,6 +12,8 @@ PY39=${GOSMS_PY39:-$PYENV_ROOT/versions/3.9.18/bin/python3.9}
 
 VENV=$GOSMS_ROOT/.venv
 VENV39=$GOSMS_ROOT/.venv39
+# The ecosystems' release gatekeepers (galaxy-importer cannot share .venv: requirements/release.in).
+VENV_RELEASE=$GOSMS_ROOT/.venv-release
 
 # uv is pinned and installed with the 3.13 interpreter's own pip into a private
 # folder outside the repo, so every checkout on the machine shares it and a

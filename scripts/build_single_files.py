@@ -90,6 +90,8 @@ def _stage(staging: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", *CORE_LEFT_OUT)
     shutil.copytree(ROOT / "src" / "gosms", staging / "gosms", ignore=ignore)
     shutil.copytree(ROOT / "nagios" / "gosms_nagios", staging / "gosms_nagios", ignore=ignore)
+    # The MIT terms travel with every copy; a single file is a copy too.
+    shutil.copy2(ROOT / "LICENSE", staging / "LICENSE")
 
 
 def build(out: Path, python: str | None) -> list[Path]:

@@ -103,4 +103,17 @@ gosms outbox flush
 echo "messages stored for 79990000003: $(control GET messages | "$VENV/bin/python" -c \
     'import json,sys; print(sorted(m["message"] for m in json.load(sys.stdin) if m["phone_number"] == "79990000003"))')"
 
+step "9. One phone dies: the alert goes out through the other, and the check says what happened"
+export GOSMS_OUTBOX=$EMU_OUT/outbox-routes
+SPARE=$(control POST devices '{"name": "Spare phone"}' | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+control POST scenario "{\"delete_after\": 0, \"devices\": {\"$DEVICE\": {\"battery\": 80, \"charging\": true, \"online\": true}}}" >/dev/null
+control POST phones "{\"device_id\": \"$DEVICE\", \"behaviour\": \"offline\"}" >/dev/null
+gosms send --to 79990000004 --message "web01: disk /var 99% full" --via "$DEVICE" --via "$SPARE" \
+    --deliver-within 3 --wait --wait-interval 0.5
+check_gosms --outbox "$GOSMS_OUTBOX" || true
+control POST phones "{\"device_id\": \"$SPARE\", \"behaviour\": \"offline\"}" >/dev/null
+shows_exit gosms send --to 79990000005 --message "db01: down" --via "$DEVICE" --via "$SPARE" \
+    --deliver-within 3 --wait --wait-interval 0.5
+shows_exit check_gosms --outbox "$GOSMS_OUTBOX"
+
 step "Done: every error above is decoded from the one table (gosms errors lists it)"

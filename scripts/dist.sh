@@ -35,5 +35,10 @@ log "HACS zip"
 log "single files for monitoring hosts"
 "$VENV/bin/python" scripts/build_single_files.py --out "$out"
 
+log "Zabbix media types"
+"$VENV/bin/python" scripts/zabbix_media.py --check   # current with the core, or no release
+cp zabbix/gosms.yaml "$out/zabbix_gosms.yaml"
+cp zabbix/gosms-script.yaml "$out/zabbix_gosms-script.yaml"
+
 (cd "$out" && sha256sum -- * >SHA256SUMS)
 log "dist: $(cd "$out" && ls | tr '\n' ' ')"

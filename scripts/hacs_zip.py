@@ -3,7 +3,8 @@
 
 HACS (``zip_release`` in hacs.json) unpacks the release asset named by ``filename`` straight into
 ``<config>/custom_components/gosms/``, so the integration's files sit at the zip's root.  Only what
-Home Assistant loads goes in: no caches, no lint configuration, no tests.  Entries are sorted and
+Home Assistant loads goes in (no caches, no lint configuration, no tests), and the project's LICENSE,
+which the MIT terms ask to travel with every copy.  Entries are sorted and
 dated 1980-01-01, so the same tree always gives the same bytes (reproducible releases).
 
     scripts/hacs_zip.py OUT.zip
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENT = ROOT / "custom_components" / "gosms"
+LICENSE = ROOT / "LICENSE"
 SKIP_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 SKIP_NAMES = {"ruff.toml", ".gitignore"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
@@ -36,10 +38,11 @@ def members(component: Path = COMPONENT) -> list[Path]:
 
 def build(out: Path, component: Path = COMPONENT) -> list[str]:
     """Write the zip; the member names, for the caller to show."""
+    files = {path.relative_to(component).as_posix(): path for path in members(component)}
+    files["LICENSE"] = LICENSE
     names = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in members(component):
-            name = path.relative_to(component).as_posix()
+        for name, path in sorted(files.items()):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -29,7 +29,13 @@ need_python "$PY39"
     pyproject.toml requirements/py39.in --extra async --extra nagios \
     -o requirements/py39.lock
 
+"$UV" pip compile --quiet "${extra[@]}" \
+    --python "$PY313" --python-version 3.13.0 \
+    --custom-compile-command "scripts/lock.sh" \
+    requirements/release.in \
+    -o requirements/release.lock
+
 # Home Assistant 2025.4.4 pins these; anything else means the resolver moved.
 grep -qx 'requests==2.32.3' requirements/dev.lock || die "dev.lock: requests is not 2.32.3"
 grep -q '^urllib3==1\.26\.' requirements/dev.lock || die "dev.lock: urllib3 is not 1.26.x"
-log "locks written: requirements/dev.lock requirements/py39.lock"
+log "locks written: requirements/dev.lock requirements/py39.lock requirements/release.lock"

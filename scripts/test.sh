@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Run every suite in order. Stops at the first red stage; always prints a summary.
-#   scripts/test.sh
+# Run every suite: two lanes side by side (the machine has 2 cores and most suites wait on
+# sockets and daemons, not on the CPU), then the benchmarks alone, so their figures are not
+# measured on a busy machine. Always prints a summary with each stage's seconds.
+#   scripts/test.sh                 everything (what CI runs through .ci/run)
+#   scripts/test.sh STAGE...        only these stages; a word matches a stage by name or prefix
+#                                   (core = core-py3.13 and core-py3.9, ansible = ansible-*)
+#   scripts/test.sh --quick         lint, mypy and the core suite on 3.13: a minute or two
+#   scripts/test.sh --list          the stages, by lane
 # Environment:
 #   GOSMS_TEST_BUDGET  seconds for the whole run (default 5100 = 85 min); each
 #                      stage is killed when the budget runs out, so a hang fails
 #                      here with a summary instead of being cut off from outside.
 #   GOSMS_PYTEST_TIMEOUT  seconds per single pytest test (default 300).
 #   GOSMS_KEEP_GOING=1 local use: record a red stage and go on with the next
-#                      ones (the run still exits 1). CI leaves it unset.
+#                      ones in its lane (the run still exits 1). CI leaves it unset.
+#   GOSMS_LANES=1      run the lanes one after the other (a slower, quieter machine).
 set -uo pipefail
 # shellcheck source=scripts/_common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
@@ -25,7 +32,7 @@ TOLERATE_MISSING=0
 # kept out. pytest-sugar (also pulled in by HA's harness) would replace pytest's
 # standard closing line, so it is off everywhere. pytest-timeout (in both venvs)
 # turns a hung test into a failure instead of eating the run's time budget.
-PYTEST_COMMON=(-p no:sugar "--timeout=${GOSMS_PYTEST_TIMEOUT:-300}")
+PYTEST_COMMON=(-p no:sugar "--timeout=${GOSMS_PYTEST_TIMEOUT:-300}" --durations=8)
 PYTEST_NON_HA=(-p no:homeassistant -p no:socket)
 PYTEST_HA=(--cov=custom_components.gosms --cov-report=term-missing --cov-fail-under=95)
 
@@ -45,20 +52,31 @@ summary() {
 }
 
 FAILED=""
+LANE=""          # set inside a lane: its stages go to $LANE_DIR/$LANE.stages
 finish_fail() {
     FAILED="$FAILED $1"
     if [ "${GOSMS_KEEP_GOING:-0}" = 1 ] && [ "$1" != setup ] && [ "$1" != interrupted ]; then
         return 1
+    fi
+    if [ -n "$LANE" ]; then
+        lane_done
+        exit 1
     fi
     summary
     printf '\ntest.sh: FAILED at stage "%s"\n' "$1"
     exit 1
 }
 
+lane_done() {
+    : >"$LANE_DIR/$LANE.stages"
+    [ "${#STAGES[@]}" = 0 ] || printf '%s\n' "${STAGES[@]}" >"$LANE_DIR/$LANE.stages"
+}
+
 # stage NAME "PATH [PATH...]" COMMAND... : run COMMAND if every PATH exists.
 stage() {
     local name=$1 paths=$2 p missing="" left rc start
     shift 2
+    selected "$name" || return 0
     for p in $paths; do
         [ -e "$p" ] || missing="$missing $p"
     done
@@ -178,43 +196,134 @@ fi
 
 STAGE_PID=""
 CURRENT_STAGE=""
+LANE_PIDS=()
 on_signal() {
-    # Stages run in their own process group: take it down too.
+    # Stages run in their own process group: take it down too; lanes pass the signal on.
     [ -n "$STAGE_PID" ] && kill -TERM -- "-$STAGE_PID" 2>/dev/null
+    local pid
+    for pid in "${LANE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     STAGES+=("FAIL|${CURRENT_STAGE:-interrupted}|0|interrupted by a signal")
     finish_fail interrupted
 }
 trap on_signal INT TERM
 
+# --- which stages ---------------------------------------------------------------
+LANE_A=(lint mypy core-py3.13 core-py3.9 conformance release)
+LANE_B=(homeassistant homeassistant-live nagios ansible-sanity ansible-units ansible-playbook zabbix relay)
+ALONE=(benchmarks)
+WANTED=()
+QUICK=0
+for arg in "$@"; do
+    case "$arg" in
+        --quick) QUICK=1; WANTED+=(lint mypy core-py3.13) ;;
+        --list) printf 'lane 1: %s\nlane 2: %s\nthen:   %s\n' "${LANE_A[*]}" "${LANE_B[*]}" "${ALONE[*]}"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -*) echo "test.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+        *) WANTED+=("$arg") ;;
+    esac
+done
+selected() { # NAME: is this stage asked for?
+    local w
+    [ "${#WANTED[@]}" = 0 ] && return 0
+    for w in "${WANTED[@]}"; do
+        case "$1" in "$w"|"$w"-*) return 0 ;; esac
+    done
+    return 1
+}
+if [ "${#WANTED[@]}" -gt 0 ]; then
+    for w in "${WANTED[@]}"; do
+        known=0
+        for n in "${LANE_A[@]}" "${LANE_B[@]}" "${ALONE[@]}"; do
+            case "$n" in "$w"|"$w"-*) known=1 ;; esac
+        done
+        [ "$known" = 1 ] || { echo "test.sh: no stage is called $w (see --list)" >&2; exit 2; }
+    done
+fi
+
 # --- setup ------------------------------------------------------------------
 banner "setup"
 start=$SECONDS
-if bash scripts/setup.sh --icinga; then
+if bash scripts/setup.sh --icinga --zabbix; then
     STAGES+=("PASS|setup|$((SECONDS - start))|")
 else
     STAGES+=("FAIL|setup|$((SECONDS - start))|")
     finish_fail setup
 fi
 
+# --- the stages -------------------------------------------------------------------
+run_named() { # one stage by its name
+    case "$1" in
+        lint) stage lint "." run_lint ;;
+        mypy) stage mypy "src/gosms" run_mypy ;;
+        core-py3.13) stage core-py3.13 "tests/core" pytest313 "${PYTEST_NON_HA[@]}" tests/core ;;
+        core-py3.9) stage core-py3.9 "tests/core" pytest39 tests/core ;;
+        homeassistant) stage homeassistant "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha \
+                           tests/conformance/test_ha_conformance.py ;;
+        # A real hass process over real sockets: without HA's pytest plugins.
+        homeassistant-live) stage homeassistant-live "tests/ha_live custom_components/gosms" \
+                                pytest313 "${PYTEST_NON_HA[@]}" tests/ha_live ;;
+        nagios) stage nagios "tests/nagios" pytest313 "${PYTEST_NON_HA[@]}" tests/nagios ;;
+        ansible-sanity) stage ansible-sanity "$COLLECTION" run_ansible_sanity ;;
+        ansible-units) stage ansible-units "$COLLECTION/tests/unit" run_ansible_units ;;
+        ansible-playbook) stage ansible-playbook "tests/ansible $COLLECTION" run_ansible_pytest ;;
+        # The CLI, the check, the collection and the client against an independent fake of the API,
+        # written from the documentation with the opposite choices wherever it leaves room.
+        conformance) stage conformance "tests/conformance" pytest313 "${PYTEST_NON_HA[@]}" tests/conformance ;;
+        release) stage release "tests/release scripts/dist.sh" run_release ;;
+        zabbix) stage zabbix "tests/zabbix zabbix" pytest313 "${PYTEST_NON_HA[@]}" tests/zabbix ;;
+        relay) stage relay "tests/relay" pytest313 "${PYTEST_NON_HA[@]}" tests/relay ;;
+        benchmarks) stage benchmarks "benchmarks" run_benchmarks ;;
+        *) echo "test.sh: no stage $1" >&2; return 2 ;;
+    esac
+    return 0
+}
 
-# --- stages, in order ---------------------------------------------------------
-stage lint              "."                     run_lint
-stage mypy              "src/gosms"             run_mypy
-stage core-py3.13       "tests/core"            pytest313 "${PYTEST_NON_HA[@]}" tests/core
-stage core-py3.9        "tests/core"            pytest39 tests/core
-stage homeassistant     "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha \
-                                                tests/conformance/test_ha_conformance.py
-# A real hass process over real sockets: without HA's pytest plugins.
-stage homeassistant-live "tests/ha_live custom_components/gosms" pytest313 "${PYTEST_NON_HA[@]}" tests/ha_live
-stage nagios            "tests/nagios"          pytest313 "${PYTEST_NON_HA[@]}" tests/nagios
-stage ansible-sanity    "$COLLECTION"           run_ansible_sanity
-stage ansible-units     "$COLLECTION/tests/unit" run_ansible_units
-stage ansible-playbook  "tests/ansible $COLLECTION" run_ansible_pytest
-# The CLI, the check, the collection and the client against an independent fake of the API,
-# written from the documentation with the opposite choices wherever it leaves room.
-stage conformance       "tests/conformance"     pytest313 "${PYTEST_NON_HA[@]}" tests/conformance
-stage release           "tests/release scripts/dist.sh" run_release
-stage benchmarks        "benchmarks"            run_benchmarks
+run_lane() { # NAME STAGE...: the stages in order, in a lane of their own
+    LANE=$1
+    shift
+    STAGES=()
+    trap '[ -n "$STAGE_PID" ] && kill -TERM -- "-$STAGE_PID" 2>/dev/null; STAGES+=("FAIL|${CURRENT_STAGE:-interrupted}|0|interrupted by a signal"); lane_done; exit 1' INT TERM
+    local n
+    for n in "$@"; do
+        run_named "$n" || true
+    done
+    lane_done
+    [ -z "$FAILED" ]
+}
+
+LANE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gosms-lanes.XXXXXX")
+start_lanes=$SECONDS
+if [ "${GOSMS_LANES:-2}" = 1 ] || [ "$QUICK" = 1 ]; then
+    (run_lane lane1 "${LANE_A[@]}") && (run_lane lane2 "${LANE_B[@]}")
+    for lane in lane1 lane2; do
+        [ -f "$LANE_DIR/$lane.stages" ] && mapfile -t -O "${#STAGES[@]}" STAGES <"$LANE_DIR/$lane.stages"
+    done
+else
+    # Each lane prints into its own log, shown whole when the lane ends, so the two never interleave.
+    (run_lane lane1 "${LANE_A[@]}") >"$LANE_DIR/lane1.log" 2>&1 &
+    LANE_PIDS+=($!)
+    (run_lane lane2 "${LANE_B[@]}") >"$LANE_DIR/lane2.log" 2>&1 &
+    LANE_PIDS+=($!)
+    printf '\n(two lanes started side by side; each one\x27s output follows when it ends)\n'
+    for lane in 1 2; do
+        wait "${LANE_PIDS[$((lane - 1))]}"
+        banner "lane $lane (its output)"
+        cat "$LANE_DIR/lane$lane.log"
+        [ -f "$LANE_DIR/lane$lane.stages" ] && mapfile -t -O "${#STAGES[@]}" STAGES <"$LANE_DIR/lane$lane.stages"
+    done
+    LANE_PIDS=()
+fi
+rm -rf "$LANE_DIR"
+STAGES+=("INFO|(both lanes, wall)|$((SECONDS - start_lanes))|")
+for line in "${STAGES[@]}"; do
+    case "$line" in FAIL*) IFS='|' read -r _ failed_name _ _ <<<"$line"; FAILED="$FAILED $failed_name" ;; esac
+done
+if [ -n "$FAILED" ] && [ "${GOSMS_KEEP_GOING:-0}" != 1 ]; then
+    summary
+    printf '\ntest.sh: FAILED stage(s):%s\n' "$FAILED"
+    exit 1
+fi
+[ "$QUICK" = 1 ] || run_named benchmarks
 
 summary
 if [ -n "$FAILED" ]; then

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.translation import async_get_translations
@@ -20,6 +20,7 @@ from .const import CONF_API_TOKEN, CONF_API_URL, CONF_DEVICE_IDS, DOMAIN, POLL_R
 from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSRuntime
 from .entity import account_device_info
 from .issues import LEGACY_KEYS, async_remove_issues
+from .migration import async_migrate_entry as async_migrate_entry
 from .services import async_setup_services
 from .util import error_placeholders
 
@@ -50,6 +51,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> bool:
     """Check the token with a first poll, then set the platforms up."""
+    if not entry.data.get(CONF_API_TOKEN):
+        # An entry another GoSMS integration left without a usable token (see .migration): ask for one.
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="token_not_stored")
     try:
         client = async_create_client(hass, entry.data, POLL_RETRY)
         send_client = async_create_client(hass, entry.data, SEND_RETRY)

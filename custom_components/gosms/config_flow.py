@@ -34,7 +34,7 @@ from gosms import DEFAULT_API_URL, APIError, ConfigError, GoSMSError, Token, Val
 from gosms.wire.config import resolve_api_url
 from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES, check_device_id, normalize_phone
 
-from . import async_create_client
+from . import async_create_client, migration
 from .const import (
     CONF_API_TOKEN,
     CONF_API_URL,
@@ -95,8 +95,8 @@ def _first_free_title(taken: set[str]) -> str:
 class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
     """One entry per GoSMS API token."""
 
-    VERSION = 1
-    MINOR_VERSION = 1
+    VERSION = migration.VERSION
+    MINOR_VERSION = migration.MINOR_VERSION
 
     @staticmethod
     @callback
@@ -161,7 +161,7 @@ class GoSMSConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: Errors = {}
         placeholders: Placeholders = {}
         if user_input is not None:
-            token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data[CONF_API_TOKEN]
+            token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data.get(CONF_API_TOKEN, "")
             url, errors, placeholders = await _async_check_credentials(self.hass, token, user_input[CONF_API_URL])
             if not errors:
                 return self._async_update_credentials(entry, token, url)

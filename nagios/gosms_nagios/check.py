@@ -78,6 +78,10 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
         PerfOnlyContext(),
         GoSMSSummary(),
     ]
+    if args.outbox and not (args.quota or args.devices or args.delivery_window):
+        # The outbox alone is read from disk: its service says what became of the alerts, and a
+        # blocked account is the account service's to report (once), not this one's as well.
+        objects = [GoSMSSummary()]
     if args.quota:
         from gosms.delivery.usage_state import StateFile, default_state_path  # only a quota check keeps a state
 
@@ -100,6 +104,10 @@ def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any
             Delivery(session, args.delivery_window),
             DeliveryContext(args.delivery_warning, args.delivery_critical),
         ]
+    if args.outbox:
+        from .outbox_part import OutboxContext, OutboxPart
+
+        objects += [OutboxPart(args.outbox, args.outbox_window, args.outbox_stale), OutboxContext()]
     return GoSMSCheck(*objects)
 
 

@@ -49,6 +49,10 @@ DEFAULT_OFFLINE_CRITICAL = OFFLINE_CRITICAL_AFTER_SECONDS
 DEFAULT_DELIVERY_WARNING = "20"
 DEFAULT_DELIVERY_CRITICAL = "50"
 MAX_DELIVERY_WINDOW = 10 * MAX_PAGE_LIMIT
+DEFAULT_OUTBOX_WINDOW = 24 * 3600.0
+"""Seconds back that an undelivered alert keeps the outbox part CRITICAL."""
+DEFAULT_OUTBOX_STALE = 600.0
+"""Seconds an alert not followed to the handset may wait in the outbox before it counts as late."""
 
 
 def unknown_exit(message: str, detail: str = "") -> NoReturn:
@@ -211,6 +215,17 @@ def build_parser() -> Parser:
                           help=f"failed, per cent: WARNING outside (default: {DEFAULT_DELIVERY_WARNING})")
     delivery.add_argument("--delivery-critical", type=_range, metavar="RANGE",
                           help=f"failed, per cent: CRITICAL outside (default: {DEFAULT_DELIVERY_CRITICAL})")
+    outbox = parser.add_argument_group("outbox (only with --outbox)")
+    outbox.add_argument("--outbox", metavar="DIR",
+                        help="the gosms outbox folder: CRITICAL while an alert of the window reached no "
+                             "handset on any route, WARNING when alerts wait too long or no runner drains it. "
+                             "Alone (without --quota, --device, --delivery-window) the check reads only the "
+                             "folder and asks the API nothing")
+    outbox.add_argument("--outbox-window", type=_seconds, metavar="SECONDS",
+                        help=f"how far back undelivered alerts count (default: {DEFAULT_OUTBOX_WINDOW:g}, a day)")
+    outbox.add_argument("--outbox-stale", type=_seconds, metavar="SECONDS",
+                        help="WARNING when an alert not followed to the handset waits longer "
+                             f"(default: {DEFAULT_OUTBOX_STALE:g})")
     return parser
 
 
@@ -225,6 +240,8 @@ _NEEDS = (
       ("battery_warning", "--battery-warning"), ("battery_critical", "--battery-critical"))),
     ("delivery_window", "--delivery-window N (how many recent messages to judge)",
      (("delivery_warning", "--delivery-warning"), ("delivery_critical", "--delivery-critical"))),
+    ("outbox", "--outbox DIR (the gosms outbox folder)",
+     (("outbox_window", "--outbox-window"), ("outbox_stale", "--outbox-stale"))),
 )
 _DEFAULTS = {
     "warning": DEFAULT_QUOTA_WARNING,
@@ -233,6 +250,8 @@ _DEFAULTS = {
     "battery_warning": LOW_BATTERY_PERCENT,
     "delivery_warning": DEFAULT_DELIVERY_WARNING,
     "delivery_critical": DEFAULT_DELIVERY_CRITICAL,
+    "outbox_window": DEFAULT_OUTBOX_WINDOW,
+    "outbox_stale": DEFAULT_OUTBOX_STALE,
 }
 
 

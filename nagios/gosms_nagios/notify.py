@@ -30,6 +30,7 @@ from gosms.pacing import turnstile
 from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, resolve_api_url, resolve_token
 from gosms.wire.errors import GoSMSError, ValidationError
 from gosms.wire.folding import DEFAULT_POLICY, FoldPolicy, parse_fold
+from gosms.wire.routes import parse_route
 from gosms.wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
@@ -131,6 +132,12 @@ def build_parser() -> _Parser:
                           "alone, the rest of each window in one digest SMS; a PROBLEM that recovers before it "
                           "left is counted as a flap, not sent; 'off' sends each alert alone (default: "
                           f"{DEFAULT_POLICY.spec()})")
+    how.add_argument("--via", action="append", default=[], metavar="DEVICE[:SIM]",
+                     help="a route (a phone, optionally its SIM slot); repeat for fallbacks, in order. The alert "
+                          "is followed to the handset by the outbox's runner ('gosms outbox run'), which sends it "
+                          "through the next route when one fails or makes no progress within --deliver-within")
+    how.add_argument("--deliver-within", type=_seconds, default=None, metavar="SECONDS",
+                     help="with --via: seconds each route gets to make progress (default: 300)")
     how.add_argument("--no-queue", action="store_true",
                      help="do not queue what could not be sent in time (exit 1 instead)")
     how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
@@ -166,6 +173,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if not args.host.strip():
         parser.error("no host: give --host (the daemon's host name macro)")
     args.numbers = numbers
+    try:
+        args.routes = [parse_route(route) for route in args.via if route.strip()]
+    except ValidationError as exc:
+        parser.error(f"--via {exc.description} {exc.remedy} (a route is DEVICE or DEVICE:SIM)")
+    if args.deliver_within is not None and not args.routes:
+        parser.error("--deliver-within only applies with --via DEVICE[:SIM]: add it, or leave it out")
+    if args.routes and args.no_queue:
+        parser.error("--via needs the outbox, where the alert is followed: leave out --no-queue")
     args.token_file = args.token_file or None  # an empty macro means "not given"
     args.outbox = _set(args.outbox) or None
     args.fold = _fold(_set(args.fold_text))
@@ -212,6 +227,15 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
         sys.stderr.reconfigure(errors="replace")  # type: ignore[union-attr]
+    try:
+        _main(argv)
+    except Exception as exc:  # a bug: one line in the daemon's log, its type and place, never its text
+        from gosms.cli.output import describe
+
+        _fail(EXIT_FAILED, f"{describe(exc)} The alert may not have gone out.")
+
+
+def _main(argv: Optional[Sequence[str]]) -> NoReturn:
     args = parse_args(argv)
     note = Notification(type=args.type, host=args.host, state=args.state, output=args.output,
                         service=args.service, time=args.time, author=args.author, comment=args.comment)
@@ -231,7 +255,7 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
-    if not args.no_queue:
+    if not args.no_queue and not args.routes:  # routed alerts are followed from the start (deliver.py)
         _hand_over(args, valid, text, api_url, token, problems)
     # --timeout counts from the start: the wait at the start-up turnstile and for the account's
     # turn come out of it, so the notifier ends within it and inside the daemon's own timeout.
@@ -245,7 +269,8 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     try:
         outcome = deliver(valid, text, api_url=api_url, token=token,
                           allow_insecure_http=args.allow_insecure_http, timeout=budget.remaining(),
-                          queue=not args.no_queue, outbox_dir=args.outbox)
+                          queue=not args.no_queue, outbox_dir=args.outbox, routes=args.routes,
+                          deliver_within=args.deliver_within)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
     _finish(args, text, outcome.lines, problems, outcome.code)

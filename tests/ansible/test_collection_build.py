@@ -11,7 +11,7 @@ def test_built_tarball_installs_into_a_clean_path_and_documents_itself(installed
     with tarfile.open(installed_collection.tarball) as archive:
         names = archive.getnames()
     assert "plugins/modules/send.py" in names
-    assert "plugins/module_utils/_gosms/flows.py" in names  # the core travels with the modules
+    assert "plugins/module_utils/_gosms/wire/flows.py" in names  # the core travels with the modules
     assert "meta/runtime.yml" in names
     assert not [n for n in names if n.startswith("tests/output") or "__pycache__" in n]
 

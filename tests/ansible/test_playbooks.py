@@ -293,3 +293,51 @@ def test_the_token_never_appears_even_at_vvv(emulator, ansible, invocation):
     assert token not in str(run.results)
     assert run.task("Refused by the API")["result"]["error_code"] == QUOTA_REACHED
     assert [m["phone_number"] for m in emulator.messages()] == ["79990000001", "79990000099"]
+
+
+def _two_phones(emulator):
+    """The account's phone (A) and a second one (B); deletes allowed at once, so cancels succeed."""
+    second = emulator.add_device(name="Phone B")
+    emulator.set_scenario(delete_after=0)
+    return emulator.device_id, second
+
+
+def test_routes_fail_over_to_the_second_phone_and_report_each_route(emulator, ansible):
+    first, second = _two_phones(emulator)
+    emulator.set_phone(first, "offline")
+    run = ansible(HEADER + f"""\
+    - name: Page through either phone
+      gosms.sms.send:
+        to: "79990000011"
+        msg: "db01 down"
+        routes: ["{first}", "{second}"]
+        wait_for_delivery: 3
+""")
+    assert run.rc == 0, run.output
+    (recipient,) = run.task("Page through either phone")["result"]["results"]
+    assert recipient["delivered"] and recipient["status"] == "delivered"
+    assert [(r["label"], r["outcome"], r["cancel"]) for r in recipient["routes"]] == [
+        (first, "stuck", "cancelled"), (second, "delivered", "")]
+    assert [c["carrier"] for c in emulator.deliveries()] == [second]
+
+
+def test_the_task_fails_with_the_history_when_every_route_is_dead(emulator, ansible):
+    first, second = _two_phones(emulator)
+    emulator.set_phone(first, "offline")
+    emulator.set_phone(second, "send_error")
+    run = ansible(HEADER + f"""\
+    - name: Page through either phone
+      gosms.sms.send:
+        to: "79990000012"
+        msg: "db01 down"
+        routes: ["{first}", "{second}:0"]
+        wait_for_delivery: 2
+""")
+    assert run.rc == 2, run.output
+    result = run.task("Page through either phone")["result"]
+    assert "Not delivered to: 79990000012" in result["msg"]
+    assert result["not_sent_to"] == ["79990000012"] and result["sent_to"] == []
+    (recipient,) = result["results"]
+    assert recipient["status"] == "undelivered"
+    assert [r["outcome"] for r in recipient["routes"]] == ["stuck", "failed"]
+    assert "send error (status 3)" in result["msg"]

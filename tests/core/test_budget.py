@@ -234,7 +234,7 @@ def test_the_default_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(xdg))
     assert runtime_dir() == (str(xdg / "gosms-ops"), "")
     monkeypatch.delenv("XDG_RUNTIME_DIR")
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     path, _ = runtime_dir()
     assert path == str(tmp_path / f"gosms-ops-{os.getuid()}")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o700

@@ -222,6 +222,7 @@ def test_redact() -> None:
 def test_resolve_token_order(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("from-file\n")
+    token_file.chmod(0o600)
     env = {"GOSMS_TOKEN": "from-env", "GOSMS_TOKEN_FILE": str(token_file)}
     assert resolve_token("from-arg", token_file=token_file, environ=env).reveal() == "from-arg"
     assert resolve_token(None, token_file=token_file, environ={"GOSMS_TOKEN": "from-env"}).reveal() == "from-file"
@@ -233,6 +234,7 @@ def test_resolve_token_order(tmp_path: Path) -> None:
         resolve_token(None, token_file=tmp_path / "missing", environ={})
     empty = tmp_path / "empty"
     empty.write_text("\n")
+    empty.chmod(0o600)
     with pytest.raises(ConfigError, match="empty"):
         resolve_token(None, token_file=empty, environ={})
 

@@ -188,6 +188,8 @@ async def test_user_emulator_down(hass: HomeAssistant, emulator: Emulator) -> No
     [
         ("http://example.com/v1", "insecure_http", "only to this machine, not to example.com"),
         ("ftp://127.0.0.1/v1", "url_not_http", "'ftp://127.0.0.1/v1' is not an http(s) address"),
+        ("http://host:99999", "url_unreadable", "'http://host:99999' cannot be read as an address: check the port"),
+        ("http://[::1", "url_unreadable", "'http://[::1' cannot be read as an address"),
         ("https://user:pw@api.gosms.ru/v1", "url_credentials", "the token has its own field"),
     ],
 )

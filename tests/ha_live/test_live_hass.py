@@ -3,9 +3,12 @@
 ``hass`` runs as its own process (config folder in a temporary directory, the integration linked
 into its custom_components, HTTP on a free loopback port); the test creates the owner through the
 onboarding API, adds the entry and a recipient through the config flow REST API, sends through
-``notify.send_message``, then blocks the account and waits for the repair the next polls open, with
-only a recipient configured and no send. Polls keep Home Assistant's idiom (a fixed 60 s interval,
-no user setting), so the wait is budgeted: three polls plus slack.
+``notify.send_message``, then switches off every entity of the account (the API status sensor among
+them), blocks the account and waits for the repair the next polls open, with only a recipient
+configured and no send. Home Assistant's coordinator polls only while something listens: with the
+account's entities off, only the integration's own keep-polling listener keeps the polls going, and
+that is what this test is about. Polls keep Home Assistant's idiom (a fixed 60 s interval, no user
+setting), so the wait is budgeted: three polls plus slack.
 """
 
 from __future__ import annotations
@@ -46,6 +49,23 @@ async def _websocket(hass: HassProcess, command: dict[str, Any]) -> Any:
         answer = await ws.receive_json(timeout=60)
         assert answer["success"], answer
         return answer["result"]
+
+
+def switch_off_account_entities(hass: HassProcess, entry_id: str) -> list[str]:
+    """Disable every entity of the entry but its notify ones, as a user does in the entity settings.
+
+    A disabled entity removes itself at once, and with it its listener on the coordinator; its state
+    goes away after that, so once no state of them is left, none of them keeps the polls going.
+    """
+    entities = asyncio.run(_websocket(hass, {"type": "config/entity_registry/list"}))
+    switched_off = [entity["entity_id"] for entity in entities
+                    if entity["config_entry_id"] == entry_id and not entity["entity_id"].startswith("notify.")]
+    for entity_id in switched_off:
+        asyncio.run(_websocket(hass, {"type": "config/entity_registry/update", "entity_id": entity_id,
+                                      "disabled_by": "user"}))
+    wait_for("the switched-off entities to go", lambda: not {
+        state["entity_id"] for state in hass.get("/api/states")} & set(switched_off), timeout=60)
+    return switched_off
 
 
 def gosms_issues(hass: HassProcess) -> list[dict[str, Any]]:
@@ -105,7 +125,10 @@ def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -
     assert status["state"] == "ok"
     assert gosms_issues(hass) == []
 
-    # Only a recipient is configured, and nothing is sent from here on: the polls must find it.
+    # The account's entities off (the API status sensor would keep the polls going by itself):
+    # only a recipient is left, and nothing is sent from here on. The polls must find it.
+    switched_off = switch_off_account_entities(hass, entry_id)
+    assert "sensor.gosms_api_status" in switched_off, switched_off
     emulator.clear_requests()
     emulator.set_scenario(account_blocked=True)
     issues = wait_for(
@@ -117,7 +140,6 @@ def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -
     assert [issue["translation_key"] for issue in issues] == ["account_blocked_3000"]
     assert issues[0]["issue_id"] == f"{entry_id}_account_blocked"
     assert issues[0]["severity"] == "error"
-    assert hass.get("/api/states/sensor.gosms_api_status")["state"] == "account_blocked"
     requests_made = emulator.requests()
     assert requests_made, "no poll reached the emulator"
     assert all(r["endpoint"] != "send" for r in requests_made), requests_made

@@ -90,6 +90,7 @@ def test_token_file(check: Checker, emu: Emulator) -> None:
 def test_token_file_from_environment(console: Checker, emu: Emulator) -> None:
     token_file = console.home / "token"
     token_file.write_text(SECRET)
+    token_file.chmod(0o600)
     run = console.run(api_url=emu.url, token=None, env={"GOSMS_TOKEN_FILE": str(token_file)})
     assert run.returncode == 0, run
 

@@ -298,13 +298,15 @@ def test_nagios4_sample_sends_one_problem_for_a_blocked_account(tmp_path: Path, 
     shutil.copy2(single_files / "check_gosms.pyz", plugins / "check_gosms")
     token_file = root / "gosms.token"
     token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o640)
     # The sample as an operator adapts it: the token file, the phone, the contact on each service.
     sample = (NAGIOS_COMMANDS.parent / "gosms-service.cfg.sample").read_text()
     contact = "    _GOSMS_TOKEN_FILE       /etc/nagios/gosms.token\n"
     sample = sample.replace(contact + "}", contact + "    contacts                oncall-sms\n}")
     sample = sample.replace("/etc/nagios/gosms.token", str(token_file))
     sample = sample.replace("3f0c2b9e-5d4a-4c1e-9b7a-2f6d8e1a4c55", emu.device_id)
-    assert sample.count("contacts                oncall-sms") == 3
+    # account, quota, phone and delivery, undelivered alerts (the last reads the outbox on disk only)
+    assert sample.count("contacts                oncall-sms") == 4
     (root / "gosms.cfg").write_text(sample)
     stock = [STOCK_OBJECTS / name for name in ("templates.cfg", "timeperiods.cfg", "commands.cfg", "contacts.cfg")]
     config = root / "nagios.cfg"

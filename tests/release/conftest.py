@@ -52,6 +52,15 @@ def uv() -> str:
 
 
 @pytest.fixture(scope="session")
+def gatekeepers() -> Path:
+    """The bin folder of the venv holding the ecosystems' own release checks (requirements/release.in)."""
+    result = run("bash", "-c", f'. "{ROOT}/scripts/_common.sh"; echo "$VENV_RELEASE"')
+    where = Path(result.stdout.strip()) / "bin"
+    assert (where / "python").is_file(), f"{where}: run scripts/setup.sh"
+    return where
+
+
+@pytest.fixture(scope="session")
 def py313() -> str:
     result = run("bash", "-c", f'. "{ROOT}/scripts/_common.sh"; echo "$PY313"')
     return result.stdout.strip()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
+
+from PIL import Image
 
 from .conftest import ROOT, VENV, VERSION, run
 
@@ -56,6 +59,16 @@ def test_zip_matches_hacs_json(dist: Path) -> None:
     assert hacs["name"] == manifest["name"]
     assert {"__init__.py", "config_flow.py", "strings.json", "translations/en.json"} <= set(names)
     assert [n for n in names if "__pycache__" in n or n.endswith((".pyc", "ruff.toml"))] == []
+
+
+def test_zip_carries_the_brand_icons(dist: Path) -> None:
+    """HACS refuses an integration without brand images; Home Assistant reads them from brand/."""
+    with zipfile.ZipFile(dist / "gosms.zip") as archive:
+        for name, size in (("brand/icon.png", 256), ("brand/icon@2x.png", 512)):
+            with Image.open(io.BytesIO(archive.read(name))) as icon:
+                assert (icon.format, icon.size, icon.mode) == ("PNG", (size, size), "RGBA"), name
+                # Transparent corners around the shape, as the brands repository asks.
+                assert icon.getpixel((0, 0))[3] == 0, name
 
 
 def test_unpacked_into_an_empty_config_folder_it_loads(dist: Path, tmp_path: Path,

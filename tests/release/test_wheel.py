@@ -28,6 +28,17 @@ def venv(dist: Path, uv: str, py313: str, tmp_path_factory: pytest.TempPathFacto
     return where
 
 
+@pytest.fixture(scope="module")
+def bare_venv(dist: Path, uv: str, py313: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtual environment holding the wheel without its extras: ``pip install gosms-ops``."""
+    where = tmp_path_factory.mktemp("bare-venv") / "venv"
+    assert run(uv, "venv", "--quiet", "--python", py313, where).returncode == 0
+    result = run(uv, "pip", "install", "--quiet", "--python", where / "bin" / "python",
+                 "-c", ROOT / "requirements" / "dev.lock", dist / f"gosms_ops-{VERSION}-py3-none-any.whl")
+    assert result.returncode == 0, result.stderr
+    return where
+
+
 @pytest.fixture
 def emulator_url(venv: Path, clean_env: dict[str, str]) -> Iterator[str]:
     """The wheel's own ``gosms-emulator``, started from the fresh environment."""
@@ -66,3 +77,14 @@ def test_send_and_check_against_the_wheels_emulator(venv: Path, emulator_url: st
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.startswith("GOSMS OK"), check.stdout
     assert TOKEN not in sent.stdout + sent.stderr + check.stdout + check.stderr
+
+
+def test_check_without_the_nagios_extra_says_what_to_install(bare_venv: Path, clean_env: dict[str, str]) -> None:
+    """Installed without ``[nagios]``, check_gosms still answers as a plugin does: UNKNOWN, exit 3."""
+    probe = run(bare_venv / "bin" / "python", "-c", "import nagiosplugin", env=clean_env, cwd="/")
+    assert probe.returncode == 1 and "No module named 'nagiosplugin'" in probe.stderr, probe.stderr
+    result = run(bare_venv / "bin" / "check_gosms", env=clean_env, cwd="/")
+    assert result.returncode == 3, (result.stdout, result.stderr)
+    assert result.stdout.startswith("GOSMS UNKNOWN - check_gosms cannot run under "), result.stdout
+    assert "'gosms-ops[nagios]'" in result.stdout and "python3-nagiosplugin" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -20,15 +20,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .. import __version__
+from ..delivery.spool import crash_point
 from ..pacing import turnstile
 from ..pacing.budget import queue_to_send
 from ..wire import validation as v
 from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
 from ..wire.errors import TABLE, ConfigError, GoSMSError, ValidationError
 from ..wire.folding import DEFAULT_RESERVE, FoldPolicy, parse_fold, reserve_sentence
+from ..wire.routes import DEFAULT_DELIVER_WITHIN
 from ..wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from .outbox import (
     EXIT_QUEUED_NOTE,
@@ -157,7 +159,12 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The command line; commands of other packages are added when ``arguments`` may name one.
+
+    ``arguments`` None adds them always; otherwise only for ``--help`` or when no command of this
+    module is named, so a ``send`` in a storm does not pay for scanning the installed packages.
+    """
     common = _common_options()
     parser = _Parser(
         prog="gosms",
@@ -186,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the text, 1-300 characters; '-' reads it from stdin")
     send.add_argument("--device-id", metavar="ID", help="send from this phone only")
     send.add_argument("--to-sim", metavar="SLOT", help="SIM slot to send from (needs --device-id)")
+    send.add_argument("--via", action="append", metavar="DEVICE[:SIM]",
+                      help="a route: a phone (device id) and optionally its SIM slot; repeat for fallbacks, in "
+                           "order. The alert is followed to the handset and, when a route fails or makes no "
+                           "progress within --deliver-within, cancelled there and sent through the next")
+    send.add_argument("--deliver-within", type=_non_negative_float, metavar="S",
+                      help=f"follow the alert until the handset has it: seconds each route gets to make "
+                           f"progress (default {DEFAULT_DELIVER_WITHIN:g} with --via; 0 = do not follow). "
+                           "Followed alerts live in the outbox; 'gosms outbox run' follows them on")
     send.add_argument("--callback-id", metavar="ID", help="webhook that gets this message's events")
     send.add_argument("--invalid-chars", choices=v.INVALID_CHARS_CHOICES, default="fail",
                       help="characters the API refuses: fail (default) or replace them with a readable "
@@ -255,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
                        help=f"with --quota: the share kept for CRITICAL/DOWN alerts and recoveries (default "
                             f"{DEFAULT_RESERVE * 100:g}%%, as 'gosms outbox run')")
+    for name, extension in _extensions(arguments, set(sub.choices)):
+        p = command(name, extension.HELP, _run_extension(extension))
+        extension.add_arguments(p)
     return parser
 
 
@@ -275,10 +293,53 @@ def _fold(text: str) -> Optional[FoldPolicy]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class Extension(Protocol):
+    """A command another package provides through the ``gosms.commands`` entry point group."""
+
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, make_client: Callable[[], Client]) -> int: ...
+
+
+EXTENSION_GROUP = "gosms.commands"
+
+
+def _extensions(arguments: Optional[Sequence[str]], builtin: set[str]) -> list[tuple[str, Extension]]:
+    """The installed ``gosms.commands`` (``gosms relay``), only when the command line may ask for one.
+
+    They stand beside this package (the relay is on the CLI's floor, so neither imports the other);
+    the entry point is how the command line finds them without an import edge.
+    """
+    if arguments is not None and not ({"-h", "--help"} & set(arguments)) and builtin & set(arguments):
+        return []
+    from importlib.metadata import entry_points
+
+    found: Any = entry_points()
+    group = found.select(group=EXTENSION_GROUP) if hasattr(found, "select") else found.get(EXTENSION_GROUP, [])
+    extensions = []
+    for point in sorted(group, key=lambda p: p.name):
+        if point.name in builtin:
+            continue
+        try:
+            extensions.append((point.name, point.load()))
+        except Exception as exc:  # a broken extension must not take the built-in commands down with it
+            log.debug("command %r of entry point %s not loaded: %s", point.name, point.value, exc)
+    return extensions
+
+
+def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output], int]:
+    def handler(args: argparse.Namespace, out: Output) -> int:
+        return extension.run(args, lambda: _client(args, out))
+    return handler
+
+
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--wait", action="store_true", help=help_text)
-    p.add_argument("--wait-timeout", type=_non_negative_float, default=DEFAULT_WAIT_TIMEOUT, metavar="S",
-                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g})")
+    p.add_argument("--wait-timeout", type=_non_negative_float, default=None, metavar="S",
+                   help=f"give up waiting after S seconds (default {DEFAULT_WAIT_TIMEOUT:g}; for a followed "
+                        "alert, --deliver-within for each route and a minute more)")
     p.add_argument("--wait-interval", type=_positive_float, default=DEFAULT_WAIT_INTERVAL, metavar="S",
                    help=f"seconds between status checks (default {DEFAULT_WAIT_INTERVAL:g})")
 
@@ -335,6 +396,7 @@ def _read_message(text: str) -> str:
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from ..delivery.queued_send import send_plan_or_queue
     from ..wire.outcomes import plan_send
+    from ..wire.routes import parse_route, routes_of
 
     if args.message == "-":
         turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
@@ -346,20 +408,32 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
     device_id = v.check_device_id(args.device_id) if args.device_id else None
     to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
+    routes = routes_of(device_id, to_sim, [parse_route(r) for r in args.via or ()])
+    deliver_within = args.deliver_within if args.deliver_within is not None else (
+        DEFAULT_DELIVER_WITHIN if args.via else 0.0)
+    if device_id is None and args.via:
+        device_id, to_sim = routes[0].device_id, routes[0].to_sim  # not followed: the first route only
     plan = plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
                      invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
     # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
     # and let the next process through the start-up turnstile (gosms.pacing.turnstile) then.
     segments = _segments(plan, args, out)
     account = _account(args)
-    if args.queue and not args.wait and _handed_over(args, out, account, plan, segments):
+    if args.queue and not args.wait and deliver_within <= 0 and _handed_over(args, out, account, plan, segments):
         return EXIT_OK
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)
+    if deliver_within > 0:
+        from .follow import send_followed
+
+        return send_followed(client, plan, routes, deliver_within, args, out)  # exits 0/1 as below
     if args.queue:
-        result: BulkResult = send_plan_or_queue(client, outbox_of(args), plan, source="gosms send")
+        outbox = outbox_of(args)
+        outbox.check()  # an outbox that cannot be used is said before anything is sent (exit 3)
+        result: BulkResult = send_plan_or_queue(client, outbox, plan, source="gosms send")
     else:
         result = client.send_plan(plan)
+        crash_point("answered-all")
     code = _report_send(result, out)
     document = result.as_dict()
     document.update(segments)
@@ -423,8 +497,13 @@ def _report_send(result: BulkResult, out: Output) -> int:
 
     parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
     queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
+    unqueued = result.unqueued if isinstance(result, QueuedSend) else {}
     for r in result.results:
-        if r.phone_number in queued:
+        if r.phone_number in unqueued:
+            out.note(f"NOT sent to {r.phone_number} and NOT queued: the API could not take it now "
+                     f"({r.error if r.error else '?'}); {unqueued[r.phone_number]} Send it again to "
+                     f"{r.phone_number} only.")
+        elif r.phone_number in queued:
             out.line(f"queued for {r.phone_number}: the API could not take it now "
                      f"({r.error if r.error else '?'}); it waits in the outbox for 'gosms outbox flush'")
         elif r.ok:
@@ -448,7 +527,7 @@ def _report_send(result: BulkResult, out: Output) -> int:
 
 def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out: Output
               ) -> tuple[bool, list[dict[str, Any]]]:
-    end = time.monotonic() + args.wait_timeout
+    end = time.monotonic() + _wait_timeout(args)
     report: list[dict[str, Any]] = []
     all_delivered = True
     for recipient in result.sent + [r for r in result.failed if r.ids]:
@@ -459,6 +538,10 @@ def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out:
             all_delivered = all_delivered and ok
             report.append(dict(message.as_dict(), delivered=ok))
     return all_delivered, report
+
+
+def _wait_timeout(args: argparse.Namespace) -> float:
+    return float(args.wait_timeout) if args.wait_timeout is not None else DEFAULT_WAIT_TIMEOUT
 
 
 def _show_delivery(message: Message, out: Output) -> bool:
@@ -478,7 +561,7 @@ def _show_delivery(message: Message, out: Output) -> bool:
 def _cmd_status(args: argparse.Namespace, out: Output) -> int:
     client = _client(args, out)
     if args.wait:
-        message = client.wait_for_delivery(args.id, timeout=args.wait_timeout, interval=args.wait_interval)
+        message = client.wait_for_delivery(args.id, timeout=_wait_timeout(args), interval=args.wait_interval)
         code = EXIT_OK if _show_delivery(message, out) else EXIT_FAILURE
     else:
         message = client.get(args.id)
@@ -630,7 +713,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; the exit status is returned, not raised (argparse's own exits included)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     _Parser.json_requested = "--json" in arguments
-    parser = build_parser()
+    parser = build_parser(arguments)
     try:
         args, extra = parser.parse_known_args(arguments)
         if extra:

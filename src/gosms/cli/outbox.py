@@ -132,8 +132,9 @@ def _age(seconds: float) -> str:
 def _line(entry: Entry) -> str:
     error = f"  last error: {entry.last_error}" if entry.last_error else ""
     source = f"  from {entry.source}" if entry.source else ""
+    routes = f"  routes: {entry.follow.get('story', '')}" if entry.follow else ""
     return (f"{entry.state:<8} {_age(entry.age()):>7}  attempts {entry.attempts}  {entry.phone_number}  "
-            f"{entry.message!r}{source}{error}")
+            f"{entry.message!r}{source}{error}{routes}")
 
 
 def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Callable[[], Client],
@@ -155,15 +156,27 @@ def run_outbox_command(args: argparse.Namespace, out: Output, make_client: Calla
 
 
 def _list(outbox: Outbox, out: Output, exit_ok: int) -> int:
-    entries = outbox.entries(("new", "sending", "expired", "failed"))
+    entries = outbox.entries(("new", "sending", "tracking", "undelivered", "expired", "failed"))
     for entry in entries:
         out.line(_line(entry))
+    corrupt = outbox.corrupt()
+    for bad in corrupt:
+        where = bad.name if bad.where == "corrupt" else f"{bad.where}/{bad.name} (the next flush sets it aside)"
+        out.line(f"corrupt  {where}  {bad.reason}")
     waiting = sum(1 for e in entries if e.pending)
+    tracking = sum(1 for e in entries if e.state == "tracking")
+    undelivered = sum(1 for e in entries if e.state == "undelivered")
     sent = len(outbox.entries(("sent",)))
-    out.line(f"{waiting} waiting, {len(entries) - waiting} expired or failed, {sent} sent in the last day "
-             f"({outbox.directory})")
+    delivered = outbox.entries(("delivered",))
+    for entry in delivered:
+        out.line(_line(entry))
+    out.line(f"{waiting} waiting, {tracking} followed to the handset, {undelivered} undelivered, "
+             f"{len(entries) - waiting - tracking - undelivered} expired or failed, {sent} sent and "
+             f"{len(delivered)} delivered in the last day"
+             f"{f', {len(corrupt)} corrupt (never sent: see above)' if corrupt else ''} ({outbox.directory})")
     out.document({"ok": True, "outbox": str(outbox.directory), "waiting": waiting, "sent_recently": sent,
-                  "entries": [e.describe() for e in entries]})
+                  "tracking": tracking, "undelivered": undelivered, "delivered_recently": len(delivered),
+                  "entries": [e.describe() for e in entries + delivered], "corrupt": [c.as_dict() for c in corrupt]})
     return exit_ok
 
 
@@ -191,6 +204,9 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
                  f"--max-age allows: {entry.message!r} (kept in {outbox.directory / 'expired'})")
     for entry, exc in report.failed:
         out.note(f"NOT sent to {entry.phone_number}: {describe(exc)} (kept in {outbox.directory / 'failed'})")
+    for bad in report.corrupt:
+        out.note(f"set aside, never sent: {bad.name} is not a sound entry ({bad.reason}); it is in "
+                 f"{outbox.directory / 'corrupt'}")
     if report.other_account:
         out.note(f"{len(report.other_account)} alert(s) were queued with another API address or token; flush "
                  "them with that account's --api-url and token")
@@ -205,6 +221,11 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         else:
             out.note(f"GoSMS refuses this account, so the flush stopped: {describe(report.stopped_by)} "
                      f"{waiting} alert(s) wait until that is fixed or they are older than --max-age.")
+    for entry in report.delivered:
+        out.line(f"delivered to {entry.phone_number}: {(entry.follow or {}).get('story', '')}")
+    for entry in report.undelivered:
+        out.note(f"NOT delivered to {entry.phone_number}, every route tried: {(entry.follow or {}).get('story', '')}"
+                 f" (kept in {outbox.directory / 'undelivered'})")
     done = len(report.sent) + len(report.recovered)
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
              f"{len(report.failed)} failed ({outbox.directory})")
@@ -236,7 +257,8 @@ def _run(runner: Runner, out: Output, exit_ok: int, exit_failure: int) -> int:
                  "until stopped")
 
         def show(report: FlushReport) -> None:
-            if report.sent or report.recovered or report.expired or report.failed or report.stopped_by:
+            if (report.sent or report.recovered or report.expired or report.failed or report.stopped_by
+                    or report.corrupt or report.delivered or report.undelivered):
                 _show(report, outbox, out)
 
         runner.run(stop.is_set, show, lambda exc: out.note(f"flush failed: {describe(exc)}"))

@@ -84,8 +84,21 @@ def describe(exc: BaseException, command: str = "") -> str:
         if remedy and not isinstance(exc, (APIError, ConfigError)):
             text = f"{text} Fix: {remedy}"
         return text
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a gosms-ops bug."
+    return f"unexpected error ({type(exc).__name__}{_where(exc)}); this is a gosms-ops bug."
+
+
+def _where(exc: BaseException) -> str:
+    """Where a bug raised, never what it said: an error's text can quote anything it had in hand
+    (``Invalid header value b'Bearer <token>'``), and a last-resort report must not echo a token."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "gosms" in f.filename] or frames
+    if not ours:
+        return ""
+    last = ours[-1]
+    parts = last.filename.replace("\\", "/").split("/")
+    return f" at {'/'.join(parts[-2:])}:{last.lineno}"
 
 
 def error_document(exc: BaseException, command: str = "") -> dict[str, Any]:
@@ -96,7 +109,8 @@ def error_document(exc: BaseException, command: str = "") -> dict[str, Any]:
             data["field"] = exc.field
             data["sent"] = False
     else:
-        data.update(error_code=None, description=str(exc),
+        # A bug's own text is never repeated (see _where): it may quote the token.
+        data.update(error_code=None, description=str(exc) if isinstance(exc, GoSMSError) else data["error"],
                     remedy=_GENERIC_REMEDY.get(type(exc).__name__, "Report this as a gosms-ops bug."))
         if isinstance(exc, ConfigError):
             data.update(reason=exc.reason, params=exc.params, hint=None if exc.hint is None else exc.hint.as_dict())

@@ -16,14 +16,15 @@ from typing import Any, Optional, Union
 import aiohttp
 
 from ..pacing.budget import NO_TURN, Budget, Turn, for_account
-from ..wire import flows, usage
+from ..wire import flows, following, usage
 from ..wire.config import Token, redact_error, resolve_api_url, resolve_token
 from ..wire.errors import GoSMSError
 from ..wire.models import Device, Message, Page
-from ..wire.outcomes import BulkResult, RecipientResult, StopSending, plan_send
+from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send, send_recipient
 from ..wire.paging import Pager
 from ..wire.protocol import Request, Response
 from ..wire.retry import DEFAULT_RATE, RetryPolicy
+from ..wire.routes import DEFAULT_DELIVER_WITHIN, Followed, Route
 
 __all__ = ["AsyncClient"]
 
@@ -171,25 +172,19 @@ class AsyncClient:
         """As :meth:`gosms.clients.sync.Client.send`: all validated first, then a result per recipient."""
         plan = plan_send(to, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
                          invalid_chars=invalid_chars, long_message=long_message, normalize=normalize)
+        return await self.send_plan(plan)
+
+    async def send_plan(self, plan: SendPlan) -> BulkResult:
+        """Send a plan checked already, as :meth:`gosms.clients.base.BaseClient.send_plan` does: the first
+        number alone, then the rest side by side, each number through the same flow
+        (:func:`gosms.wire.outcomes.send_recipient`)."""
         gate = asyncio.Semaphore(PARALLEL_SENDS)
         stop = StopSending()
 
         async def one(phone: str) -> RecipientResult:
-            result = RecipientResult(phone)
             async with gate:
-                if stop.stopped(result):
-                    return result
-                for part in plan.parts:
-                    try:
-                        sent = await self.run(flows.send(
-                            self.api_url, self.token, phone, part, device_id=plan.device_id,
-                            to_sim=plan.to_sim, callback_id=plan.callback_id, policy=self.retry,
-                            known_ids=self._known_ids))
-                    except GoSMSError as exc:
-                        result.error = exc
-                        stop.failed(exc)
-                        break
-                    result.add(sent)
+                result: RecipientResult = await self.run(send_recipient(
+                    self.api_url, self.token, phone, plan, policy=self.retry, known_ids=self._known_ids, stop=stop))
             return result
 
         # The first number alone first, as the sync client does (see gosms.clients.base).
@@ -197,6 +192,16 @@ class AsyncClient:
         results = [await one(first)]
         results += await asyncio.gather(*(one(phone) for phone in others))
         return BulkResult(results, plan.parts)
+
+    async def deliver(self, to: Union[str, Sequence[str]], message: str, *,
+                      routes: Sequence[Union[Route, str]] = (), deliver_within: float = DEFAULT_DELIVER_WITHIN,
+                      timeout: Optional[float] = None, interval: float = following.FOLLOW_INTERVAL,
+                      **send_options: Any) -> list[Followed]:
+        """As :meth:`gosms.clients.sync.Client.deliver`, over the very same flow."""
+        items, wait = following.prepare(to, message, routes, deliver_within, timeout, **send_options)
+        result: list[Followed] = await self.run(following.follow(self.api_url, self.token, self.retry, items,
+                                                                 timeout=wait, interval=interval))
+        return result
 
     async def get(self, message_id: str) -> Message:
         """One message by its id (24-hex ObjectID): its text, number and delivery status."""

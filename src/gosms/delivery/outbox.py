@@ -10,14 +10,21 @@ The layout is a spool directory, one JSON file per entry, its folder its state::
     new/       waiting to be sent
     sending/   claimed by a flush; the file says when the attempt started
     folded/    carried by a digest SMS instead of its own (see :mod:`gosms.delivery.digest`)
-    sent/      delivered (kept a day: their ids keep a later look-up from taking one for another)
+    sent/      accepted (kept a day: their ids keep a later look-up from taking one for another)
+    tracking/  accepted and followed to the handset, failing over to the next route (wire.following)
+    delivered/ the handset has it (status 4); kept a day, like sent/
+    undelivered/ failed or stuck on every route: reported (check_gosms --outbox), never resent
     expired/   older than the maximum age when a flush found them: reported, never sent late
     failed/    refused by the API for a reason of their own (a number it rejects, a phone gone)
     tmp/       files being written
 
 Every write goes to ``tmp/``, is flushed to disk and renamed into place, so a crash leaves either
-the old file or the new one.  A file moves between states by writing the new copy first and then
-removing the old one; a crash in between leaves two copies, and the later state wins on reading.
+the old file or the new one.  A file moves between states by one rename, after its new content is
+written in place: there is one copy of each entry at any time (copies an older version left are
+removed by the next flush, the later state kept).  The folders are trusted only when this user
+owns them and no one else may write to them, and every file is reached through a checked folder
+handle (:mod:`gosms.delivery.spool`); an entry that is not sound is set aside in ``corrupt/`` with
+the reason, and the others flow.
 
 Nothing is sent twice.  An entry is written to ``sending/`` with the attempt's start time before
 its request leaves; a flush that finds an entry there (the previous flush was killed) treats that
@@ -27,7 +34,7 @@ released by the kernel even when a flush is killed.
 
 The token is never written: an entry holds the API address and a salted fingerprint of the
 account, and a flush sends it only with a client for that same account, its token read from the
-usual configuration.  Files are mode 0600 and folders 0700.
+usual configuration.  Files are mode 0600 and folders created 0700.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from ..wire.config import Token, redact
 from ..wire.errors import APIError, Category, ConfigError, GoSMSError, ProtocolError, TransportError
+from .spool import CORRUPT, BadEntry, Folders, check_record, corrupt_reason, crash_point
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
@@ -55,8 +63,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_AGE",
     "ENV_OUTBOX",
+    "FOLLOWED",
     "PENDING",
     "STATES",
+    "Corrupt",
     "Entry",
     "FlushReport",
     "Outbox",
@@ -76,11 +86,17 @@ KEEP_SENT = 24 * 3600.0
 RUNNER_LOCK = ".runner"
 """The file whose lock a live runner holds (see :meth:`Outbox.as_runner`)."""
 LOCK_WAIT = 60.0
+SETTLED_RECHECK = 3600.0
+"""Seconds after its verdict that a followed alert is still looked at, for a cancel refused (1010)."""
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
-STATES: tuple[str, ...] = ("new", "sending", "folded", "sent", "expired", "failed")
+STATES: tuple[str, ...] = ("new", "sending", "folded", "tracking", "sent", "delivered", "undelivered", "expired",
+                           "failed")
 """In the order an entry moves on: when a crash left two copies, the later state is the true one."""
 PENDING: tuple[str, ...] = ("new", "sending")
+FOLLOWED: tuple[str, ...] = ("tracking", "delivered", "undelivered")
+"""States of an alert followed to the handset; delivered and undelivered ones may still have a
+refused cancel (1010) to try again."""
 _VERSION = 1
 
 
@@ -150,6 +166,9 @@ class Entry:
     maybe_sent_since: Optional[float] = None
     """An earlier attempt may have reached the server: look for the message before sending."""
     source: str = ""
+    follow: Optional[dict[str, Any]] = None
+    """The record of an alert followed to the handset (:meth:`gosms.wire.routes.Followed.as_dict`):
+    its routes and each route's try; None for an alert that is not followed."""
     kind: str = ""
     """The alert's type (PROBLEM, RECOVERY, ...), or ``digest`` for an SMS that carries folded alerts."""
     host: str = ""
@@ -197,6 +216,8 @@ class Entry:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], state: str) -> Entry:
+        """An entry from its file's content; :class:`~gosms.delivery.spool.BadEntry` if it is not sound."""
+        check_record(data, _KINDS, _REQUIRED)
         fields = {name: data[name] for name in _STORED if name in data}
         fields["parts"] = [str(part) for part in fields.get("parts", [])]
         fields["sent_ids"] = [str(i) for i in fields.get("sent_ids", [])]
@@ -207,11 +228,51 @@ class Entry:
 _STORED = (
     "id", "created", "phone_number", "parts", "api_url", "account", "salt", "device_id", "to_sim",
     "callback_id", "sent_ids", "attempts", "last_attempt", "last_error", "in_flight_since",
-    "maybe_sent_since", "source", "kind", "host", "service", "severity", "fold_burst", "fold_window",
+    "maybe_sent_since", "source", "follow", "kind", "host", "service", "severity", "fold_burst", "fold_window",
     "fold_reason", "folded_into", "carries",
 )
 ALERT_FIELDS = ("kind", "host", "service", "severity", "fold_burst", "fold_window", "carries")
 """What a tool may say about an alert when it queues it (see :meth:`Outbox._store`)."""
+_TEXT, _NUMBER, _WHOLE, _LIST = (str,), (int, float), (int,), (list,)
+_KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "id": (_TEXT, False), "created": (_NUMBER, False), "phone_number": (_TEXT, False), "parts": (_LIST, False),
+    "api_url": (_TEXT, False), "account": (_TEXT, False), "salt": (_TEXT, False), "device_id": (_TEXT, True),
+    "to_sim": (_WHOLE, True), "callback_id": (_TEXT, True), "sent_ids": (_LIST, False),
+    "attempts": (_WHOLE, False), "last_attempt": (_NUMBER, True), "last_error": (_TEXT, False),
+    "in_flight_since": (_NUMBER, True), "maybe_sent_since": (_NUMBER, True), "source": (_TEXT, False),
+    "follow": ((dict,), True), "kind": (_TEXT, False), "host": (_TEXT, False), "service": (_TEXT, False),
+    "severity": (_TEXT, False), "fold_burst": (_WHOLE, False), "fold_window": (_NUMBER, False),
+    "fold_reason": (_TEXT, False), "folded_into": (_TEXT, False), "carries": (_LIST, False),
+}
+"""What each stored field may hold: an entry a person or another program edited is checked before
+it is trusted, so one bad file cannot crash a flush and hold every later alert back."""
+_REQUIRED = ("id", "created", "phone_number", "parts", "api_url", "account", "salt")
+
+
+@dataclass
+class Corrupt:
+    """A file of the outbox that is not a sound entry: set aside, never sent, reported."""
+
+    name: str
+    reason: str
+    where: str
+    """``corrupt`` once set aside, else the state folder it still is in (a listing does not move it)."""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "reason": self.reason, "where": self.where}
+
+
+def _parse(raw: bytes, name: str, state: str) -> Entry:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadEntry(f"not JSON ({exc})") from None
+    entry = Entry.from_dict(data, state)
+    if f"{entry.id}.json" != name or os.sep in entry.id:
+        raise BadEntry(f"its id {entry.id!r} is not its file name")
+    if entry.attempts < 0 or not entry.parts:
+        raise BadEntry("a negative attempt count or no text")
+    return entry
 
 
 # -- the flush's report -------------------------------------------------------------------------------
@@ -233,13 +294,21 @@ class FlushReport:
     """The error that ended the flush early (the API still unreachable, the account refused)."""
     busy: bool = False
     """Another flush held the outbox for longer than this one would wait."""
+    corrupt: list[Corrupt] = field(default_factory=list)
+    """Files this flush found unsound and set aside in ``corrupt/`` (never sent); the rest went on."""
+    delivered: list[Entry] = field(default_factory=list)
+    undelivered: list[Entry] = field(default_factory=list)
+    following: list[Entry] = field(default_factory=list)
+    """Alerts still followed to the handset after this flush (their next round is due soon)."""
+    follow_again: Optional[float] = None
+    """Seconds until the next round of following is due (None: nothing is followed)."""
     next_due: Optional[float] = None
     """When the next digest is due (wall clock): the runner wakes for it."""
 
     @property
     def ok(self) -> bool:
         """Nothing left waiting, and nothing given up on by this flush."""
-        return not (self.pending or self.expired or self.failed or self.busy)
+        return not (self.pending or self.expired or self.failed or self.busy or self.undelivered)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -252,6 +321,10 @@ class FlushReport:
             "pending": [e.describe() for e in self.pending],
             "stopped_by": str(self.stopped_by) if self.stopped_by is not None else None,
             "busy": self.busy,
+            "corrupt": [c.as_dict() for c in self.corrupt],
+            "delivered": [e.describe() for e in self.delivered],
+            "undelivered": [e.describe() for e in self.undelivered],
+            "following": [e.describe() for e in self.following],
         }
 
 
@@ -279,13 +352,19 @@ class Outbox:
     def _folder(self, state: str) -> Path:
         return self.directory / state
 
-    def _ensure(self) -> None:
-        """Create the folders private to this user (0700), whatever the umask."""
+    def _files(self, *, create: bool = True) -> Folders:
+        """The outbox's folders, checked (see :mod:`gosms.delivery.spool`); made 0700 when ``create``."""
         with self._writing():
-            for folder in (self.directory, *(self._folder(s) for s in (*STATES, "tmp"))):
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                if folder.stat().st_mode & 0o077:
-                    folder.chmod(0o700)
+            return Folders(self.directory, (*STATES, "tmp", CORRUPT), create=create)
+
+    def _ensure(self) -> None:
+        """Create what is missing (0700), and refuse folders someone else owns or may write."""
+        self._files().close()
+
+    def check(self) -> None:
+        """Raise :class:`~gosms.wire.errors.ConfigError` unless alerts can be queued here (folders made
+        when missing): a send that may queue asks before anything leaves, not after."""
+        self._ensure()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -299,52 +378,83 @@ class Outbox:
             ) from None
 
     def _write(self, entry: Entry, state: str) -> None:
-        """Write ``entry`` into ``state`` atomically (temp file, fsync, rename), then drop other copies."""
-        self._ensure()
-        with self._writing():
-            self._replace(entry, state)
+        """Give ``entry`` its new content where it is (atomically), then rename it into ``state``.
 
-    def _replace(self, entry: Entry, state: str) -> None:
+        Content first, then the move: a kill in between leaves the one copy in its old state with its
+        new content, which the next flush reads safely (a claim not yet moved was never sent; an
+        answer recorded but not moved to ``sent/`` is found complete and not sent again).
+        """
         data = json.dumps(entry.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-        tmp = self._folder("tmp") / f"{entry.id}.{secrets.token_hex(4)}.json"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        target = self._folder(state) / f"{entry.id}.json"
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        name = f"{entry.id}.json"
+        with self._files() as files, self._writing():
+            files.put(entry.state, name, data)
+            crash_point(f"write-{state}")
+            if state != entry.state:
+                files.move(entry.state, state, name)
+                crash_point(f"move-{state}")
         entry.state = state
-        for other in STATES:
-            if other != state:
-                stale = self._folder(other) / f"{entry.id}.json"
-                with contextlib.suppress(FileNotFoundError):
-                    stale.unlink()
-                    _fsync_dir(stale.parent)
 
-    def _load(self, states: Sequence[str]) -> list[Entry]:
-        """Entries in these states, oldest first; a copy left by a crash yields to its later state."""
+    def _load(self, states: Sequence[str], *, tidy: bool = False, bad: Optional[list[Corrupt]] = None,
+              ids: Optional[Sequence[str]] = None, changed_since: Optional[float] = None) -> list[Entry]:
+        """Entries in these states, oldest first; a copy left by a crash yields to its later state.
+
+        ``tidy`` (under the flush lock only, so that nothing is moved under a flush's feet) sets bad
+        files aside in ``corrupt/`` and removes a copy an older version left beside the later state.
+        ``ids`` reads only those entries; ``changed_since`` skips files of ``states`` not written
+        since then (a round of following need not parse a day of delivered alerts).
+        """
         found: dict[str, Entry] = {}
-        for state in STATES:
-            folder = self._folder(state)
-            if not folder.is_dir():
-                continue
-            for path in folder.glob("*.json"):
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                    entry = Entry.from_dict(data, state)
-                except FileNotFoundError:
-                    continue  # moved on by a flush between listing the folder and reading the file
-                except (OSError, ValueError, TypeError, KeyError) as exc:
-                    # Left where it is for a person to look at; never guessed at, never sent.
-                    log.warning("outbox: cannot read %s (%s); it is left alone", path, exc)
-                    continue
-                found[entry.id] = entry  # STATES is in order: a later state overrides
+        bad = [] if bad is None else bad
+        with self._files(create=tidy) as files:
+            wanted: Optional[set[str]] = None
+            if ids is not None or changed_since is not None:
+                wanted = set()
+                now = time.time()
+                for state in states:
+                    for name in files.names(state):
+                        with contextlib.suppress(FileNotFoundError):
+                            if changed_since is None or files.age(state, name, now) <= now - changed_since:
+                                wanted.add(name)
+                if ids is not None:
+                    wanted &= {f"{i}.json" for i in ids}
+            for state in STATES:
+                for name in files.names(state):
+                    if wanted is not None and name not in wanted:
+                        continue
+                    try:
+                        entry = _parse(files.read(state, name), name, state)
+                    except FileNotFoundError:
+                        continue  # moved on by a flush between listing the folder and reading the file
+                    except BadEntry as exc:
+                        bad.append(self._set_aside(files, state, name, str(exc), tidy))
+                        continue
+                    earlier = found.get(entry.id)
+                    if earlier is not None and tidy:
+                        files.remove(earlier.state, name)
+                    found[entry.id] = entry  # STATES is in order: a later state overrides
         return sorted((e for e in found.values() if e.state in states), key=lambda e: (e.created, e.id))
+
+    def _set_aside(self, files: Folders, state: str, name: str, reason: str, tidy: bool) -> Corrupt:
+        if tidy:  # said once, when it is moved; a listing reports it in its own output
+            log.info("outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name,
+                     reason)
+            with self._writing():
+                name = files.set_aside(state, name, reason)
+            state = CORRUPT
+        return Corrupt(name, reason, state)
+
+    def corrupt(self) -> list[Corrupt]:
+        """Files that are not sound entries: those set aside in ``corrupt/`` and any not moved yet.
+
+        ``gosms outbox list`` reports them; a monitoring check can warn on them.
+        """
+        found: list[Corrupt] = []
+        self._load(STATES, bad=found)
+        with self._files(create=False) as files:
+            for name in files.names(CORRUPT, suffix=""):
+                if not name.endswith(".reason"):
+                    found.append(Corrupt(name, corrupt_reason(files, name) or "no reason recorded", CORRUPT))
+        return found
 
     def entries(self, states: Sequence[str] = STATES) -> list[Entry]:
         """Every entry (or those in ``states``), oldest first."""
@@ -380,6 +490,8 @@ class Outbox:
         last_error: str = "",
         maybe_sent_since: Optional[float] = None,
         source: str = "",
+        follow: Optional[dict[str, Any]] = None,
+        state: str = "new",
         alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
         now = time.time()
@@ -390,10 +502,12 @@ class Outbox:
             salt=salt, device_id=device_id, to_sim=to_sim, callback_id=callback_id, sent_ids=list(sent_ids),
             attempts=attempts, last_attempt=now if attempts else None, last_error=redact(last_error, token),
             maybe_sent_since=maybe_sent_since, source=source)
+        if follow is not None:
+            entry.follow = dict(follow, key=entry.id)
         for name, value in (alert or {}).items():
             if name in ALERT_FIELDS:
                 setattr(entry, name, value)
-        self._write(entry, "new")
+        self._write(entry, state)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
@@ -406,9 +520,8 @@ class Outbox:
         whether to hand an alert over or send it themselves.  The kernel drops the lock when the
         runner dies, even by ``kill -9``, so a dead runner never holds alerts back.
         """
-        self._ensure()
-        with self._writing():
-            fd = os.open(self.directory / RUNNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        with self._files() as files, self._writing():
+            fd = files.lock_file(RUNNER_LOCK)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -422,8 +535,11 @@ class Outbox:
     def runner_alive(self) -> bool:
         """Whether a runner holds this outbox now (a missing outbox has none)."""
         try:
-            fd = os.open(self.directory / RUNNER_LOCK, os.O_RDONLY)
-        except OSError:
+            with self._files(create=False) as files:
+                if not files.exists:
+                    return False
+                fd = files.lock_file(RUNNER_LOCK, create=False)
+        except (OSError, ConfigError):
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -438,9 +554,8 @@ class Outbox:
     @contextlib.contextmanager
     def _locked(self, wait: float) -> Iterator[bool]:
         """The outbox's flush lock; yields False when another flush kept it for ``wait`` seconds."""
-        self._ensure()
-        with self._writing():
-            fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        with self._files() as files, self._writing():
+            fd = files.lock_file(".lock")
         try:
             end = time.monotonic() + wait
             while True:
@@ -476,7 +591,8 @@ class Outbox:
                 report.busy = True
                 report.pending = self.entries(PENDING)
                 return report
-            known = {i for e in self._load(("sent",)) for i in e.sent_ids}
+            known = {i for e in self._load(STATES, tidy=True, bad=report.corrupt) if e.state == "sent"
+                     for i in e.sent_ids}
             for entry in self._fold(client, report, clock()):
                 if report.stopped_by is not None or (stop is not None and stop()):
                     break
@@ -495,6 +611,8 @@ class Outbox:
                     report.expired.append(entry)
                     continue
                 self._deliver(client, entry, known, report, clock)
+            if report.stopped_by is None and not (stop is not None and stop()):
+                self.follow(client, report=report)
             self._prune(clock())
         report.pending = self.entries(PENDING)
         return report
@@ -510,10 +628,11 @@ class Outbox:
         entry.attempts += 1
         started = entry.last_attempt = entry.in_flight_since = clock()
         self._write(entry, "sending")  # on disk before the request leaves
-        recovered = False
+        recovered = len(entry.sent_ids) >= len(entry.parts)  # answered before a kill: nothing is sent again
         try:
             for part in entry.parts[len(entry.sent_ids):]:
                 result: flows.SendResult = client.run(_deliver_part(client, entry, part, known))
+                crash_point("answered")
                 recovered = recovered or result.recovered
                 known.add(result.id)
                 entry.sent_ids.append(result.id)
@@ -537,16 +656,53 @@ class Outbox:
         self._write(entry, "sent")
         (report.recovered if recovered else report.sent).append(entry)
 
+    def follow(self, client: Client, *, keys: Optional[Sequence[str]] = None,
+               report: Optional[FlushReport] = None, **round_options: Any) -> list[Entry]:
+        """One round of following (:func:`gosms.wire.following.follow_round`) over the followed
+        alerts (or those named by ``keys``), each stored as it changes; the caller holds the lock.
+
+        Returns the entries that still need following."""
+        from ..wire.following import follow_round, pause
+        from ..wire.routes import TRACKING, Followed
+
+        # Alerts still followed, and the recently settled ones (a refused cancel is tried again
+        # within minutes: the API's 1010 window); never a whole day of delivered files per round.
+        loaded = (self._load(FOLLOWED, ids=keys) if keys is not None else
+                  self._load(("tracking",)) + self._load(("delivered", "undelivered"),
+                                                         changed_since=time.time() - SETTLED_RECHECK))
+        entries = {e.id: e for e in loaded if e.follow is not None and e.belongs_to(client.api_url, client.token)}
+        items = [Followed.from_dict(e.follow) for e in entries.values() if e.follow is not None]
+        items = [item for item in items if item.busy and item.key in entries]
+
+        def save(item: Followed) -> None:
+            entry = entries[item.key]
+            entry.follow = item.as_dict()
+            state = item.verdict if item.verdict != TRACKING else "tracking"
+            if entry.state != state and report is not None:
+                (report.delivered if state == "delivered" else report.undelivered).append(entry)
+            self._write(entry, state)
+
+        if items:
+            client.run(follow_round(client.api_url, client.token, client.retry, items, checkpoint=save,
+                                    **round_options))
+        busy = [entries[item.key] for item in items if item.busy]
+        if report is not None:
+            report.following = busy
+            report.follow_again = pause([item for item in items if item.busy]) if busy else None
+        return busy
+
     def _prune(self, now: float) -> None:
         """Forget delivered entries after a day, and temp files a crash left half-written."""
-        for entry in self._load(("folded", "sent")):
-            if entry.age(now) > max(KEEP_SENT, self.max_age):
+        old = [e for e in self._load(("folded", "sent", "delivered"))
+               if e.age(now) > max(KEEP_SENT, self.max_age) and not (e.follow or {}).get("possible_double")]
+        with self._files() as files, self._writing():
+            for entry in old:
                 with contextlib.suppress(FileNotFoundError):
-                    (self._folder(entry.state) / f"{entry.id}.json").unlink()
-        for tmp in self._folder("tmp").glob("*.json"):
-            with contextlib.suppress(OSError):
-                if now - tmp.stat().st_mtime > 3600:
-                    tmp.unlink()
+                    files.remove(entry.state, f"{entry.id}.json")
+            for name in files.names("tmp", suffix=""):  # *.part, and *.json an older version left
+                with contextlib.suppress(OSError):
+                    if files.age("tmp", name, now) > 3600:
+                        files.remove("tmp", name)
 
 
 def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> flows.Flow:
@@ -574,16 +730,6 @@ def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> f
 
 def _never() -> bool:
     return False
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or unlink in ``folder`` survive a power cut, where the platform allows it."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _duration(seconds: float) -> str:

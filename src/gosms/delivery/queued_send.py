@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from ..wire.errors import ConfigError
 from ..wire.outcomes import BulkResult, SendPlan, plan_send
 from .outbox import Entry, Outbox, is_transient
+from .spool import crash_point
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
@@ -27,6 +29,9 @@ class QueuedSend(BulkResult):
 
     queued: list[Entry] = field(default_factory=list)
     outbox: Optional[Outbox] = None
+    unqueued: dict[str, str] = field(default_factory=dict)
+    """Recipients that were to be queued but the outbox could not keep (a full disk), with why: the
+    others' ids are still reported, so a caller that retries does not send them twice."""
 
     @property
     def queued_numbers(self) -> list[str]:
@@ -48,12 +53,15 @@ class QueuedSend(BulkResult):
         if self.queued:
             text += (f" Queued in the outbox for {', '.join(self.queued_numbers)}: its next flush "
                      "sends it.")
+        for number, why in self.unqueued.items():
+            text += f" NOT queued for {number}: {why}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()
         data.update(accepted=self.accepted, queued=[e.describe() for e in self.queued],
-                    outbox=str(self.outbox.directory) if self.outbox is not None else None)
+                    outbox=str(self.outbox.directory) if self.outbox is not None else None,
+                    unqueued=dict(self.unqueued))
         return data
 
 
@@ -73,14 +81,19 @@ def send_plan_or_queue(client: Client, outbox: Outbox, plan: SendPlan, *, source
     """:func:`send_or_queue` for a plan checked already (the command line checks its input first)."""
     started = time.time()
     result = client.send_plan(plan)
+    crash_point("answered-all")
     queued: list[Entry] = []
+    unqueued: dict[str, str] = {}
     for recipient in result.failed:
         error = recipient.error
         if error is None or not is_transient(error):
             continue
-        queued.append(outbox._store(
-            client.api_url, client.token, recipient.phone_number, result.parts or plan.parts,
-            device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id, sent_ids=recipient.ids,
-            attempts=1, last_error=str(error), maybe_sent_since=started if error.maybe_sent else None,
-            source=source))
-    return QueuedSend(result.results, result.parts, queued=queued, outbox=outbox)
+        try:
+            queued.append(outbox._store(
+                client.api_url, client.token, recipient.phone_number, result.parts or plan.parts,
+                device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id, sent_ids=recipient.ids,
+                attempts=1, last_error=str(error), maybe_sent_since=started if error.maybe_sent else None,
+                source=source))
+        except ConfigError as exc:  # after others were sent: report each recipient, never "nothing sent"
+            unqueued[recipient.phone_number] = str(exc)
+    return QueuedSend(result.results, result.parts, queued=queued, outbox=outbox, unqueued=unqueued)

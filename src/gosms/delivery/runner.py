@@ -121,6 +121,8 @@ class Runner:
     def _wait(self, stop: Callable[[], bool], seen: frozenset[str], report: FlushReport) -> None:
         """Until a name appears in ``new/`` that the flush did not see, a digest is due, or ``interval``."""
         end = time.monotonic() + self.interval
+        if report.follow_again is not None:  # alerts followed to the handset: their next round
+            end = min(end, time.monotonic() + report.follow_again)
         if report.next_due is not None:
             end = min(end, time.monotonic() + max(0.0, report.next_due - time.time()))
         if report.stopped_by is not None:  # the API is out of reach: new alerts wait for the retry

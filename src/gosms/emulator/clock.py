@@ -8,13 +8,15 @@ client polls, exactly as against the real API.
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import time
 from datetime import datetime, timezone
 
 from gosms.wire.usage import month_start
 
-__all__ = ["Clock", "iso_utc", "month_key"]
+__all__ = ["Clock", "iso_utc", "month_key", "new_object_id"]
 
 
 class Clock:
@@ -71,3 +73,17 @@ def month_key(unix_time: float) -> str:
     and the two never disagree in the three hours around a month's turn.
     """
     return month_start(unix_time).strftime("%Y-%m")
+
+
+_PROCESS_BYTES = os.urandom(5)
+_OBJECT_ID_COUNTER = itertools.count(int.from_bytes(os.urandom(3), "big"))
+_OBJECT_ID_LOCK = threading.Lock()
+
+
+def new_object_id(unix_time: float) -> str:
+    """A MongoDB-style ObjectID as the API hands out: creation second, process bytes, counter.
+
+    It lives with the clock because its first four bytes are the clock's second of creation."""
+    with _OBJECT_ID_LOCK:
+        counter = next(_OBJECT_ID_COUNTER) & 0xFFFFFF
+    return (int(unix_time).to_bytes(4, "big") + _PROCESS_BYTES + counter.to_bytes(3, "big")).hex()

@@ -14,6 +14,7 @@ from typing import Any
 from .clock import iso_utc
 from .faults import FaultError, parse_rules
 from .outage import OutageError
+from .phones import BEHAVIOURS
 from .state import RATE_LIMIT_MODES, ScenarioError, State
 
 __all__ = ["CONTROL_PREFIX", "handle"]
@@ -97,6 +98,19 @@ def _add_device(state: State, raw: bytes) -> Any:
     return next(d for d in state.snapshot()["devices"] if d["id"] == device_id)
 
 
+def _set_phone(state: State, raw: bytes) -> Any:
+    fields = dict(_object(raw))
+    ref = fields.pop("device_id", None) or fields.pop("id", None)
+    if not isinstance(ref, str) or state.find_device(ref) is None:
+        raise _BadRequest('name an existing phone: {"device_id": "...", "behaviour": "offline"}')
+    state.apply({"devices": {ref: fields}})
+    return next(d for d in state.snapshot()["devices"] if d["id"] == state.find_device(ref).id)  # type: ignore[union-attr]
+
+
+def _deliveries(state: State, raw: bytes) -> Any:
+    return state.deliveries()
+
+
 def _add_token(state: State, raw: bytes) -> Any:
     fields = dict(_object(raw))
     unknown = set(fields) - {"token", "label", "active", "permissions"}
@@ -135,12 +149,15 @@ _ROUTES: Mapping[tuple[str, str], Callable[[State, bytes], Any]] = {
     ("GET", "/messages"): lambda state, raw: state.messages_snapshot(),
     ("POST", "/messages"): _seed_messages,
     ("POST", "/devices"): _add_device,
+    ("POST", "/phones"): _set_phone,
+    ("GET", "/deliveries"): _deliveries,
     ("POST", "/tokens"): _add_token,
 }
 
 
 def _index(state: State, raw: bytes) -> Any:
     return {"routes": [f"{method} {CONTROL_PREFIX}{path}" for method, path in _ROUTES],
+            "phone_behaviours": dict(BEHAVIOURS),
             "rate_limit_modes": dict(RATE_LIMIT_MODES),
             "rate_limit_mode": state.snapshot()["rate_limit_mode"]}
 

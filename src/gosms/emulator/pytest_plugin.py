@@ -14,7 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from . import Emulator
 
-__all__ = ["gosms_emulator"]
+__all__ = ["gosms_emulator", "gosms_phones"]
 
 
 @pytest.fixture
@@ -23,4 +23,15 @@ def gosms_emulator() -> Iterator[Emulator]:
     from . import Emulator
 
     with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def gosms_phones() -> Iterator[Emulator]:
+    """A fresh emulator with two phones (``.phones``: first, second), both delivering, and deletes
+    allowed at once (``delete_after: 0``) so a cancelled copy is really cancelled; steer a phone with
+    ``emulator.set_phone(emulator.phones[0], "offline")`` and read copies with ``.deliveries()``."""
+    from . import Emulator
+
+    with Emulator(scenario={"devices": [{"name": "Phone A"}, {"name": "Phone B"}], "delete_after": 0}) as emulator:
         yield emulator

@@ -195,11 +195,30 @@ class Emulator:
         """A new phone (active, charging, online unless fields say otherwise); returns its id."""
         return self.state.add_device(device_id, **fields)
 
+    def set_phone(self, device_id: str, behaviour: str | None = None, **fields: Any) -> None:
+        """Steer one phone: ``behaviour`` is one of ``BEHAVIOURS`` (delivers, offline, send_error,
+        delivery_error, slow); other device fields (``active``, ``slow_factor``, ...) as in a
+        scenario.  As ``POST /_emulator/phones``."""
+        if behaviour is not None:
+            fields["behaviour"] = behaviour
+        self.state.apply({"devices": {device_id: fields}})
+
+    def deliveries(self, phone: str | None = None) -> list[dict[str, Any]]:
+        """Copies that reached a handset (status 4), deleted or not, oldest first: doubles show as
+        two.  Each carries ``carrier``, the phone that sent it.  As ``GET /_emulator/deliveries``."""
+        return self.state.deliveries(phone)
+
     def add_token(self, token: str | None = None, *, label: str | None = None, active: bool = True,
                   permissions: Sequence[str] | Mapping[str, bool] | None = None) -> str:
         """A new API token (all grants unless ``permissions`` lists them); returns the token."""
         perms = list(permissions) if permissions is not None and not isinstance(permissions, Mapping) else permissions
         return self.state.add_token(token, label=label, active=active, permissions=perms)
+
+    @property
+    def phones(self) -> list[str]:
+        """Every phone's id, in the order the scenario gave them."""
+        with self.state.lock:
+            return list(self.state.devices)
 
     @property
     def device_id(self) -> str:

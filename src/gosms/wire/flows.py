@@ -25,7 +25,6 @@ from . import protocol
 from .config import Token, redact
 from .errors import APIError, Category, DeliveryTimeout, GoSMSError, ProtocolError
 from .models import Device, Message, Page
-from .paging import NEWEST_FIRST, Pager
 from .protocol import Response
 from .retry import RetryPolicy, is_safe_to_resend
 from .steps import Call, Failure, Flow, Sleep, answer, call, drive, list_page, retry_after
@@ -61,7 +60,10 @@ def _find_sent(
     Raises when the check itself is impossible (no read permission, the API unreachable).
     """
     # The Pager, not one ``offset=1`` request: a server counting records from 0 hides the newest
-    # match at offset=1, and a server listing oldest first puts it on the last page.
+    # match at offset=1, and a server listing oldest first puts it on the last page.  Loaded only
+    # after a lost answer: an Ansible module compiles what it imports on every run.
+    from .paging import NEWEST_FIRST, Pager
+
     pager = Pager(LOOKBACK_LIMIT, max_pages=LOOKBACK_MAX_PAGES, ordered=False, search=phone)
     while not pager.done:
         items: list[Message] = yield from pager.step(base_url, token, policy)

@@ -154,6 +154,39 @@ DETAILS: Mapping[str, tuple[str, str]] = {
                       "«API Интеграция» панели управления)."),
     "token_file_unreadable": ("Cannot read the token file {path}: {reason}.",
                               "Не удаётся прочитать файл токена {path}: {reason}."),
+    "token_malformed": ("The GoSMS token has a character no token has (a space, a line break or a non-ASCII "
+                        "letter, character {position}); copy it again from API Integration in the control panel.",
+                        "В токене GoSMS есть символ, которого в токене не бывает (пробел, перевод строки или "
+                        "не-ASCII буква, символ {position}); скопируйте его заново из раздела «API Интеграция» "
+                        "панели управления."),
+    "token_file_not_regular": ("The token file {path} is not a regular file (a pipe, device or folder); put the "
+                               "token alone in a plain file.",
+                               "Файл токена {path} — не обычный файл (канал, устройство или папка); положите "
+                               "токен в обычный файл."),
+    "token_file_writable": ("The token file {path} can be changed by other users (mode {mode}), who could swap "
+                            "the account alerts go to; run chmod 0640 {file} to fix it.",
+                            "Файл токена {path} могут изменить другие пользователи (права {mode}) и подменить "
+                            "учётную запись, через которую идут оповещения; выполните chmod 0640 {file}, "
+                            "чтобы исправить."),
+    "token_file_readable": ("The token file {path} can be read by every user of this machine (mode {mode}); "
+                            "run chmod 0640 {file} (the owner and its group may read it, e.g. root:nagios).",
+                            "Файл токена {path} может прочитать любой пользователь этой машины (права {mode}); "
+                            "выполните chmod 0640 {file} (читать могут владелец и группа, например "
+                            "root:nagios)."),
+    "token_file_too_big": ("The token file {path} is larger than {max} bytes: it must hold the token alone, on "
+                           "one line.",
+                           "Файл токена {path} больше {max} байт: в нём должен быть только токен, одной "
+                           "строкой."),
+    "token_file_encoding": ("The token file {path} is not UTF-8 text; save it as plain text holding the token "
+                            "alone.",
+                            "Файл токена {path} — не текст в UTF-8; сохраните его как простой текст с одним "
+                            "токеном."),
+    "token_file_lines": ("The token file {path} has more than one line (line {line} is not empty); it must hold "
+                         "the token alone: move notes and old tokens elsewhere.",
+                         "В файле токена {path} больше одной строки (строка {line} не пуста); в нём должен быть "
+                         "только токен: уберите заметки и старые токены в другое место."),
+    "url_unreadable": ("The GoSMS API URL {url} cannot be read ({error}); give one like {example}.",
+                       "Адрес API GoSMS {url} не удаётся разобрать ({error}); пример: {example}."),
     "url_not_http": ("The GoSMS API URL {url} is not an http(s) URL, e.g. {example}.",
                      "Адрес API GoSMS {url} не http(s), пример: {example}."),
     "url_credentials": ("The GoSMS API URL must not carry credentials; the token has its own setting.",

@@ -99,6 +99,24 @@ options:
       - Seconds to wait for delivery in all, when O(wait=true).
     type: float
     default: 120
+  routes:
+    description:
+      - Phones (and SIM slots) to fail over between, in order, each as V(DEVICE) or V(DEVICE:SIM), for
+        example V(6622a8bbd963898821ebf934:1).
+      - The text goes out on the first route whose phone is not known to be offline or switched off;
+        when it fails or makes no progress within O(wait_for_delivery) seconds, the copy still waiting
+        on that phone is cancelled and the text goes out through the next route. Each route is tried once.
+      - O(device_id) and O(to_sim), when set, are the first route.
+      - Implies following to the handset for O(wait_for_delivery) seconds a route (300 when not set).
+    type: list
+    elements: str
+  wait_for_delivery:
+    description:
+      - Follow every recipient's text to the handset, giving each route this many seconds to make
+        progress, and fail the task when a recipient got it on no route, with each route's outcome in
+        RV(results[].routes).
+      - Without O(routes), the one route is O(device_id) (or any of your phones).
+    type: float
 notes:
   - The emulator that ships with gosms-ops (C(gosms-emulator)) answers like the GoSMS API, for trying
     playbooks without spending the SMS quota; point O(api_url) at it.
@@ -107,6 +125,15 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Page the on-call through the first phone, failing over to the second phone's SIM 1
+  gosms.sms.send:
+    api_token: "{{ gosms_token }}"
+    to: "79991234567"
+    msg: "{{ inventory_hostname }}: database down"
+    routes:
+      - 6622a8bbd963898821ebf934
+      - 6622a8bbd963898821ebf935:1
+    wait_for_delivery: 120
 - name: Text the on-call phone from the host that has the problem
   gosms.sms.send:
     api_token: "{{ gosms_token }}"
@@ -198,6 +225,8 @@ results:
     status:
       description:
         - C(sent), C(partly sent), C(failed), or C(would send) in check mode.
+        - With O(routes) or O(wait_for_delivery), C(delivered), C(undelivered), or C(tracking) when
+          the wait ran out first.
       type: str
     notes:
       description: What happened on the way, such as an answer lost and the message found on the server.
@@ -235,6 +264,17 @@ results:
       type: list
       elements: dict
       returned: when O(wait=true)
+    routes:
+      description:
+        - Each route tried, in order, with C(label), C(outcome) (V(delivered), V(failed), V(stuck),
+          V(skipped), V(refused)), C(detail), C(cancel) and the C(ids) of the copy it sent.
+      type: list
+      elements: dict
+      returned: when O(routes) or O(wait_for_delivery) is set
+    possible_double:
+      description: True when a copy on an earlier route could not be cancelled and may arrive as well.
+      type: bool
+      returned: when O(routes) or O(wait_for_delivery) is set
 error_code:
   description:
     - The GoSMS error code of the failure (the first failed recipient's when several failed).
@@ -258,6 +298,8 @@ remedy:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.following import prepare
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import DEFAULT_DELIVER_WITHIN
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     CHOICES,
     GoSMSError,
@@ -299,6 +341,36 @@ def wait_for_delivery(module, client, result):
     return undelivered
 
 
+def follow(module, client, plan, options):
+    """Send and follow every recipient to the handset over the routes; exits the module."""
+    p = module.params
+    within = p['wait_for_delivery'] if p['wait_for_delivery'] is not None else DEFAULT_DELIVER_WITHIN
+    if within <= 0:
+        module.fail_json(msg='wait_for_delivery must be more than 0 seconds: the time each route gets.')
+    try:
+        prepare(plan.recipients, p['msg'], p['routes'] or [], within, None, **options)
+    except GoSMSError as exc:
+        fail(module, exc, changed=False)
+    if module.check_mode:
+        module.exit_json(**would_send(plan))
+    records = client.deliver(list(plan.recipients), p['msg'], routes=p['routes'] or [], deliver_within=within,
+                             **options)
+    results = []
+    for record in records:
+        ids = [i for leg in record.legs for i in leg.ids]
+        results.append(dict(phone_number=record.phone_number, ok=record.verdict == 'delivered', ids=ids,
+                            status=record.verdict, notes=[record.story()], delivered=record.verdict == 'delivered',
+                            routes=[leg.as_dict() for leg in record.legs], possible_double=record.possible_double))
+    result = dict(changed=any(r['ids'] for r in results), results=results,
+                  ids=[i for r in results for i in r['ids']], texts=list(plan.parts),
+                  sent_to=[r['phone_number'] for r in results if r['delivered']],
+                  not_sent_to=[r['phone_number'] for r in results if not r['delivered']])
+    missed = [f"{r['phone_number']} ({r['notes'][0]})" for r in results if not r['delivered']]
+    if missed:
+        module.fail_json(msg=f"Not delivered to: {'; '.join(missed)}.", **result)
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
@@ -312,6 +384,8 @@ def main():
             normalize=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
+            routes=dict(type='list', elements='str'),
+            wait_for_delivery=dict(type='float'),
         ),
         supports_check_mode=True,
     )
@@ -323,6 +397,8 @@ def main():
         plan = plan_send(p['to'], p['msg'], **options)
     except GoSMSError as exc:
         fail(module, exc, changed=False)
+    if p['routes'] or p['wait_for_delivery'] is not None:
+        follow(module, client, plan, options)
     if module.check_mode:
         module.exit_json(**would_send(plan))
 

@@ -21,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from ..pacing.budget import NO_TURN, for_account, wait_for_turn
-from ..wire import flows
+from ..wire import flows, following
 from ..wire.config import Token, redact_error, resolve_api_url, resolve_token
 from ..wire.errors import GoSMSError
 from ..wire.models import Device, Message, Page
-from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send
+from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send, send_recipient
 from ..wire.protocol import Request, Response
 from ..wire.retry import DEFAULT_RATE, RetryPolicy
+from ..wire.routes import DEFAULT_DELIVER_WITHIN, Followed, Route
 
 if TYPE_CHECKING:
     from ..wire.usage import MonthUsage
@@ -46,9 +47,11 @@ class HTTPTransport(Protocol):
     """Exchanges one request for the server's answer, or a Failure saying whether it may have arrived."""
 
     def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
-                 ) -> Union[Response, flows.Failure]: ...
+                 ) -> Union[Response, flows.Failure]:
+        """The server's answer to ``request`` sent to ``host``, or a Failure saying whether it may have arrived."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Let go of the connections the transport keeps."""
 
 
 class BaseClient:
@@ -160,19 +163,8 @@ class BaseClient:
         stop = StopSending()
 
         def one(phone: str) -> RecipientResult:
-            result = RecipientResult(phone)
-            if stop.stopped(result):
-                return result
-            for part in plan.parts:
-                try:
-                    sent = self.run(flows.send(
-                        self.api_url, self.token, phone, part, device_id=plan.device_id, to_sim=plan.to_sim,
-                        callback_id=plan.callback_id, policy=self.retry, known_ids=self._known_ids))
-                except GoSMSError as exc:
-                    result.error = exc
-                    stop.failed(exc)
-                    break
-                result.add(sent)
+            result: RecipientResult = self.run(send_recipient(
+                self.api_url, self.token, phone, plan, policy=self.retry, known_ids=self._known_ids, stop=stop))
             return result
 
         first, *others = plan.recipients
@@ -183,6 +175,19 @@ class BaseClient:
             with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(others))) as pool:
                 results += pool.map(one, others)
         return BulkResult(results, plan.parts)
+
+    def deliver(self, to: Union[str, Sequence[str]], message: str, *, routes: Sequence[Union[Route, str]] = (),
+                deliver_within: float = DEFAULT_DELIVER_WITHIN, timeout: Optional[float] = None,
+                interval: float = following.FOLLOW_INTERVAL, **send_options: Any) -> list[Followed]:
+        """Send and follow to the handset, failing over between ``routes`` (``"DEVICE[:SIM]"`` or
+        :class:`~gosms.wire.routes.Route`, in order): one record per recipient with its verdict
+        (``delivered`` / ``undelivered``; ``tracking`` when ``timeout`` ran out first) and each
+        route's try.  Kept in memory only: for alerts that must survive a restart, use the outbox
+        (``gosms send --via``)."""
+        items, wait = following.prepare(to, message, routes, deliver_within, timeout, **send_options)
+        result: list[Followed] = self.run(following.follow(self.api_url, self.token, self.retry, items,
+                                                           timeout=wait, interval=interval))
+        return result
 
     def get(self, message_id: str) -> Message:
         """One message by its id (24-hex ObjectID): its text, number and delivery status."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 from collections.abc import Mapping
 from typing import Optional, Union
 from urllib.parse import urlsplit
@@ -49,6 +50,11 @@ class Token:
         value = value.strip()
         if not value:
             raise ConfigError(reason="token_empty", hint=Hint(Setting.TOKEN))
+        bad = next((n for n, char in enumerate(value, 1) if not "!" <= char <= "~"), None)
+        if bad is not None:
+            # It goes into an HTTP header: a newline or a non-ASCII letter would end in a raw
+            # ValueError or UnicodeEncodeError that quotes the header, the token with it.
+            raise ConfigError(reason="token_malformed", params={"position": str(bad)}, hint=Hint(Setting.TOKEN))
         self._value = value
 
     def reveal(self) -> str:
@@ -115,17 +121,56 @@ def resolve_token(
     raise ConfigError(reason="token_missing", hint=Hint(Setting.TOKEN))
 
 
+TOKEN_FILE_MAX = 4096
+"""Bytes a token file may hold: a token is tens of characters; more is not a token file (``/dev/zero``)."""
+
+
 def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
+    """The token of a file that holds it alone, readable by no one but its owner and group.
+
+    Shared monitoring hosts are the usual home of these files, so the file is checked the way
+    OpenSSH checks a key: a regular file (a FIFO would hang the notifier past its timeout), not
+    writable by the group or others (they could swap the account alerts go to) and not readable
+    by others (``root:nagios 0640`` is the usual set-up), a few KiB at most, one line.  The file
+    is opened non-blocking and checked on the open handle, so what is checked is what is read.
+    """
+    name = os.fspath(path)
+
+    def refuse(why: str, **params: str) -> ConfigError:
+        return ConfigError(reason=why, params={"path": repr(name), "file": name, **params},
+                           hint=Hint(Setting.TOKEN))
+
     try:
-        # open(), not pathlib: every Ansible module run imports this file from source, and pathlib
-        # alone costs more than the rest of it.
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        # os.open, not pathlib: every Ansible module run imports this file from source, and
+        # pathlib alone costs more than the rest of it.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ConfigError(reason="token_file_unreadable",
-                          params={"path": repr(os.fspath(path)), "reason": str(exc.strerror)},
-                          hint=Hint(Setting.TOKEN)) from None
-    return Token(text)
+        raise refuse("token_file_unreadable", reason=str(exc.strerror or exc)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse("token_file_not_regular")
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o022 and os.name == "posix":
+            raise refuse("token_file_writable", mode=f"{mode:04o}")
+        if mode & 0o004 and os.name == "posix":
+            raise refuse("token_file_readable", mode=f"{mode:04o}")
+        data = os.read(fd, TOKEN_FILE_MAX + 1)
+    except OSError as exc:
+        raise refuse("token_file_unreadable", reason=str(exc.strerror or exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > TOKEN_FILE_MAX:
+        raise refuse("token_file_too_big", max=str(TOKEN_FILE_MAX))
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as Notepad writes one, is tolerated
+    except UnicodeDecodeError:
+        raise refuse("token_file_encoding") from None
+    lines = text.splitlines() or [""]
+    extra = next((n for n, line in enumerate(lines[1:], 2) if line.strip()), None)
+    if extra is not None:
+        raise refuse("token_file_lines", line=str(extra))
+    return Token(lines[0])
 
 
 def is_loopback_url(url: str) -> bool:
@@ -151,9 +196,9 @@ def resolve_api_url(
         parts = urlsplit(url)
         parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
     except ValueError as exc:  # "http://[::1" (Invalid IPv6 URL), "http://host:99999" (port out of range)
-        raise ConfigError(
-            f"The GoSMS API URL {url!r} cannot be read ({exc}); give one like {DEFAULT_API_URL}."
-        ) from None
+        raise ConfigError(reason="url_unreadable", params={"url": repr(url), "error": str(exc),
+                                                           "example": DEFAULT_API_URL},
+                          hint=Hint(Setting.API_URL)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
                           hint=Hint(Setting.API_URL))

@@ -16,12 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
+from . import flows
 from . import validation as v
+from .config import Token, redact_error
 from .errors import APIError, GoSMSError, TransportError, ValidationError
 from .flows import SendResult
 from .hints import Hint, Setting
+from .retry import RetryPolicy
 
-__all__ = ["BulkResult", "RecipientResult", "SendPlan", "StopSending", "plan_send", "refused_for_all"]
+__all__ = [
+    "BulkResult", "RecipientResult", "SendPlan", "StopSending", "plan_send", "refused_for_all", "send_recipient",
+]
 
 
 @dataclass(frozen=True)
@@ -197,3 +202,31 @@ class BulkResult:
     def as_dict(self) -> dict[str, Any]:
         """The outcome for JSON output: ``ok``, the number of parts, one entry per recipient."""
         return {"ok": self.ok, "parts": len(self.parts), "results": [r.as_dict() for r in self.results]}
+
+
+def send_recipient(
+    base_url: str, token: Token, phone: str, plan: SendPlan, *, policy: RetryPolicy, known_ids: set[str],
+    stop: StopSending,
+) -> flows.Flow:
+    """Every part of ``plan`` to one number, as a flow: the one send loop both clients drive.
+
+    A number whose send the shared :class:`StopSending` has stopped gets that answer without a
+    request; a failed part stops this number's later parts (a half-sent alert says so) and tells
+    ``stop`` whether the failure holds for the numbers not yet tried.  The clients only choose
+    the order (the first number alone, then the rest side by side: threads or tasks).
+    """
+    result = RecipientResult(phone)
+    if stop.stopped(result):
+        return result
+    for part in plan.parts:
+        try:
+            sent: SendResult = yield from flows.send(
+                base_url, token, phone, part, device_id=plan.device_id, to_sim=plan.to_sim,
+                callback_id=plan.callback_id, policy=policy, known_ids=known_ids)
+        except GoSMSError as exc:
+            redact_error(exc, token)  # kept in the result, not raised: masked here, as a raised one is
+            result.error = exc
+            stop.failed(exc)
+            break
+        result.add(sent)
+    return result

@@ -1,0 +1,305 @@
+"""The outbox's files on a shared host: folders trusted by owner and mode, files opened through them.
+
+Monitoring servers are shared: the nagios user, other daemons, people with shells.  A queued alert
+is only as safe as the folders it waits in, so the outbox trusts a folder only when this user owns
+it and no one else may write to it, and never ``chmod``s one into shape (a folder someone else made
+stays theirs, whatever its mode).  Each folder is opened once and checked on the open handle; every
+file inside is then reached relative to that handle (``dir_fd``), never by a path someone could
+swap between the check and the use.  Files are opened ``O_NOFOLLOW | O_NONBLOCK`` and checked with
+``fstat`` after opening: a symbolic link redirects nothing, a FIFO hangs nothing, a device or a huge
+file is not read.  What is not a sound entry is set aside in ``corrupt/`` with the reason (Postfix
+does the same with its ``corrupt`` queue), and the rest of the outbox flows.
+
+Moving an entry between states is a ``rename``: there is one copy of it at every moment, even when
+the process is killed between two steps (:func:`crash_point` lets the tests kill it exactly there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import secrets
+import signal
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from ..wire.errors import ConfigError
+
+__all__ = [
+    "CORRUPT",
+    "ENTRY_MAX",
+    "ENV_KILL_AT",
+    "BadEntry",
+    "Folders",
+    "check_record",
+    "crash_point",
+]
+
+CORRUPT = "corrupt"
+"""The folder bad entries are moved to, each with a ``.reason`` file beside it."""
+ENTRY_MAX = 1 << 20
+"""Bytes an entry may have: a few hundred is usual; more is not an entry this code wrote."""
+ENV_KILL_AT = "GOSMS_TEST_KILL_AT"
+"""``STEP`` or ``STEP:N``: the process kills itself (SIGKILL) the Nth time it reaches STEP.
+
+A test hook, so that a kill lands exactly between two steps of a send, a queueing or a flush
+instead of whenever a sleep happens to end.  Unset, it costs one dictionary look-up per step."""
+
+_OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_reached: dict[str, int] = {}
+
+
+def crash_point(step: str) -> None:
+    """Kill this process with SIGKILL here when :data:`ENV_KILL_AT` names ``step`` (tests only)."""
+    wanted = os.environ.get(ENV_KILL_AT)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition(":")
+    if name != step:
+        return
+    _reached[step] = _reached.get(step, 0) + 1
+    if _reached[step] == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class BadEntry(Exception):
+    """A file in the outbox that is not a sound entry; its text is the reason, for ``corrupt/``."""
+
+
+def _untrusted(st: os.stat_result) -> str:
+    """"" for a folder of this user that no one else may write, else what is wrong with it."""
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if st.st_uid != os.getuid():
+        return f"it belongs to another user (uid {st.st_uid}), who could hide or change the alerts queued in it"
+    if st.st_mode & 0o022:
+        return (f"other users may write to it (mode {stat.S_IMODE(st.st_mode):04o}) and so hide or change the "
+                "alerts queued in it")
+    return ""
+
+
+def check_record(data: Any, kinds: Mapping[str, tuple[tuple[type, ...], bool]], required: Sequence[str]) -> None:
+    """Raise :class:`BadEntry` unless ``data`` is an object whose fields have the kinds given.
+
+    ``kinds`` maps a field to the types it may have and whether it may be null; numbers must be
+    finite, and a bool is not a number (JSON's ``true`` is not an attempt count).
+    """
+    if not isinstance(data, dict):
+        raise BadEntry(f"not a JSON object but {type(data).__name__}")
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise BadEntry(f"missing {', '.join(missing)}")
+    for name, (types, nullable) in kinds.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None and nullable:
+            continue
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise BadEntry(f"{name} is {json_kind(value)}, not {' or '.join(json_kind(t) for t in types)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadEntry(f"{name} is not a finite number")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise BadEntry(f"{name} holds something other than text")
+
+
+def json_kind(value: Any) -> str:
+    kind = value if isinstance(value, type) else type(value)
+    return {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "an object",
+            bool: "true/false", type(None): "null"}.get(kind, kind.__name__)
+
+
+class Folders:
+    """The outbox's folders, opened and checked once; the files in them reached through the handles.
+
+    ``create`` makes what is missing (mode 0700); without it, a missing outbox is an empty one.
+    A folder that exists but is not to be trusted raises :class:`~gosms.wire.errors.ConfigError`.
+    """
+
+    def __init__(self, root: Path, names: Sequence[str], *, create: bool) -> None:
+        self.root = root
+        self._fds: dict[str, int] = {}
+        self.exists = True
+        try:
+            self._open(names, create)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, names: Sequence[str], create: bool) -> None:
+        if create:
+            with contextlib.suppress(FileExistsError):
+                self.root.mkdir(mode=0o700, parents=True)
+        try:
+            # The outbox's own path may be a link the user made; what is checked is the folder the
+            # handle holds, and every later step goes through it.
+            self._fds[""] = self._checked(os.open(self.root, _DIR_FLAGS), str(self.root))
+        except FileNotFoundError:
+            if create:
+                raise
+            self.exists = False
+            return
+        for name in names:
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, 0o700, dir_fd=self._fds[""])
+            try:
+                fd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+            except FileNotFoundError:
+                continue  # read-only use of an outbox that never had this state
+            except OSError as exc:
+                raise self._refused(str(self.root / name), "it is a symbolic link or not a folder"
+                                    if exc.errno in (errno.ELOOP, errno.ENOTDIR)
+                                    else (exc.strerror or str(exc))) from None
+            self._fds[name] = self._checked(fd, str(self.root / name))
+
+    def _checked(self, fd: int, path: str) -> int:
+        problem = _untrusted(os.fstat(fd))
+        if problem:
+            os.close(fd)
+            raise self._refused(path, problem)
+        return fd
+
+    def _refused(self, path: str, problem: str) -> ConfigError:
+        return ConfigError(
+            f"The outbox folder {path!r} is not used: {problem}. Alerts are queued only in a folder of this user's "
+            "own that no one else may write: choose another outbox folder, or have it owned by this user with "
+            "mode 0700 (it is never changed for you).")
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
+    def __enter__(self) -> Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def has(self, folder: str) -> bool:
+        return folder in self._fds
+
+    def fd(self, folder: str) -> int:
+        return self._fds[folder]
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def names(self, folder: str, suffix: str = ".json") -> list[str]:
+        if folder not in self._fds:
+            return []
+        return sorted(n for n in os.listdir(self._fds[folder]) if n.endswith(suffix) and not n.startswith("."))
+
+    def read(self, folder: str, name: str, limit: int = ENTRY_MAX) -> bytes:
+        """A regular file of this user's, at most ``limit`` bytes; :class:`BadEntry` says why not."""
+        try:
+            fd = os.open(name, os.O_RDONLY | _OPEN_FLAGS, dir_fd=self._fds[folder])
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise BadEntry("a symbolic link, not an entry (never followed)") from None
+            raise
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise BadEntry("not a regular file (a FIFO, device or folder)")
+            if st.st_uid != os.getuid():
+                raise BadEntry(f"owned by another user (uid {st.st_uid})")
+            if st.st_size > limit:
+                raise BadEntry(f"larger than {limit} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                raise BadEntry(f"larger than {limit} bytes")
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+
+    def age(self, folder: str, name: str, now: float) -> float:
+        return now - os.stat(name, dir_fd=self._fds[folder], follow_symlinks=False).st_mtime
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def put(self, folder: str, name: str, data: bytes) -> None:
+        """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one."""
+        tmp_fd = self._fds["tmp"]
+        temp = f"{name}.{secrets.token_hex(4)}.part"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, name, src_dir_fd=tmp_fd, dst_dir_fd=self._fds[folder])
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=tmp_fd)
+            raise
+        self._sync(folder)
+
+    def move(self, source: str, target: str, name: str) -> None:
+        """One atomic rename: the file is in one folder or the other, never in both or neither."""
+        os.rename(name, name, src_dir_fd=self._fds[source], dst_dir_fd=self._fds[target])
+        self._sync(target)
+        self._sync(source)
+
+    def remove(self, folder: str, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=self._fds[folder])
+            self._sync(folder)
+
+    def set_aside(self, folder: str, name: str, reason: str) -> str:
+        """Move a bad file (whatever it is: a link, a FIFO) to ``corrupt/``, the reason beside it."""
+        target = f"{folder}-{name}"
+        os.rename(name, target, src_dir_fd=self._fds[folder], dst_dir_fd=self._fds[CORRUPT])
+        self.put(CORRUPT, f"{target}.reason", f"{folder}/{name}: {reason}\n".encode())
+        self._sync(folder)
+        return target
+
+    def lock_file(self, name: str, *, create: bool = True) -> int:
+        """A lock file in the outbox folder, opened without following links and checked on the handle."""
+        flags = (os.O_RDWR | os.O_CREAT if create else os.O_RDONLY) | _OPEN_FLAGS
+        try:
+            fd = os.open(name, flags, 0o600, dir_fd=self._fds[""])
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise self._refused(str(self.root / name), "its lock file is a symbolic link") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+            os.close(fd)
+            raise self._refused(str(self.root / name), "its lock file is not a regular file of this user's")
+        return fd
+
+    def _sync(self, folder: str) -> None:
+        """Make a rename or unlink survive a power cut, where the platform allows it."""
+        with contextlib.suppress(OSError):
+            os.fsync(self._fds[folder])
+
+
+@contextlib.contextmanager
+def opened(root: Path, names: Sequence[str], *, create: bool) -> Iterator[Folders]:
+    with Folders(root, names, create=create) as folders:
+        yield folders
+
+
+def corrupt_reason(folders: Folders, name: str) -> Optional[str]:
+    """The reason recorded beside a set-aside file, if it can be read."""
+    try:
+        return folders.read(CORRUPT, f"{name}.reason", limit=65536).decode("utf-8", "replace").strip()
+    except (OSError, BadEntry):
+        return None

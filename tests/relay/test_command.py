@@ -1,0 +1,111 @@
+"""``gosms relay`` as a user starts it: set-up mistakes stop it at once with one line and exit 3."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from relay_helpers import (
+    AUTH,
+    PHONE,
+    SECRET,
+    RelayProcess,
+    alertmanager_payload,
+    assert_no_secret,
+    clean_env,
+    gosms_command,
+    post,
+    wait_for,
+)
+
+from gosms.relay.routes import load_routes
+from gosms.wire.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*gosms_command(), *args], capture_output=True, text=True, timeout=120, check=False,
+                          env=env or clean_env("http://127.0.0.1:9/v1"))
+    assert_no_secret(done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def test_the_command_line_lists_the_relay_among_its_commands() -> None:
+    done = run("--help")
+    assert done.returncode == 0 and "relay" in done.stdout
+    assert "--auth-token-file" in run("relay", "--help").stdout
+
+
+def test_listening_off_127_0_0_1_without_a_token_is_refused_before_binding(tmp_path) -> None:
+    done = run("relay", "--listen", "0.0.0.0:0", "--outbox", str(tmp_path / "outbox"))
+    assert done.returncode == 3
+    assert "without a token: give --auth-token-file" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{", "is not valid JSON"),
+        ('{"routes": [{"to": ["79991234567"]}]}', "routes[0] matches every group"),
+        ('{"default": ["+7 999"]}', "default has a number the API would refuse"),
+        ('{"default": []}', "default must be a list of numbers"),
+        ('{"rutes": []}', "must be a JSON object with 'routes' and/or 'default'"),
+    ],
+)
+def test_a_bad_routes_file_stops_the_relay_with_the_reason(tmp_path, content, words) -> None:
+    routes = tmp_path / "routes.json"
+    routes.write_text(content)
+    done = run("relay", "--routes", str(routes), "--listen", "127.0.0.1:0", "--outbox", str(tmp_path / "o"))
+    assert done.returncode == 3, done.stderr
+    assert words in done.stderr
+    with pytest.raises(ConfigError, match=words.replace("[", r"\[").replace("]", r"\]").replace("+", r"\+")):
+        load_routes(routes)
+
+
+def test_an_unreadable_auth_token_file_is_named(tmp_path) -> None:
+    done = run("relay", "--listen", "127.0.0.1:0", "--auth-token-file", str(tmp_path / "missing"))
+    assert done.returncode == 3
+    assert done.stderr.startswith("gosms: ") and "--auth-token-file: Cannot read the token file" in done.stderr
+
+
+def test_sigterm_stops_the_relay_cleanly_with_exit_0(tmp_path) -> None:
+    from gosms.emulator import Emulator
+
+    with Emulator(tokens=[SECRET]) as emu:
+        auth = tmp_path / "auth"
+        auth.write_text(AUTH)
+        relay = RelayProcess(emu.url, tmp_path / "outbox", f"127.0.0.1:{_free_port()}", "--auth-token-file",
+                             str(auth), log=tmp_path / "relay.log").start()
+        body = alertmanager_payload([{"alertname": "A"}])
+        assert post(f"{relay.url}/alertmanager?to={PHONE}", body, headers={"Authorization": f"Bearer {AUTH}"})[0] == 200
+        wait_for(lambda: emu.messages(), 45, "the SMS")
+        assert relay.stop() == 0
+        log = (tmp_path / "relay.log").read_text()
+        assert "relay stopped" in log
+        assert_no_secret(log)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_shipped_examples_are_valid() -> None:
+    routes = load_routes(REPO / "examples" / "gosms-relay-routes.json")
+    assert routes.recipients("gosms-remote", {}) == ["79997654321"]
+    assert routes.recipients("x", {"severity": "critical", "team": "db"}) == ["79990001122", "79991234567"]
+    assert routes.recipients("x", {"severity": "critical"}) == ["79991234567"]
+    amtool = shutil.which("amtool")
+    assert amtool, "amtool comes with prometheus-alertmanager (scripts/setup.sh --icinga installs it)"
+    done = subprocess.run([amtool, "check-config", str(REPO / "examples" / "alertmanager-gosms.yml")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    unit = (REPO / "contrib" / "systemd" / "gosms-relay.service").read_text()
+    assert "ExecStart=/usr/local/bin/gosms relay --listen 127.0.0.1:9797\n" in unit
