@@ -43,7 +43,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import logging
 import os
 import secrets
 import time
@@ -75,7 +74,6 @@ __all__ = [
     "is_transient",
 ]
 
-log = logging.getLogger("gosms")
 
 ENV_OUTBOX = "GOSMS_OUTBOX"
 DEFAULT_MAX_AGE = 4 * 3600.0
@@ -436,8 +434,10 @@ class Outbox:
 
     def _set_aside(self, files: Folders, state: str, name: str, reason: str, tidy: bool) -> Corrupt:
         if tidy:  # said once, when it is moved; a listing reports it in its own output
-            log.info("outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name,
-                     reason)
+            import logging  # here, not at the top: a notifier handing an alert over never loads it
+
+            logging.getLogger("gosms").info(
+                "outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name, reason)
             with self._writing():
                 name = files.set_aside(state, name, reason)
             state = CORRUPT
