@@ -255,8 +255,9 @@ run_named() { # one stage by its name
     case "$1" in
         lint) stage lint "." run_lint ;;
         mypy) stage mypy "src/gosms" run_mypy ;;
-        core-py3.13) stage core-py3.13 "tests/core" pytest313 "${PYTEST_NON_HA[@]}" tests/core ;;
-        core-py3.9) stage core-py3.9 "tests/core" pytest39 tests/core ;;
+        # Four workers: most core tests wait on sockets and child processes, not on the CPU.
+        core-py3.13) stage core-py3.13 "tests/core" pytest313 "${PYTEST_NON_HA[@]}" -n 4 tests/core ;;
+        core-py3.9) stage core-py3.9 "tests/core" pytest39 -n 4 tests/core ;;
         homeassistant) stage homeassistant "tests/ha custom_components/gosms" pytest313 "${PYTEST_HA[@]}" tests/ha \
                            tests/conformance/test_ha_conformance.py ;;
         # A real hass process over real sockets: without HA's pytest plugins.

@@ -36,6 +36,10 @@ ATTR_DEVICE_ID: Final = "device_id"
 ATTR_TO_SIM: Final = "to_sim"
 ATTR_INVALID_CHARS: Final = "invalid_chars"
 ATTR_LONG_MESSAGE: Final = "long_message"
+ATTR_WAIT: Final = "wait"
+"""Seconds each route gets to deliver while the action follows the alert to the handset (0: do not follow)."""
+ATTR_ROUTES: Final = "routes"
+"""Gateway phones (Home Assistant devices) to fail over to, in order."""
 
 UPDATE_INTERVAL: Final = timedelta(seconds=60)
 

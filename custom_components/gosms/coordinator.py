@@ -13,6 +13,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from gosms import APIError, AsyncClient, Category, Device, GoSMSError, ProtocolError
 
 from .const import CONF_DEVICE_IDS, CONF_MONTHLY_QUOTA, DOMAIN, LOGGER, UPDATE_INTERVAL
+from .followed import UndeliveredLog
 from .issues import ISSUE_KEYS, async_clear_issues, async_raise_issue
 from .util import ha_error
 
@@ -39,6 +40,8 @@ class GoSMSRuntime:
     send_client: AsyncClient
     """For alerts: retries long enough to get a message out through a passing failure."""
     coordinator: GoSMSCoordinator
+    undelivered: UndeliveredLog = field(default_factory=UndeliveredLog)
+    """Alerts followed by the action that did not reach the handset (the undelivered sensor)."""
 
 
 type GoSMSConfigEntry = ConfigEntry[GoSMSRuntime]

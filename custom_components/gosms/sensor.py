@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -98,6 +100,7 @@ async def async_setup_entry(
         for description in PHONE_SENSORS
     ]
     entities.append(GoSMSApiStatusSensor(coordinator))
+    entities.append(GoSMSUndeliveredSensor(coordinator))
     entities.extend(
         GoSMSAccountSensor(coordinator, description)
         for description in ACCOUNT_SENSORS
@@ -148,3 +151,40 @@ class GoSMSAccountSensor(GoSMSAccountEntity, SensorEntity):
     @property
     def native_value(self) -> float | int | None:
         return self.entity_description.value_fn(self.coordinator.data, self.coordinator.quota or 0)
+
+
+class GoSMSUndeliveredSensor(GoSMSAccountEntity, RestoreSensor):
+    """Alerts the send action followed that never reached the handset, counted across restarts;
+    its attributes hold the last one (number, message id, routes tried), as its event carried it.
+
+    Available whatever the last poll found: it counts what the action saw, not what a poll reads.
+    """
+
+    _attr_translation_key = "undelivered"
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+    def __init__(self, coordinator: GoSMSCoordinator) -> None:
+        super().__init__(coordinator, "undelivered")
+        self._log = coordinator.config_entry.runtime_data.undelivered
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is not None and isinstance(
+            last.native_value, (int, float)
+        ):
+            self._log.count = max(self._log.count, int(last.native_value))
+        if (state := await self.async_get_last_state()) is not None and self._log.last is None:
+            self._log.last = dict(state.attributes.get("last") or {}) or None
+        self.async_on_remove(self._log.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def native_value(self) -> int:
+        return self._log.count
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        return {"last": self._log.last}

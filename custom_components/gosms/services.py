@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -19,13 +21,16 @@ from .const import (
     ATTR_MESSAGE,
     ATTR_PHONE,
     ATTR_PHONE_NUMBER,
+    ATTR_ROUTES,
     ATTR_TO_SIM,
+    ATTR_WAIT,
     CONF_DEVICE_IDS,
     DOMAIN,
     SERVICE_SEND_SMS,
 )
 from .coordinator import GoSMSConfigEntry
-from .sender import async_send
+from .followed import route_data
+from .sender import async_deliver, async_send
 
 # Only the shape is checked here; the values are checked by the core, which answers with the
 # table's code and text (a phone number, a device id, a SIM slot, the message's characters).
@@ -39,6 +44,8 @@ SEND_SMS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TO_SIM): vol.Coerce(int),
         vol.Optional(ATTR_INVALID_CHARS): vol.In(INVALID_CHARS_CHOICES),
         vol.Optional(ATTR_LONG_MESSAGE): vol.In(LONG_MESSAGE_CHOICES),
+        vol.Optional(ATTR_WAIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional(ATTR_ROUTES): vol.All(cv.ensure_list, [cv.string]),
     }
 )
 
@@ -95,6 +102,28 @@ def _watched_phone(hass: HomeAssistant, ha_device_id: str) -> tuple[str, str] | 
     return None
 
 
+def _routes(hass: HomeAssistant, call: ServiceCall, phone_entry_id: str | None) -> tuple[list[str], str | None]:
+    """The GoSMS device ids of the failover phones, in the order given, and the entry watching them.
+
+    Every phone must be one the same entry watches (the entry's account is the one that sends).
+    """
+    routes: list[str] = []
+    entry_id = phone_entry_id
+    for ha_device_id in call.data.get(ATTR_ROUTES) or []:
+        found = _watched_phone(hass, ha_device_id)
+        if found is None or (entry_id is not None and found[1] != entry_id):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_gateway_phone",
+                translation_placeholders={"phone": ha_device_id},
+            )
+        routes.append(found[0])
+        entry_id = found[1]
+    if routes and not call.data.get(ATTR_WAIT):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="routes_need_wait")
+    return routes, entry_id
+
+
 def _entry(hass: HomeAssistant, call: ServiceCall, phone_entry_id: str | None) -> GoSMSConfigEntry:
     """The entry named in the call, else the one watching the chosen phone, else the only one there is."""
     if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID) or phone_entry_id:
@@ -124,19 +153,25 @@ def _entry(hass: HomeAssistant, call: ServiceCall, phone_entry_id: str | None) -
     return loaded[0]
 
 
+def _message(call: ServiceCall, device_id: str | None) -> dict[str, Any]:
+    """What to send, to whom and how, as the call gives it (for a plain send and a followed one)."""
+    return {
+        "to": call.data[ATTR_PHONE_NUMBER],
+        "message": call.data[ATTR_MESSAGE],
+        "device_id": device_id,
+        "to_sim": call.data.get(ATTR_TO_SIM),
+        "invalid_chars": call.data.get(ATTR_INVALID_CHARS),
+        "long_message": call.data.get(ATTR_LONG_MESSAGE),
+    }
+
+
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     device_id, phone_entry_id = _phone(call.hass, call)
+    routes, phone_entry_id = _routes(call.hass, call, phone_entry_id)
     entry = _entry(call.hass, call, phone_entry_id)
-    result = await async_send(
-        call.hass,
-        entry,
-        call.data[ATTR_PHONE_NUMBER],
-        call.data[ATTR_MESSAGE],
-        device_id=device_id,
-        to_sim=call.data.get(ATTR_TO_SIM),
-        invalid_chars=call.data.get(ATTR_INVALID_CHARS),
-        long_message=call.data.get(ATTR_LONG_MESSAGE),
-    )
+    if wait := call.data.get(ATTR_WAIT):
+        return await _async_deliver(call, entry, device_id, routes, wait)
+    result = await async_send(call.hass, entry, **_message(call, device_id))
     if not call.return_response:
         return None
     recipients: list[JsonValueType] = [
@@ -144,3 +179,25 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
         for recipient in result.results
     ]
     return {"message_ids": list[JsonValueType](result.ids), "recipients": recipients}
+
+
+async def _async_deliver(
+    call: ServiceCall, entry: GoSMSConfigEntry, device_id: str | None, routes: list[str], wait: float
+) -> ServiceResponse:
+    """Follow to the handset: without routes (nor a phone) the entry's watched phones are the
+    failover order, as the options list them; with neither, any phone of the account sends."""
+    if not routes and not device_id:
+        routes = list(entry.options.get(CONF_DEVICE_IDS, []))
+    records = await async_deliver(call.hass, entry, routes=routes, deliver_within=wait, **_message(call, device_id))
+    if not call.return_response:
+        return None
+    recipients: list[JsonValueType] = [
+        {
+            "phone_number": record.phone_number,
+            "message_ids": [i for leg in record.legs for i in leg.ids],
+            "verdict": record.verdict,
+            "routes": [route_data(leg) for leg in record.legs],
+        }
+        for record in records
+    ]
+    return {"message_ids": [i for record in records for leg in record.legs for i in leg.ids], "recipients": recipients}

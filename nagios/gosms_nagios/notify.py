@@ -126,17 +126,17 @@ def build_parser() -> _Parser:
     how = parser.add_argument_group("how")
     how.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help="give up sending after this and queue instead (default: %(default)g)")
-    how.add_argument("--fold", dest="fold_text", default="", metavar="BURST/WINDOW",
-                     help="with 'gosms outbox run' alive: the first BURST alerts to a number within WINDOW go "
-                          "alone, the rest of each window in one digest SMS; a PROBLEM that recovers before it "
-                          "left is counted as a flap, not sent; 'off' sends each alert alone (default: "
-                          f"{DEFAULT_POLICY.spec()})")
     how.add_argument("--via", action="append", default=[], metavar="DEVICE[:SIM]",
                      help="a route (a phone, optionally its SIM slot); repeat for fallbacks, in order. The alert "
                           "is followed to the handset by the outbox's runner ('gosms outbox run'), which sends it "
                           "through the next route when one fails or makes no progress within --deliver-within")
     how.add_argument("--deliver-within", type=_seconds, default=None, metavar="SECONDS",
                      help="with --via: seconds each route gets to make progress (default: 300)")
+    how.add_argument("--fold", dest="fold_text", default="", metavar="BURST/WINDOW",
+                     help="with 'gosms outbox run' alive: the first BURST alerts to a number within WINDOW go "
+                          "alone, the rest of each window in one digest SMS; a PROBLEM that recovers before it "
+                          "left is counted as a flap, not sent; 'off' sends each alert alone (default: "
+                          f"{DEFAULT_POLICY.spec()})")
     how.add_argument("--no-queue", action="store_true",
                      help="do not queue what could not be sent in time (exit 1 instead)")
     how.add_argument("--outbox", metavar="DIR", help="outbox folder (default: $GOSMS_OUTBOX, else "
@@ -258,7 +258,7 @@ def _main(argv: Optional[Sequence[str]]) -> NoReturn:
         api_url = resolve_api_url(args.api_url, allow_insecure_http=args.allow_insecure_http)
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         _fail(EXIT_CONFIG, f"{explain(exc, NOTIFY_FLAGS)} Nothing sent.")
-    if not args.no_queue and not args.routes:  # routed alerts are followed from the start (deliver.py)
+    if not args.no_queue and not args.routes:  # routed alerts go in the outbox with their routes (deliver)
         _hand_over(args, valid, text, api_url, token, problems)
     # --timeout counts from the start: the wait at the start-up turnstile and for the account's
     # turn come out of it, so the notifier ends within it and inside the daemon's own timeout.

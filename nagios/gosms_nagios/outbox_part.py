@@ -5,7 +5,8 @@ The API only says what it accepted; the outbox says what became of each alert af
 window (24 h unless ``--outbox-window``) is undelivered, naming number, time and first words, so
 the on-call learns who was not paged; WARNING when alerts wait longer than they should (a route's
 ``deliver_within`` for each of its routes, and a grace) or wait with no runner to drain the outbox
-(``Outbox.runner_alive``).  Local files only: no request, no token needed for this part.
+(``Outbox.runner_alive``), or when files in it are not sound entries (set aside in ``corrupt/``,
+never sent: ``Outbox.corrupt``).  Local files only: no request, no token needed for this part.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class OutboxPart(nagiosplugin.Resource):  # type: ignore[misc]
         self.undelivered: list[Entry] = []
         self.late: list[Entry] = []
         self.runner = False
+        self.corrupt: list[Any] = []
         self.delivered = 0
         self.waiting = 0
 
@@ -78,19 +80,21 @@ class OutboxPart(nagiosplugin.Resource):  # type: ignore[misc]
         waiting = [e for e in entries if e.state in ("new", "sending", "tracking")]
         self.late = [e for e in waiting if now - e.created > _expected(e, self.stale)]
         self.runner = self.outbox.runner_alive()
+        self.corrupt = self.outbox.corrupt()
         delivered = self.delivered = sum(1 for e in entries if e.state == "delivered")
         self.waiting = len(waiting)
         return [
             Metric("undelivered", len(self.undelivered), min=0, context="outbox"),
             Metric("late", len(self.late), min=0, context="outbox"),
             Metric("unattended", 0 if self.runner or not waiting else len(waiting), min=0, context="outbox"),
+            Metric("corrupt", len(self.corrupt), min=0, context="outbox"),
             Metric("waiting", len(waiting), min=0, context="outbox"),
             Metric("delivered", delivered, min=0, context="outbox"),
         ]
 
 
 class OutboxContext(nagiosplugin.Context):  # type: ignore[misc]
-    """Undelivered: CRITICAL; late or no runner while alerts wait: WARNING; the counts as perfdata."""
+    """Undelivered: CRITICAL; late, no runner while alerts wait, or corrupt files: WARNING; counts as perfdata."""
 
     def __init__(self) -> None:
         super().__init__("outbox")
@@ -109,6 +113,10 @@ class OutboxContext(nagiosplugin.Context):  # type: ignore[misc]
         if metric.name == "unattended" and metric.value:
             return Result(Warn, f"{metric.value} alert(s) wait and no runner drains the outbox: start "
                                 "'gosms outbox run' (or its service)", metric)
+        if metric.name == "corrupt" and metric.value:
+            first = part.corrupt[0]
+            return Result(Warn, f"{metric.value} file(s) in the outbox are not sound alerts and were never sent "
+                                f"(the first: {first.name}, {first.reason}): see 'gosms outbox list'", metric)
         if metric.name == "undelivered":
             return Result(Ok, f"no alert undelivered in the last {part.window / 3600:g} h, {part.delivered} "
                               f"delivered, {part.waiting} on the way", metric)

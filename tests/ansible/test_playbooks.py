@@ -315,8 +315,8 @@ def test_routes_fail_over_to_the_second_phone_and_report_each_route(emulator, an
 """)
     assert run.rc == 0, run.output
     (recipient,) = run.task("Page through either phone")["result"]["results"]
-    assert recipient["delivered"] and recipient["status"] == "delivered"
-    assert [(r["label"], r["outcome"], r["cancel"]) for r in recipient["routes"]] == [
+    assert recipient["delivered"] and recipient["verdict"] == "delivered"
+    assert [(r["route"], r["outcome"], r["cancel"]) for r in recipient["routes"]] == [
         (first, "stuck", "cancelled"), (second, "delivered", "")]
     assert [c["carrier"] for c in emulator.deliveries()] == [second]
 
@@ -336,8 +336,8 @@ def test_the_task_fails_with_the_history_when_every_route_is_dead(emulator, ansi
     assert run.rc == 2, run.output
     result = run.task("Page through either phone")["result"]
     assert "Not delivered to: 79990000012" in result["msg"]
-    assert result["not_sent_to"] == ["79990000012"] and result["sent_to"] == []
+    assert result["undelivered_to"] == ["79990000012"] and result["delivered_to"] == []
     (recipient,) = result["results"]
-    assert recipient["status"] == "undelivered"
+    assert recipient["verdict"] == "undelivered"
     assert [r["outcome"] for r in recipient["routes"]] == ["stuck", "failed"]
     assert "send error (status 3)" in result["msg"]

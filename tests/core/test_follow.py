@@ -216,3 +216,11 @@ def test_outbox_list_json_shows_state_and_route_history(phones: Emulator, tmp_pa
     assert entry["state"] == "delivered"
     assert [(leg["label"], leg["outcome"]) for leg in entry["follow"]["legs"]] == [(a, "failed"), (b, "delivered")]
     assert "delivery error (status 5)" in entry["follow"]["story"]
+
+
+def test_a_bad_route_is_refused_before_any_request(phones: Emulator, tmp_path: Path) -> None:
+    result = run_cli("send", "--to", "79991000010", "--message", "db1 down", "--via", "not-a-phone:1",
+                     "--outbox", str(tmp_path / "o"), emu=phones)
+    assert result.code == 2
+    assert "GoSMS error 2005" in result.stderr and "--device-id" not in result.stderr  # the user wrote --via
+    assert phones.requests() == [] and not (tmp_path / "o").exists()

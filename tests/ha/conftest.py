@@ -48,7 +48,12 @@ def emulator(socket_enabled: None, gosms_emulator: Emulator) -> Iterator[Emulato
     per-connection threads are waited for after it stops.
     """
     yield gosms_emulator
-    gosms_emulator.stop()
+    stop_emulator(gosms_emulator)
+
+
+def stop_emulator(emulator: Emulator) -> None:
+    """Stop the emulator and wait for its per-connection threads (the harness fails on leftovers)."""
+    emulator.stop()
     for thread in threading.enumerate():
         # ThreadingHTTPServer names its per-connection threads after process_request_thread.
         if "process_request_thread" in thread.name:

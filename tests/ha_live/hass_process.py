@@ -37,16 +37,33 @@ http:
   server_host: 127.0.0.1
   server_port: {port}
 # What the test drives: onboarding (the owner and a token), the REST API, config entries and their
-# flows, repairs. default_config would add dozens of integrations that only slow the boot.
+# flows, repairs, one automation. default_config would add dozens of integrations that only slow the boot.
 onboarding:
 api:
 config:
 repairs:
+# A user's automation for alerts that never reached the handset: page a deputy instead (a push
+# notification in real life; here a message the emulator records, so the test can read it).
+automation:
+  - alias: Page the deputy when an alert was not delivered
+    triggers:
+      - trigger: event
+        event_type: gosms_message_undelivered
+    actions:
+      - action: gosms.send_sms
+        data:
+          phone_number: "{deputy}"
+          message: >-
+            Not delivered to {{{{ trigger.event.data.phone_number }}}}
+            ({{{{ trigger.event.data.routes | length }}}} phones tried)
 logger:
   default: warning
   logs:
     custom_components.gosms: debug
 """
+
+DEPUTY_NUMBER = "79990000099"
+"""Who the live configuration's automation pages when an alert was not delivered."""
 
 BOOT_DEADLINE = 240.0
 """Seconds for the process to answer HTTP; a busy 2-core machine can take a minute or more."""
@@ -81,7 +98,7 @@ class HassProcess:
         self.token = ""
 
     def start(self) -> None:
-        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
+        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port, deputy=DEPUTY_NUMBER))
         custom = self.config_dir / "custom_components"
         custom.mkdir()
         (custom / "gosms").symlink_to(COMPONENT, target_is_directory=True)

@@ -3,12 +3,14 @@
 ``hass`` runs as its own process (config folder in a temporary directory, the integration linked
 into its custom_components, HTTP on a free loopback port); the test creates the owner through the
 onboarding API, adds the entry and a recipient through the config flow REST API, sends through
-``notify.send_message``, then switches off every entity of the account (the API status sensor among
-them), blocks the account and waits for the repair the next polls open, with only a recipient
-configured and no send. Home Assistant's coordinator polls only while something listens: with the
-account's entities off, only the integration's own keep-polling listener keeps the polls going, and
-that is what this test is about. Polls keep Home Assistant's idiom (a fixed 60 s interval, no user
-setting), so the wait is budgeted: three polls plus slack.
+``notify.send_message``, sets both phones in the options as the failover order, kills both and
+sends with the action's ``wait``: the automation triggered by ``gosms_message_undelivered`` pages
+a deputy and the undelivered sensor counts the alert. Then it switches off every entity of the
+account (the API status sensor among them), blocks the account and waits for the repair the next
+polls open, with only a recipient configured and no send. Home Assistant's coordinator polls only
+while something listens: with the account's entities off, only the integration's own keep-polling
+listener keeps the polls going, and that is what the last part is about. Polls keep Home Assistant's
+idiom (a fixed 60 s interval, no user setting), so the wait is budgeted: three polls plus slack.
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ from typing import Any
 
 import aiohttp
 import pytest
+import requests
 
 from gosms.emulator import Emulator
 
-from .hass_process import HassProcess, running_hass
+from .hass_process import DEPUTY_NUMBER, HassProcess, running_hass
 
 POLL_SECONDS = 60
 RECIPIENT_NUMBER = "79991234567"
+ALERT_NUMBER = "79991000001"
+WITHIN = 2
+"""Seconds each phone gets to deliver (the action's ``wait``)."""
 
 
 @pytest.fixture
@@ -93,9 +99,41 @@ def run_flow(hass: HassProcess, path: str, handler: Any, user_input: dict[str, A
     return result
 
 
+def fail_over_and_page_the_deputy(hass: HassProcess, emulator: Emulator, entry_id: str) -> None:
+    """Both phones watched (A first: the failover order, set in the options as a user does), both
+    die, and the action with ``wait`` follows the alert through A, then B, and gives up loudly: the
+    automation of the live configuration, triggered by ``gosms_message_undelivered``, pages a
+    deputy, and the account's undelivered sensor counts the alert."""
+    a, b = emulator.phones
+    options = run_flow(hass, "/api/config/config_entries/options/flow", entry_id, {"device_ids": [a, b]})
+    assert options["type"] == "create_entry", options
+    wait_for("phone B's entities after the reload", lambda: hass.get("/api/states/binary_sensor.phone_b_online"), 120)
+    assert hass.get("/api/states/sensor.gosms_undelivered_alerts")["state"] == "0"
+
+    emulator.set_phone(a, "offline")
+    emulator.set_phone(b, "offline")
+    answer = requests.post(
+        f"{hass.url}/api/services/gosms/send_sms",
+        json={"phone_number": ALERT_NUMBER, "message": "db1 down", "wait": WITHIN},
+        headers={"Authorization": f"Bearer {hass.token}"},
+        timeout=300,
+    )
+    assert not answer.ok, answer.text  # the action failed: the alert reached nobody
+    paged = wait_for(
+        "the automation to page the deputy",
+        lambda: [m for m in emulator.messages() if m["phone_number"] == DEPUTY_NUMBER],
+        timeout=60,
+    )
+    assert [m["message"] for m in paged] == [f"Not delivered to {ALERT_NUMBER} (2 phones tried)"]
+    undelivered = hass.get("/api/states/sensor.gosms_undelivered_alerts")
+    assert undelivered["state"] == "1"
+    assert [r["device_id"] for r in undelivered["attributes"]["last"]["routes"]] == [a, b]
+    assert [m["device_id"] for m in emulator.messages() if m["phone_number"] == ALERT_NUMBER] == [a, b]
+
+
 @pytest.mark.timeout(900)
-def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -> None:
-    hass, emulator = hass_live, gosms_emulator
+def test_live_home_assistant(gosms_phones: Emulator, hass_live: HassProcess) -> None:
+    hass, emulator = hass_live, gosms_phones
     hass.onboard()
 
     entry = run_flow(
@@ -121,6 +159,7 @@ def test_live_home_assistant(gosms_emulator: Emulator, hass_live: HassProcess) -
     hass.post("/api/services/notify/send_message", {"entity_id": "notify.on_call", "message": "live test"})
     sent = [m for m in emulator.messages() if m["phone_number"] == RECIPIENT_NUMBER]
     assert [m["message"] for m in sent] == ["live test"]
+    fail_over_and_page_the_deputy(hass, emulator, entry_id)
     status = wait_for("the API status sensor", lambda: hass.get("/api/states/sensor.gosms_api_status"), 60)
     assert status["state"] == "ok"
     assert gosms_issues(hass) == []

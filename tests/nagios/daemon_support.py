@@ -26,6 +26,21 @@ NAGIOS4 = shutil.which("nagios4") or "/usr/sbin/nagios4"
 ICINGA_CONF = REPO / "nagios" / "icinga2" / "gosms.conf"
 NAGIOS_COMMANDS = REPO / "nagios" / "commands.cfg"
 
+TIMEPERIOD_24X7 = """\
+define timeperiod {
+    timeperiod_name 24x7
+    alias           always
+    sunday          00:00-24:00
+    monday          00:00-24:00
+    tuesday         00:00-24:00
+    wednesday       00:00-24:00
+    thursday        00:00-24:00
+    friday          00:00-24:00
+    saturday        00:00-24:00
+}
+"""
+"""Nagios' always: the time period the test configurations check and notify in."""
+
 FLIP_SCRIPT = """#!/bin/sh
 # The service's state, as the test sets it: the first line of STATE is the output, the second the code.
 {{ read -r output; read -r code; }} < "{state}"

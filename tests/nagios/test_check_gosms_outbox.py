@@ -69,3 +69,14 @@ def test_alerts_waiting_too_long_or_without_a_runner_warn(console: Checker, tmp_
 def test_outbox_options_need_the_outbox(console: Checker) -> None:
     run = console.run("--outbox-window", "60", api_url=NOWHERE)
     assert run.returncode == 3 and "--outbox DIR" in run.stdout, run
+
+
+def test_a_file_that_is_not_a_sound_alert_warns_and_names_it(console: Checker, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    store(outbox, "79991112288", "delivered", age=60)
+    (outbox / "new" / "0123abcd.json").write_text('{"id": "0123abcd", "created": "yesterday"}')
+    run = console.run("--outbox", str(outbox), api_url=NOWHERE)
+    assert run.returncode == 1, run
+    assert "1 file(s) in the outbox are not sound alerts" in run.status and "0123abcd.json" in run.status, run
+    assert run.perfdata["outbox_corrupt"].group("value") == "1"
+    assert "gosms outbox list" in run.status

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from daemon_support import ICINGA2, ICINGA_CONF, NAGIOS4, NAGIOS_COMMANDS, Daemon, Flip, wait_until
+from daemon_support import ICINGA2, ICINGA_CONF, NAGIOS4, NAGIOS_COMMANDS, TIMEPERIOD_24X7, Daemon, Flip, wait_until
 from nagios_support import SECRET
 
 from gosms.emulator import Emulator
@@ -160,18 +160,7 @@ def nagios_config(root: Path, plugins: Path, flip: Flip, emu: Emulator) -> str:
     token_file.write_text(SECRET + "\n")
     token_file.chmod(0o600)
     (root / "objects.cfg").write_text(f"""
-define timeperiod {{
-    timeperiod_name 24x7
-    alias           always
-    sunday          00:00-24:00
-    monday          00:00-24:00
-    tuesday         00:00-24:00
-    wednesday       00:00-24:00
-    thursday        00:00-24:00
-    friday          00:00-24:00
-    saturday        00:00-24:00
-}}
-define command {{
+{TIMEPERIOD_24X7}define command {{
     command_name    check_flip
     command_line    {flip.plugin}
 }}

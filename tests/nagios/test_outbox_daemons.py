@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from daemon_support import ICINGA2, NAGIOS4, NAGIOS_COMMANDS, Daemon, wait_until
+from daemon_support import ICINGA2, NAGIOS4, NAGIOS_COMMANDS, TIMEPERIOD_24X7, Daemon, wait_until
 from nagios_support import SECRET
 from test_check_gosms_icinga2 import Icinga
 from test_notify_daemons import nagios_cfg, service_status
@@ -80,20 +80,10 @@ def test_nagios4_service_goes_critical_and_the_second_phone_carries_the_alert(tm
     shutil.copy2(single_files / "check_gosms.pyz", root / "plugins" / "check_gosms")
     token_file = root / "gosms.token"
     token_file.write_text(SECRET + "\n")
+    token_file.chmod(0o640)  # a token file others may read is refused (root:nagios 0640 is the usual set-up)
     outbox = tmp_path / "outbox"
     (root / "objects.cfg").write_text(f"""
-define timeperiod {{
-    timeperiod_name 24x7
-    alias           always
-    sunday          00:00-24:00
-    monday          00:00-24:00
-    tuesday         00:00-24:00
-    wednesday       00:00-24:00
-    thursday        00:00-24:00
-    friday          00:00-24:00
-    saturday        00:00-24:00
-}}
-define contact {{
+{TIMEPERIOD_24X7}define contact {{
     contact_name                    nobody
     host_notification_period        24x7
     service_notification_period     24x7

@@ -58,7 +58,6 @@ def start_relay(outbox: Outbox, client: Client) -> Iterator[Callable[..., Relay]
 
     def start(listen: str = "127.0.0.1:0", **options: Any) -> Relay:
         options.setdefault("interval", 60.0)  # long: a prompt send proves the post woke the runner
-        options.setdefault("retry_interval", 0.5)
         relay = Relay(options.pop("outbox", outbox), client, listen=listen, **options).start()
         started.append(relay)
         return relay

@@ -72,12 +72,22 @@ def test_an_unreadable_auth_token_file_is_named(tmp_path) -> None:
     assert done.stderr.startswith("gosms: ") and "--auth-token-file: Cannot read the token file" in done.stderr
 
 
+def test_a_token_file_every_user_can_read_is_refused_as_the_core_refuses_it(tmp_path) -> None:
+    auth = tmp_path / "auth"
+    auth.write_text(AUTH)
+    auth.chmod(0o644)
+    done = run("relay", "--listen", "127.0.0.1:0", "--auth-token-file", str(auth), "--outbox", str(tmp_path / "o"))
+    assert done.returncode == 3
+    assert "--auth-token-file: " in done.stderr and "can be read by every user" in done.stderr
+
+
 def test_sigterm_stops_the_relay_cleanly_with_exit_0(tmp_path) -> None:
     from gosms.emulator import Emulator
 
     with Emulator(tokens=[SECRET]) as emu:
         auth = tmp_path / "auth"
         auth.write_text(AUTH)
+        auth.chmod(0o600)
         relay = RelayProcess(emu.url, tmp_path / "outbox", f"127.0.0.1:{_free_port()}", "--auth-token-file",
                              str(auth), log=tmp_path / "relay.log").start()
         body = alertmanager_payload([{"alertname": "A"}])

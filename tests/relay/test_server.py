@@ -38,7 +38,7 @@ def test_a_post_is_on_disk_when_answered_and_sent_once_promptly(emu, outbox, sta
     assert (status, answer["queued"], answer["message"]) == (200, 1, TEXT)
     # On disk at the answer, whatever the runner has done since: new/, sending/ or sent/.
     assert [e.id for e in outbox.entries()] == answer["ids"]
-    # The runner waits 60 s between rounds unless woken: arriving well before proves the post woke it.
+    # The runner waits 60 s between rounds unless an entry arrives: well before proves it noticed the post.
     started = time.monotonic()
     wait_for(lambda: delivered(emu, TEXT), 45, "the SMS")
     assert time.monotonic() - started < 45

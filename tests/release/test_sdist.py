@@ -38,7 +38,7 @@ def test_sdist_builds_and_its_tests_pass(dist: Path, uv: str, py313: str, tmp_pa
     # Run from the unpacked sdist: its pyproject carries the pytest settings; gosms comes from the
     # wheel (the sdist keeps it under src/, which is not on sys.path).
     tests = run(venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=300",
-                "tests/core", cwd=top, env=clean_env)
+                "-n", "4", "tests/core", cwd=top, env=clean_env)
     tail = tests.stdout[-2000:]
     assert tests.returncode == 0, tail
     assert " passed" in tail and " failed" not in tail

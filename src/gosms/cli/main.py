@@ -17,51 +17,48 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from .. import __version__
-from ..delivery.spool import crash_point
 from ..pacing import turnstile
-from ..pacing.budget import queue_to_send
 from ..wire import validation as v
-from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, redact, resolve_api_url, resolve_token
+from ..wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, redact
 from ..wire.errors import TABLE, ConfigError, GoSMSError, ValidationError
 from ..wire.folding import DEFAULT_RESERVE, FoldPolicy, parse_fold, reserve_sentence
 from ..wire.routes import DEFAULT_DELIVER_WITHIN
-from ..wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
+from ..wire.segments import SEGMENTS_HELP, TRANSLIT_HELP
+from .context import (
+    DEFAULT_DEADLINE,
+    DEFAULT_LIST_LIMIT,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    EXIT_CONFIG,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from .context import client_for as _client
+from .context import opt as _opt
 from .outbox import (
     EXIT_QUEUED_NOTE,
     add_outbox_arguments,
     add_outbox_option,
-    outbox_of,
     reserve_share,
     run_outbox_command,
 )
-from .output import Output, describe, dumps, error_document, write
+from .output import Output, dumps, write
+from .send import send_command as _cmd_send
+from .send import show_delivery as _show_delivery
+from .send import wait_timeout as _wait_timeout
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
     from ..wire.models import Message
-    from ..wire.outcomes import BulkResult, SendPlan
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-"""The API refused, could not be reached, or a message was not delivered: the alert may not be out."""
-EXIT_USAGE = 2
-"""Bad input (argparse uses 2 as well): nothing was sent, fix the command."""
-EXIT_CONFIG = 3
-"""No token, an unreadable token file or an unsafe URL: fix the set-up, not the command."""
-
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_DEADLINE = 60.0
-DEFAULT_WAIT_TIMEOUT = 120.0
-DEFAULT_WAIT_INTERVAL = 2.0
-DEFAULT_LIST_LIMIT = 20
 
 EPILOG = f"""\
 token:
@@ -136,10 +133,6 @@ class _RefuseToken(argparse.Action):
                  option_string: Optional[str] = None) -> None:
         parser.error(f"there is no --token option: a command line is visible to every user in ps. Put the "
                      f"token in a file for --token-file or {ENV_TOKEN_FILE}, or in {ENV_TOKEN}.")
-
-
-def _opt(args: argparse.Namespace, name: str, default: Any) -> Any:
-    return getattr(args, name, default)
 
 
 def _positive_float(text: str) -> float:
@@ -276,23 +269,6 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
-
-
-def _fold(text: str) -> Optional[FoldPolicy]:
-    try:
-        return parse_fold(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 class Extension(Protocol):
     """A command another package provides through the ``gosms.commands`` entry point group."""
 
@@ -335,6 +311,23 @@ def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output
     return handler
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _fold(text: str) -> Optional[FoldPolicy]:
+    try:
+        return parse_fold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--wait", action="store_true", help=help_text)
     p.add_argument("--wait-timeout", type=_non_negative_float, default=None, metavar="S",
@@ -347,35 +340,6 @@ def _wait_options(p: argparse.ArgumentParser, help_text: str) -> None:
 # -- commands -----------------------------------------------------------------------------------------
 
 
-def _account(args: argparse.Namespace) -> tuple[str, Token]:
-    """The API address and token the options and the environment name (ConfigError if unusable)."""
-    token = resolve_token(None, token_file=_opt(args, "token_file", None))
-    return resolve_api_url(_opt(args, "api_url", None),
-                           allow_insecure_http=bool(_opt(args, "allow_insecure_http", False))), token
-
-
-def _client(args: argparse.Namespace, out: Output, account: Optional[tuple[str, Token]] = None) -> Client:
-    """The command's client, for ``account`` when the caller resolved it already."""
-    from ..clients.sync import Client
-    from ..transports.stdlib import StdlibHTTP  # a command lives for a request or a few: no requests to load
-    from ..wire.retry import RetryPolicy
-
-    api_url, token = account or _account(args)
-    timeout = float(_opt(args, "timeout", DEFAULT_TIMEOUT))
-    deadline = float(_opt(args, "deadline", DEFAULT_DEADLINE))
-    client = Client(
-        token,
-        api_url=api_url,
-        timeout=timeout,
-        retry=RetryPolicy(deadline=deadline),
-        allow_insecure_http=bool(_opt(args, "allow_insecure_http", False)),
-        transport=StdlibHTTP(),
-    )
-    out.token = client.token
-    args.client = client
-    return client
-
-
 def _iso(unix_time: int) -> str:
     if not unix_time:
         return "-"
@@ -384,178 +348,6 @@ def _iso(unix_time: int) -> str:
 
 def _message_line(m: Message) -> str:
     return f"{m.id}  {_iso(m.time_create)}  {m.phone_number}  {m.status_label}  {m.message}"
-
-
-def _read_message(text: str) -> str:
-    if text != "-":
-        return text
-    data = sys.stdin.read()
-    return data[:-1] if data.endswith("\n") else data
-
-
-def _cmd_send(args: argparse.Namespace, out: Output) -> int:
-    from ..delivery.queued_send import send_plan_or_queue
-    from ..wire.outcomes import plan_send
-    from ..wire.routes import parse_route, routes_of
-
-    if args.message == "-":
-        turnstile.leave()  # stdin may keep us waiting: let the next command load meanwhile
-    message = _read_message(args.message)
-    if args.translit:
-        message = transliterate(message)
-    if args.segments:
-        message = fit_segments(message, args.segments)
-    # --to-sim arrives as text; the core's rule gives the API's own codes (2008, 1017) for it.
-    device_id = v.check_device_id(args.device_id) if args.device_id else None
-    to_sim = v.check_to_sim(args.to_sim, device_id) if args.to_sim is not None else None
-    routes = routes_of(device_id, to_sim, [parse_route(r) for r in args.via or ()])
-    deliver_within = args.deliver_within if args.deliver_within is not None else (
-        DEFAULT_DELIVER_WITHIN if args.via else 0.0)
-    if device_id is None and args.via:
-        device_id, to_sim = routes[0].device_id, routes[0].to_sim  # not followed: the first route only
-    plan = plan_send(args.to, message, device_id=device_id, to_sim=to_sim, callback_id=args.callback_id,
-                     invalid_chars=args.invalid_chars, long_message=args.long_message, normalize=args.normalize)
-    # In a storm, take this alert's place in the account's queue before loading the HTTP stack,
-    # and let the next process through the start-up turnstile (gosms.pacing.turnstile) then.
-    segments = _segments(plan, args, out)
-    account = _account(args)
-    if args.queue and not args.wait and deliver_within <= 0 and _handed_over(args, out, account, plan, segments):
-        return EXIT_OK
-    queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
-    client = _client(args, out, account)
-    if deliver_within > 0:
-        from .follow import send_followed
-
-        return send_followed(client, plan, routes, deliver_within, args, out)  # exits 0/1 as below
-    if args.queue:
-        outbox = outbox_of(args)
-        outbox.check()  # an outbox that cannot be used is said before anything is sent (exit 3)
-        result: BulkResult = send_plan_or_queue(client, outbox, plan, source="gosms send")
-    else:
-        result = client.send_plan(plan)
-        crash_point("answered-all")
-    code = _report_send(result, out)
-    document = result.as_dict()
-    document.update(segments)
-    first_failure = next((r.error for r in result.failed if r.error is not None), None)
-    if first_failure is not None:
-        # The first failure at the top as well, so a script reads `.error_code` as for any command.
-        document.update({k: v for k, v in error_document(first_failure, "send").items() if k not in document})
-    if args.wait and result.ids:
-        try:
-            delivered, report = _wait_all(client, result, args, out)
-        except GoSMSError as exc:
-            # The messages are out; only the delivery check failed. Say so, or a script resends.
-            out.note(f"Sent ({', '.join(result.ids)}), but delivery could not be checked: "
-                     f"{describe(exc, out.command)}")
-            document["delivery_error"] = error_document(exc, "send")
-            delivered, report = False, []
-        document["delivery"] = report
-        if not delivered:
-            code = EXIT_FAILURE
-    document["exit_code"] = code
-    out.document(document)
-    return code
-
-
-def _segments(plan: SendPlan, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    """The SMS segments the phone will send the text in (``-v`` says it, JSON carries it)."""
-    counts = [count_segments(part) for part in plan.parts]
-    total = sum(c.segments for c in counts)
-    if _opt(args, "verbose", False):
-        encodings = "/".join(sorted({c.encoding for c in counts}))
-        out.note(f"text: {sum(len(p) for p in plan.parts)} characters, {total} SMS segment(s) per number "
-                 f"({encodings})")
-    return {"segments": total, "segment_counts": [c.as_dict() for c in counts]}
-
-
-def _handed_over(args: argparse.Namespace, out: Output, account: tuple[str, Token], plan: SendPlan,
-                 segments: dict[str, Any]) -> bool:
-    """Spool-first: with ``gosms outbox run`` alive, write the alert for it (gosms.delivery.handoff)."""
-    from ..delivery.handoff import alert_fields, hand_over
-
-    alert = alert_fields(args.alert_type, args.alert_host, args.alert_service, args.alert_state, args.fold)
-    outbox = outbox_of(args)
-    try:
-        entries = hand_over(outbox, *account, plan.recipients, plan.parts, source="gosms send", alert=alert,
-                            device_id=plan.device_id, to_sim=plan.to_sim, callback_id=plan.callback_id)
-    except ConfigError as exc:
-        out.note(f"could not hand the alert to the outbox runner ({exc}); sending it now")
-        return False
-    if entries is None:
-        return False
-    for entry in entries:
-        out.line(f"handed to the outbox runner for {entry.phone_number} ({entry.id}): it sends at the account's "
-                 "rate")
-    out.document({"ok": True, "handed_over": True, "outbox": str(outbox.directory),
-                  "queued": [e.describe() for e in entries], **segments, "exit_code": EXIT_OK})
-    return True
-
-
-def _report_send(result: BulkResult, out: Output) -> int:
-    from ..delivery.queued_send import QueuedSend
-
-    parts = f" in {len(result.parts)} parts" if len(result.parts) > 1 else ""
-    queued = set(result.queued_numbers) if isinstance(result, QueuedSend) else set()
-    unqueued = result.unqueued if isinstance(result, QueuedSend) else {}
-    for r in result.results:
-        if r.phone_number in unqueued:
-            out.note(f"NOT sent to {r.phone_number} and NOT queued: the API could not take it now "
-                     f"({r.error if r.error else '?'}); {unqueued[r.phone_number]} Send it again to "
-                     f"{r.phone_number} only.")
-        elif r.phone_number in queued:
-            out.line(f"queued for {r.phone_number}: the API could not take it now "
-                     f"({r.error if r.error else '?'}); it waits in the outbox for 'gosms outbox flush'")
-        elif r.ok:
-            out.line(f"sent to {r.phone_number}{parts}: {', '.join(r.ids)}")
-        else:
-            done = f" ({len(r.ids)} of {len(result.parts)} parts went out: {', '.join(r.ids)})" if r.ids else ""
-            maybe = (" It may have been sent anyway: the answer was lost and the server could not be checked."
-                     if r.error is not None and r.error.maybe_sent else "")
-            why = describe(r.error, out.command) if r.error else "?"
-            out.note(f"NOT sent to {r.phone_number}{done}: {why}{maybe}")
-        for note in r.notes:
-            out.note(f"{r.phone_number}: {note}")
-    if result.ok or (isinstance(result, QueuedSend) and result.accepted):
-        return EXIT_OK
-    went = ", ".join(r.phone_number for r in result.sent) or "nobody"
-    missed = ", ".join(r.phone_number for r in result.failed)
-    out.note(f"sent to {len(result.sent)} of {len(result.results)} number(s); got it: {went}; did NOT get it: "
-             f"{missed}")
-    return EXIT_FAILURE
-
-
-def _wait_all(client: Client, result: BulkResult, args: argparse.Namespace, out: Output
-              ) -> tuple[bool, list[dict[str, Any]]]:
-    end = time.monotonic() + _wait_timeout(args)
-    report: list[dict[str, Any]] = []
-    all_delivered = True
-    for recipient in result.sent + [r for r in result.failed if r.ids]:
-        for message_id in recipient.ids:
-            message = client.wait_for_delivery(message_id, timeout=max(0.0, end - time.monotonic()),
-                                               interval=args.wait_interval)
-            ok = _show_delivery(message, out)
-            all_delivered = all_delivered and ok
-            report.append(dict(message.as_dict(), delivered=ok))
-    return all_delivered, report
-
-
-def _wait_timeout(args: argparse.Namespace) -> float:
-    return float(args.wait_timeout) if args.wait_timeout is not None else DEFAULT_WAIT_TIMEOUT
-
-
-def _show_delivery(message: Message, out: Output) -> bool:
-    """Print a final or timed-out state; True only for delivered."""
-    delivered = message.final and not message.failed
-    if delivered:
-        out.line(f"{message.id} to {message.phone_number}: {message.status_label}")
-    elif message.final:
-        out.note(f"{message.id} to {message.phone_number}: {message.status_label} (status {message.status}); "
-                 "the phone could not send it: check the phone, its SIM and its balance.")
-    else:
-        out.note(f"{message.id} to {message.phone_number}: still {message.status_label} when the wait ran out; "
-                 "is the sending phone online?")
-    return delivered
 
 
 def _cmd_status(args: argparse.Namespace, out: Output) -> int:

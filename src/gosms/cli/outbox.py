@@ -227,8 +227,11 @@ def _show(report: FlushReport, outbox: Outbox, out: Output) -> None:
         out.note(f"NOT delivered to {entry.phone_number}, every route tried: {(entry.follow or {}).get('story', '')}"
                  f" (kept in {outbox.directory / 'undelivered'})")
     done = len(report.sent) + len(report.recovered)
+    following = (f", {len(report.delivered)} delivered, {len(report.undelivered)} undelivered, "
+                 f"{len(report.following)} followed to the handset"
+                 if report.delivered or report.undelivered or report.following else "")
     out.line(f"outbox: {done} sent, {len(report.pending)} waiting, {len(report.expired)} expired, "
-             f"{len(report.failed)} failed ({outbox.directory})")
+             f"{len(report.failed)} failed{following} ({outbox.directory})")
 
 
 @contextmanager

@@ -119,12 +119,15 @@ class Runner:
             self._wait(stop, seen, report)
 
     def _wait(self, stop: Callable[[], bool], seen: frozenset[str], report: FlushReport) -> None:
-        """Until a name appears in ``new/`` that the flush did not see, a digest is due, or ``interval``."""
+        """Until a name appears in ``new/`` that the flush did not see, a digest or a round of following
+        is due, or ``interval``."""
         end = time.monotonic() + self.interval
         if report.follow_again is not None:  # alerts followed to the handset: their next round
             end = min(end, time.monotonic() + report.follow_again)
         if report.next_due is not None:
             end = min(end, time.monotonic() + max(0.0, report.next_due - time.time()))
+        if report.follow_again is not None:  # alerts followed to the handset: within their window
+            end = min(end, time.monotonic() + report.follow_again)
         if report.stopped_by is not None:  # the API is out of reach: new alerts wait for the retry
             return self._sleep(stop, min(end, time.monotonic() + RETRY_AFTER))
         while not stop() and time.monotonic() < end:

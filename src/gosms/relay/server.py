@@ -4,8 +4,9 @@ Why the outbox comes first: Alertmanager and Grafana retry a notification whose 
 forget one answered 200.  So the relay answers 200 only once the SMS is written (fsynced) into the
 outbox, and 503 when it cannot write it; a relay killed right after its answer loses nothing,
 because the runner of the next start (or ``gosms outbox run``) finds the entry there.  The sending
-itself is the outbox's runner (:meth:`gosms.delivery.outbox.Outbox.flush`), woken as soon as a post
-is queued, so the alert goes out at the account's rate with the outbox's recovery of lost answers.
+itself is the outbox's own runner (:class:`gosms.delivery.runner.Runner`, the one ``gosms outbox run``
+drives), which notices a new entry within a twentieth of a second, so the alert goes out at the
+account's rate with everything the outbox does: recovery of lost answers, digests, following.
 
 A webhook receiver faces whatever can reach its port, so the service is defensive: every
 connection has a read timeout (a client that stalls mid-body is dropped), a body must announce its
@@ -38,7 +39,7 @@ from .routes import Routes, check_numbers
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
-    from ..delivery.outbox import Outbox
+    from ..delivery.outbox import FlushReport, Outbox
 
 __all__ = [
     "DEFAULT_LISTEN",
@@ -61,9 +62,7 @@ MAX_CONNECTIONS = 256
 DISCARD_LIMIT = 16 * 1024 * 1024
 """Bytes of a refused (413) body read and dropped before the connection closes."""
 DEFAULT_INTERVAL = 60.0
-"""Seconds between flushes when nothing wakes the runner (entries queued by others, retries)."""
-DEFAULT_RETRY_INTERVAL = 30.0
-"""Seconds the runner waits after GoSMS could not be reached before it tries again."""
+"""Seconds between flushes when no entry arrives (retries, entries the runner was not told of)."""
 
 PARSERS: Mapping[str, Callable[[Any], Notification]] = {
     "/alertmanager": parse_alertmanager,
@@ -202,7 +201,6 @@ class Relay:
         max_body: int = DEFAULT_MAX_BODY,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         interval: float = DEFAULT_INTERVAL,
-        retry_interval: float = DEFAULT_RETRY_INTERVAL,
     ) -> None:
         self.host, self.port = parse_listen(listen)
         if auth is None and needs_auth(self.host):
@@ -217,12 +215,10 @@ class Relay:
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.interval = interval
-        self.retry_interval = retry_interval
         self.runner_held: Optional[bool] = None
         """True while this relay is the outbox's runner; False when another runner drains it."""
         self._seen = _Seen(outbox)
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._server: Optional[_Server] = None
         self._threads: list[threading.Thread] = []
 
@@ -260,7 +256,6 @@ class Relay:
     def stop(self, timeout: float = 60.0) -> None:
         """Stop taking posts, let the runner finish the alert it is sending, then return."""
         self._stop.set()
-        self._wake.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -270,7 +265,6 @@ class Relay:
     def stop_soon(self) -> None:
         """Ask :meth:`wait` to return (safe from a signal handler: it only sets a flag)."""
         self._stop.set()
-        self._wake.set()
 
     def wait(self) -> None:
         """Block until :meth:`stop` is called (from a signal handler's thread or another)."""
@@ -322,7 +316,6 @@ class Relay:
                 self._seen.release(key, number)
                 log.error("relay: could not queue %s: %s", source, exc)
                 raise _Answer(503, f"the alert could not be kept in the outbox: {exc}") from None
-        self._wake.set()
         if queued:
             log.info("relay: queued %r for %s (%s)", text, ", ".join(n for n in numbers if n not in repeated), source)
         if repeated:
@@ -372,28 +365,28 @@ class Relay:
         self._stop.wait()
 
     def _drain(self) -> None:
-        """Flush when woken by a post, every ``interval`` otherwise, until the relay stops."""
-        while not self._stop.is_set():
-            self._wake.clear()  # an alert queued during the flush sets it again: no wake-up is lost
-            pause = self.interval
-            try:
-                report = self.outbox.flush(self.client, stop=self._stop.is_set)
-            except GoSMSError as exc:  # the next round may do better; a service must not die of it
-                log.error("relay: flush failed: %s", self.scrub(str(exc)))
-                pause = self.retry_interval
-            else:
-                for entry in report.sent + report.recovered:
-                    log.info("relay: sent to %s: %s", entry.phone_number, ", ".join(entry.sent_ids))
-                for entry, error in report.failed:
-                    log.error("relay: NOT sent to %s: %s", entry.phone_number, self.scrub(str(error)))
-                for entry in report.expired:
-                    log.error("relay: expired, not sent to %s: %r", entry.phone_number, entry.message)
-                if report.stopped_by is not None:
-                    log.warning("relay: GoSMS cannot take alerts now (%s); %d wait, next try in %g s",
-                                self.scrub(str(report.stopped_by)), len(report.pending), self.retry_interval)
-                    self._stop.wait(self.retry_interval)
-                    continue
-            self._wake.wait(pause)
+        """The outbox's own runner (digests, following, hand-off included) until the relay stops.
+
+        It looks at ``new/`` every few hundredths of a second, so a queued post goes out at once
+        without a signal from the handler; the relay only adds its log lines.
+        """
+        from ..delivery.runner import Runner
+
+        Runner(self.outbox, self.client, self.interval).run(self._stop.is_set, self._show, self._failed)
+
+    def _show(self, report: FlushReport) -> None:
+        for entry in report.sent + report.recovered:
+            log.info("relay: sent to %s: %s", entry.phone_number, ", ".join(entry.sent_ids))
+        for entry, error in report.failed:
+            log.error("relay: NOT sent to %s: %s", entry.phone_number, self.scrub(str(error)))
+        for entry in report.expired:
+            log.error("relay: expired, not sent to %s: %r", entry.phone_number, entry.message)
+        if report.stopped_by is not None:
+            log.warning("relay: GoSMS cannot take alerts now (%s); %d wait for the next try",
+                        self.scrub(str(report.stopped_by)), len(report.pending))
+
+    def _failed(self, exc: GoSMSError) -> None:
+        log.error("relay: flush failed: %s", self.scrub(str(exc)))
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -24,15 +24,19 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors impor
 )
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.hints import ON, Setting
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send, refused_for_all
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import Route, parse_route
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.validation import (
     INVALID_CHARS_CHOICES,
     LONG_MESSAGE_CHOICES,
+    check_device_id,
+    check_to_sim,
 )
 from ansible_collections.gosms.sms.plugins.module_utils.transport import open_client
 
 __all__ = [
     'CHOICES',
     'GoSMSError',
+    'RouteError',
     'argument_spec',
     'connect',
     'connection_argument_spec',
@@ -41,6 +45,7 @@ __all__ = [
     'failure_message',
     'hint_text',
     'is_not_found',
+    'parse_routes',
     'plan_send',
     'sentence',
 ]
@@ -198,3 +203,44 @@ def fail(module, exc, msg=None, **result):
     details = error_details(exc)
     details.update(result)
     module.fail_json(msg=msg or sentence(exc, module.argument_spec), **details)
+
+
+ROUTE_FORMS = 'each entry is DEVICE or DEVICE:SIM, or a dictionary with device_id and optionally to_sim'
+
+
+class RouteError(Exception):
+    """A routes entry refused before any request: which one, and why (the core's error, with the
+    API's own code, when the device id or SIM is at fault)."""
+
+    def __init__(self, position, value, error=None, reason=''):
+        super().__init__(f'Entry {position} of routes ({value!r}): ' + (
+            error.sentence(f'Check the routes option: {ROUTE_FORMS}.') if error is not None
+            else f'{reason}; {ROUTE_FORMS}.'))
+        self.error = error
+
+
+def parse_routes(values):
+    """The ``routes`` option as the core's routes, in order, each checked with the API's own codes.
+
+    An entry is a string (``DEVICE`` or ``DEVICE:SIM``, as ``gosms send --via`` takes it) or a
+    dictionary with ``device_id`` and optionally ``to_sim``; Ansible's argument_spec declares the
+    list (elements raw, since it holds both forms) and the core decides what a route is.
+    """
+    routes = []
+    for position, value in enumerate(values or [], start=1):
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {'device_id', 'to_sim'})
+            if unknown:
+                raise RouteError(position, value, reason=f"unknown key {', '.join(unknown)}")
+        elif not isinstance(value, str):
+            raise RouteError(position, value, reason='neither text nor a dictionary')
+        try:
+            if isinstance(value, dict):
+                device_id = check_device_id(value.get('device_id'))
+                sim = value.get('to_sim')
+                routes.append(Route(device_id, None if sim is None else check_to_sim(sim, device_id)))
+            else:
+                routes.append(parse_route(value))
+        except ValidationError as exc:
+            raise RouteError(position, value, exc) from None
+    return routes

@@ -92,6 +92,7 @@ options:
     description:
       - Wait until every message sent is delivered or has failed for good.
       - The task fails when a message failed to deliver, or was not delivered within O(wait_timeout).
+      - To fail over to another phone as well, use O(wait_for_delivery) instead.
     type: bool
     default: false
   wait_timeout:
@@ -101,22 +102,29 @@ options:
     default: 120
   routes:
     description:
-      - Phones (and SIM slots) to fail over between, in order, each as V(DEVICE) or V(DEVICE:SIM), for
-        example V(6622a8bbd963898821ebf934:1).
-      - The text goes out on the first route whose phone is not known to be offline or switched off;
-        when it fails or makes no progress within O(wait_for_delivery) seconds, the copy still waiting
-        on that phone is cancelled and the text goes out through the next route. Each route is tried once.
+      - The phones to send through, in order of preference, for failover while the task follows each
+        recipient to the handset (O(wait_for_delivery)).
+      - Each entry is a phone's device id, optionally with its SIM slot after a colon (V(DEVICE:SIM), the
+        slot counted as O(to_sim) counts it), or a dictionary with C(device_id) and optionally C(to_sim).
+      - The text goes out through the first route; when that phone fails to send it, or the message
+        makes no progress within O(wait_for_delivery) seconds, the stuck copy is cancelled and the text
+        goes out through the next route. Each route is tried at most once. A phone known to be offline
+        or switched off is skipped without sending.
       - O(device_id) and O(to_sim), when set, are the first route.
-      - Implies following to the handset for O(wait_for_delivery) seconds a route (300 when not set).
+      - Routes imply following, with 300 seconds a route when O(wait_for_delivery) is not set.
     type: list
-    elements: str
+    elements: raw
+    version_added: 0.2.0
   wait_for_delivery:
     description:
-      - Follow every recipient's text to the handset, giving each route this many seconds to make
-        progress, and fail the task when a recipient got it on no route, with each route's outcome in
-        RV(results[].routes).
-      - Without O(routes), the one route is O(device_id) (or any of your phones).
+      - Follow each recipient's message until it is delivered to the handset, failing over along
+        O(routes); the task fails when a recipient ends up undelivered on every route, and reports each
+        route's try.
+      - The seconds each route gets to make progress (taken by a phone, sent, delivered) before the
+        next route is tried. The task takes at most this times the number of routes, plus a minute.
+      - Not set (and no O(routes)), or V(0), sends without following, as before.
     type: float
+    version_added: 0.2.0
 notes:
   - The emulator that ships with gosms-ops (C(gosms-emulator)) answers like the GoSMS API, for trying
     playbooks without spending the SMS quota; point O(api_url) at it.
@@ -125,15 +133,6 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Page the on-call through the first phone, failing over to the second phone's SIM 1
-  gosms.sms.send:
-    api_token: "{{ gosms_token }}"
-    to: "79991234567"
-    msg: "{{ inventory_hostname }}: database down"
-    routes:
-      - 6622a8bbd963898821ebf934
-      - 6622a8bbd963898821ebf935:1
-    wait_for_delivery: 120
 - name: Text the on-call phone from the host that has the problem
   gosms.sms.send:
     api_token: "{{ gosms_token }}"
@@ -178,6 +177,22 @@ EXAMPLES = r"""
     - name: Show what became of it
       ansible.builtin.debug:
         msg: "{{ alert.results[0].delivered }}"
+
+- name: Page the on-call, failing over to the second phone when the first cannot deliver in 2 minutes
+  gosms.sms.send:
+    api_token: "{{ gosms_token }}"
+    to: "79991234567"
+    msg: "{{ inventory_hostname }} is down"
+    routes:
+      - 6622a8bbd963898821ebf934
+      - device_id: 3baf9df0-d0e3-43d2-a58f-6d7c27143242
+        to_sim: 1
+    wait_for_delivery: 120
+  register: page
+
+- name: Say which phone carried it
+  ansible.builtin.debug:
+    msg: "{{ page.results[0].routes | map(attribute='outcome') | list }}"
 """
 
 RETURN = r"""
@@ -225,8 +240,6 @@ results:
     status:
       description:
         - C(sent), C(partly sent), C(failed), or C(would send) in check mode.
-        - With O(routes) or O(wait_for_delivery), C(delivered), C(undelivered), or C(tracking) when
-          the wait ran out first.
       type: str
     notes:
       description: What happened on the way, such as an answer lost and the message found on the server.
@@ -264,17 +277,77 @@ results:
       type: list
       elements: dict
       returned: when O(wait=true)
-    routes:
+    verdict:
       description:
-        - Each route tried, in order, with C(label), C(outcome) (V(delivered), V(failed), V(stuck),
-          V(skipped), V(refused)), C(detail), C(cancel) and the C(ids) of the copy it sent.
+        - V(delivered), V(undelivered) (every route tried and none delivered), or V(tracking) when the
+          task's time ran out before a verdict.
+      type: str
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+      sample: delivered
+      version_added: 0.2.0
+    possible_double:
+      description:
+        - True when a copy on an earlier route could not be cancelled and may reach the handset as well.
+      type: bool
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+      version_added: 0.2.0
+    story:
+      description: Each route's try in a few words, in order.
+      type: str
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+      sample: >-
+        6622a8bbd963898821ebf934: still waiting after 120 s without progress, cancelled;
+        3baf9df0-d0e3-43d2-a58f-6d7c27143242:1: delivered (status 4)
+      version_added: 0.2.0
+    routes:
+      description: Each route's try, in the order tried.
       type: list
       elements: dict
-      returned: when O(routes) or O(wait_for_delivery) is set
-    possible_double:
-      description: True when a copy on an earlier route could not be cancelled and may arrive as well.
-      type: bool
-      returned: when O(routes) or O(wait_for_delivery) is set
+      returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+      version_added: 0.2.0
+      contains:
+        route:
+          description: The route as V(DEVICE) or V(DEVICE:SIM); V(any phone) when no route was given.
+          type: str
+        device_id:
+          description: The phone of the route (null for any phone).
+          type: str
+        to_sim:
+          description: The SIM slot of the route, when one was given.
+          type: int
+        outcome:
+          description:
+            - V(delivered), V(failed) (the phone or network reported an error), V(stuck) (no progress in
+              time), V(skipped) (the phone was known offline or switched off, nothing sent), V(refused)
+              (GoSMS refused the route itself), or V(in progress).
+          type: str
+        detail:
+          description: What happened on this route, in a sentence.
+          type: str
+        ids:
+          description: The message ids this route's copy got (one per part).
+          type: list
+          elements: str
+        statuses:
+          description: The last GoSMS status read of each id (0 waiting ... 4 delivered, 3 and 5 failed).
+          type: dict
+        cancel:
+          description:
+            - What became of the cancel of a stuck copy; V(cancelled), V(refused) (GoSMS refused the
+              delete for now, so a second copy may arrive), V(too late) (a phone had taken it), or empty.
+          type: str
+delivered_to:
+  description: The numbers the text was delivered to.
+  returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+  type: list
+  elements: str
+  version_added: 0.2.0
+undelivered_to:
+  description: The numbers the text was not delivered to on any route (or not yet, when time ran out).
+  returned: when the task follows delivery (O(wait_for_delivery) or O(routes))
+  type: list
+  elements: str
+  version_added: 0.2.0
 error_code:
   description:
     - The GoSMS error code of the failure (the first failed recipient's when several failed).
@@ -298,19 +371,24 @@ remedy:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.following import prepare
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import DEFAULT_DELIVER_WITHIN
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     CHOICES,
     GoSMSError,
+    RouteError,
     argument_spec,
     connect,
     error_details,
     fail,
     failure_message,
+    parse_routes,
     plan_send,
     sentence,
 )
+
+UNDELIVERED_REMEDY = ('Check the phones of routes in My Devices in the GoSMS control panel (last seen, app '
+                      'running, SIM credit), add a route through another phone, or give each route more '
+                      'time with wait_for_delivery.')
 
 
 def would_send(plan):
@@ -341,33 +419,52 @@ def wait_for_delivery(module, client, result):
     return undelivered
 
 
-def follow(module, client, plan, options):
-    """Send and follow every recipient to the handset over the routes; exits the module."""
+def route_result(leg):
+    """One route's try as the task returns it (see RETURN)."""
+    return dict(route=leg.route.label, device_id=leg.route.device_id, to_sim=leg.route.to_sim,
+                outcome=leg.outcome or 'in progress', detail=leg.detail, ids=list(leg.ids),
+                statuses=dict(leg.statuses), cancel=leg.cancel)
+
+
+def recipient_result(record):
+    """What became of one recipient followed to the handset."""
+    ids = [i for leg in record.legs for i in leg.ids]
+    sent = any(leg.ids and len(leg.ids) == len(record.parts) for leg in record.legs)
+    return dict(phone_number=record.phone_number, ok=sent, ids=ids, status='sent' if sent else 'failed',
+                notes=[], verdict=record.verdict, delivered=record.verdict == 'delivered',
+                possible_double=record.possible_double, story=record.story(),
+                routes=[route_result(leg) for leg in record.legs])
+
+
+def deliver(module, client, routes, within, options):
+    """Send and follow each recipient to the handset through the core, failing over along ``routes``;
+    the task fails when any recipient is not delivered, naming each route's try."""
     p = module.params
-    within = p['wait_for_delivery'] if p['wait_for_delivery'] is not None else DEFAULT_DELIVER_WITHIN
-    if within <= 0:
-        module.fail_json(msg='wait_for_delivery must be more than 0 seconds: the time each route gets.')
     try:
-        prepare(plan.recipients, p['msg'], p['routes'] or [], within, None, **options)
-    except GoSMSError as exc:
+        records = client.deliver(p['to'], p['msg'], routes=routes, deliver_within=within, **options)
+    except GoSMSError as exc:  # input only: the core checks everything before the first request
         fail(module, exc, changed=False)
-    if module.check_mode:
-        module.exit_json(**would_send(plan))
-    records = client.deliver(list(plan.recipients), p['msg'], routes=p['routes'] or [], deliver_within=within,
-                             **options)
-    results = []
+    recipients = [recipient_result(r) for r in records]
+    result = dict(
+        changed=any(r['ids'] for r in recipients),
+        results=recipients,
+        ids=[i for r in recipients for i in r['ids']],
+        texts=list(records[0].parts) if records else [],
+        sent_to=[r['phone_number'] for r in recipients if r['ok']],
+        not_sent_to=[r['phone_number'] for r in recipients if not r['ok']],
+        delivered_to=[r['phone_number'] for r in recipients if r['delivered']],
+        undelivered_to=[r['phone_number'] for r in recipients if not r['delivered']],
+    )
     for record in records:
-        ids = [i for leg in record.legs for i in leg.ids]
-        results.append(dict(phone_number=record.phone_number, ok=record.verdict == 'delivered', ids=ids,
-                            status=record.verdict, notes=[record.story()], delivered=record.verdict == 'delivered',
-                            routes=[leg.as_dict() for leg in record.legs], possible_double=record.possible_double))
-    result = dict(changed=any(r['ids'] for r in results), results=results,
-                  ids=[i for r in results for i in r['ids']], texts=list(plan.parts),
-                  sent_to=[r['phone_number'] for r in results if r['delivered']],
-                  not_sent_to=[r['phone_number'] for r in results if not r['delivered']])
-    missed = [f"{r['phone_number']} ({r['notes'][0]})" for r in results if not r['delivered']]
-    if missed:
-        module.fail_json(msg=f"Not delivered to: {'; '.join(missed)}.", **result)
+        if record.possible_double:
+            module.warn(f'{record.phone_number} may get the text twice: {record.story()}')
+    lost = [r for r in records if r.verdict != 'delivered']
+    if lost:
+        said = '; '.join(f"{r.phone_number} ({'not yet, time ran out' if r.verdict == 'tracking' else 'undelivered'}"
+                         f': {r.story()})' for r in lost)
+        delivered = f" Delivered to: {', '.join(result['delivered_to'])}." if result['delivered_to'] else ''
+        module.fail_json(msg=f'Not delivered to: {said}.{delivered} Fix: {UNDELIVERED_REMEDY}',
+                         remedy=UNDELIVERED_REMEDY, **result)
     module.exit_json(**result)
 
 
@@ -384,9 +481,10 @@ def main():
             normalize=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
-            routes=dict(type='list', elements='str'),
+            routes=dict(type='list', elements='raw'),
             wait_for_delivery=dict(type='float'),
         ),
+        mutually_exclusive=[('wait', 'wait_for_delivery'), ('wait', 'routes')],
         supports_check_mode=True,
     )
     client = connect(module)
@@ -397,10 +495,26 @@ def main():
         plan = plan_send(p['to'], p['msg'], **options)
     except GoSMSError as exc:
         fail(module, exc, changed=False)
-    if p['routes'] or p['wait_for_delivery'] is not None:
-        follow(module, client, plan, options)
+    try:
+        routes = parse_routes(p['routes'])
+    except RouteError as exc:
+        if exc.error is None:
+            module.fail_json(msg=str(exc), changed=False)
+        fail(module, exc.error, msg=str(exc), changed=False)
+    within = p['wait_for_delivery']
+    if within is None and routes:
+        within = DEFAULT_DELIVER_WITHIN  # routes only fail over while the task follows: the core's default time
+    if within is not None and within < 0:
+        module.fail_json(msg='wait_for_delivery must be 0 (send without following) or the seconds each route '
+                             f'gets to deliver, not {within:g}.', changed=False)
+    if routes and not within:
+        module.fail_json(msg='routes fail over only while the task follows each message to the handset: '
+                             'set wait_for_delivery to the seconds each route gets (for example 120), '
+                             'not 0.', changed=False)
     if module.check_mode:
         module.exit_json(**would_send(plan))
+    if within:
+        deliver(module, client, routes, within, options)
 
     bulk = client.send_plan(plan)
     recipients = [r.as_dict() for r in bulk.results]

@@ -191,6 +191,14 @@ class Followed:
             words.append(text)
         return "; ".join(words) or "not sent yet"
 
+    def decisions(self) -> dict[str, Any]:
+        """The record without the statuses read along the way: what was decided and done."""
+        data = self.as_dict()
+        for leg in data["legs"]:
+            leg.pop("statuses")
+            leg.pop("progress_at")
+        return data
+
     def as_dict(self) -> dict[str, Any]:
         return {"phone_number": self.phone_number, "parts": list(self.parts),
                 "routes": [r.as_dict() for r in self.routes], "deliver_within": self.deliver_within,

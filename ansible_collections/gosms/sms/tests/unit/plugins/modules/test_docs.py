@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import validation
+from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import parse_routes
 from ansible_collections.gosms.sms.plugins.modules import device, device_info, message_info, send
 
 MODULES = [send, message_info, device, device_info]
@@ -39,6 +40,9 @@ def test_examples_use_ids_the_api_accepts(module):
                 checked += 1
         if 'device_id' in task.get('gosms.sms.send', {}):
             assert validation.check_device_id(task['gosms.sms.send']['device_id'])
+            checked += 1
+        if 'routes' in task.get('gosms.sms.send', {}):
+            assert len(parse_routes(task['gosms.sms.send']['routes'])) == len(task['gosms.sms.send']['routes'])
             checked += 1
     assert checked or module in (message_info,)
 
