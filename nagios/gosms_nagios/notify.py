@@ -30,7 +30,6 @@ from gosms.pacing import turnstile
 from gosms.wire.config import ENV_API_URL, ENV_TOKEN, ENV_TOKEN_FILE, Token, resolve_api_url, resolve_token
 from gosms.wire.errors import GoSMSError, ValidationError
 from gosms.wire.folding import DEFAULT_POLICY, FoldPolicy, parse_fold
-from gosms.wire.routes import parse_route
 from gosms.wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
@@ -173,8 +172,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if not args.host.strip():
         parser.error("no host: give --host (the daemon's host name macro)")
     args.numbers = numbers
+    args.routes = []
     try:
-        args.routes = [parse_route(route) for route in args.via if route.strip()]
+        if any(route.strip() for route in args.via):
+            from gosms.wire.routes import parse_route  # only for --via: a plain notifier never loads it
+
+            args.routes = [parse_route(route) for route in args.via if route.strip()]
     except ValidationError as exc:
         parser.error(f"--via {exc.description} {exc.remedy} (a route is DEVICE or DEVICE:SIM)")
     if args.deliver_within is not None and not args.routes:

@@ -1,10 +1,11 @@
-"""An alert storm: 100 notification commands at once, as a daemon starts them, all arrive and none twice.
+"""An alert storm: 200 notification commands at once, as a daemon starts them, all arrive and none twice.
 
 Against the emulator's strict rate limit (refused requests count in its window, no Retry-After),
-100 ``notify_gosms`` single files run at the same time under ``/usr/bin/python3``, sharing one
+200 ``notify_gosms`` single files run at the same time under ``/usr/bin/python3``, sharing one
 account budget on this host.  Whatever could not go out within a command's timeout (a busy machine
-starts 100 Pythons slowly) is in the outbox, and one ``gosms outbox flush`` sends it: then every
-alert has arrived exactly once.  Delivery is asserted, never speed.
+starts 200 Pythons slowly) is in the outbox, and one ``gosms outbox flush`` sends it: then every
+alert has arrived exactly once.  No ``gosms outbox run`` is alive, so each notifier sends itself
+(tests/nagios/test_notify_fold.py hands a storm to a live runner).  Delivery is asserted, never speed.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from nagios_support import SECRET, assert_no_secret
 
 from gosms.emulator import Emulator
 
-STORM = 100
+STORM = 200
 PAGER = "79991234567"
 
 
-def test_a_storm_of_100_notifications_all_arrive_once(single_files: Path, emu: Emulator, tmp_path: Path) -> None:
+def test_a_storm_of_200_notifications_all_arrive_once(single_files: Path, emu: Emulator, tmp_path: Path) -> None:
     emu.set_scenario(rate_limit=10, rate_limit_mode="strict",
                      lifecycle={"waiting": 0, "processing": 0, "sent": 0})
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path), "GOSMS_TOKEN": SECRET,

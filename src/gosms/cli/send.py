@@ -74,7 +74,7 @@ def send_command(args: argparse.Namespace, out: Output) -> int:
     # and let the next process through the start-up turnstile (gosms.pacing.turnstile) then.
     segments = _segments(plan, args, out)
     account = _account(args)
-    if args.queue and not args.wait and _handed_over(args, out, account, plan, segments):
+    if args.queue and not args.wait and deliver_within <= 0 and _handed_over(args, out, account, plan, segments):
         return EXIT_OK
     queue_to_send(*account, deadline=float(_opt(args, "deadline", DEFAULT_DEADLINE)), placed=turnstile.leave)
     client = _client(args, out, account)

@@ -28,7 +28,7 @@ def _record(entry: Entry, digests: dict[str, Entry]) -> dict[str, Any]:
         state, ids, sent_at = "folded", [], None
     else:  # the alert's state is its SMS's: a folded alert is sent when its digest is
         state, ids = carrier.state, list(carrier.sent_ids)
-        sent_at = carrier.last_attempt if carrier.state == "sent" else None
+        sent_at = carrier.last_attempt if carrier.sent_ids else None
     if entry.state == "new" and entry.fold_reason:
         state = entry.fold_reason  # held, flap or reserve: waiting for its digest
     return {

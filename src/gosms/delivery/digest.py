@@ -31,6 +31,8 @@ __all__ = ["DIGEST", "fold"]
 DIGEST = "digest"
 """The ``kind`` and ``source`` of an entry the runner wrote to carry folded alerts."""
 _HELD_REASONS = ("held", "flap", "reserve")
+_ON_RECORD = ("new", "sending", "folded", "tracking", "sent", "delivered", "undelivered")
+"""What the folding looks at: waiting alerts and those that went (expired and failed ones never did)."""
 
 
 def _alert(entry: Entry) -> Alert:
@@ -47,7 +49,7 @@ def _policy(entries: Sequence[Entry]) -> FoldPolicy:
 
 def fold(outbox: Outbox, client: Client, report: FlushReport, now: float) -> list[Entry]:
     """The pending entries to send in this flush, oldest first, digests due now among them."""
-    everything = outbox._load(("new", "sending", "folded", "sent"))
+    everything = outbox._load(_ON_RECORD)
     pending = [e for e in everything if e.state in PENDING]
     reserve = outbox.reserve_in_force()
     mine: dict[str, list[Entry]] = defaultdict(list)
@@ -85,7 +87,7 @@ def _fold_number(outbox: Outbox, client: Client, entries: list[Entry], history: 
     held = [(_alert(e), e.fold_reason) for e in entries if e.fold_reason in _HELD_REASONS]
     fresh = [_alert(e) for e in entries if e.fold_reason not in _HELD_REASONS]
     sent_alone = [e.created for e in history if e.kind != DIGEST and not e.folded_into
-                  and e.state in ("sending", "sent")]
+                  and e.state not in ("new", "folded")]
     last_digest = max((d.created for d in digests), default=None)
     plan = plan_folding(fresh, held, sent_alone, last_digest, _policy(entries), now, reserve)
     for alert_id, reason in plan.held.items():

@@ -42,7 +42,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import secrets
 import time
@@ -84,7 +83,6 @@ __all__ = [
     "is_transient",
 ]
 
-log = logging.getLogger("gosms")
 
 ENV_OUTBOX = "GOSMS_OUTBOX"
 DEFAULT_MAX_AGE = 4 * 3600.0
@@ -241,8 +239,10 @@ class Outbox:
 
     def _set_aside(self, files: Folders, state: str, name: str, reason: str, tidy: bool) -> Corrupt:
         if tidy:  # said once, when it is moved; a listing reports it in its own output
-            log.info("outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name,
-                     reason)
+            import logging  # here, not at the top: a notifier handing an alert over never loads it
+
+            logging.getLogger("gosms").info(
+                "outbox: %s/%s is not a sound entry (%s); set aside in corrupt/, never sent", state, name, reason)
             with self._writing():
                 name = files.set_aside(state, name, reason)
             state = CORRUPT

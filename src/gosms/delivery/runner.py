@@ -122,6 +122,8 @@ class Runner:
         """Until a name appears in ``new/`` that the flush did not see, a digest or a round of following
         is due, or ``interval``."""
         end = time.monotonic() + self.interval
+        if report.follow_again is not None:  # alerts followed to the handset: their next round
+            end = min(end, time.monotonic() + report.follow_again)
         if report.next_due is not None:
             end = min(end, time.monotonic() + max(0.0, report.next_due - time.time()))
         if report.follow_again is not None:  # alerts followed to the handset: within their window
