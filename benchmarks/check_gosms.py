@@ -136,7 +136,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    with Emulator(tokens=[TOKEN]) as emu, tempfile.TemporaryDirectory(prefix="gosms-bench-") as tmp:
+    # What is measured is each process's own cost: the emulator's rate limit (10 reads a second)
+    # is off, or the baseline's bare requests.get, which does not retry, meets a 429 on a fast machine.
+    with Emulator(tokens=[TOKEN], scenario={"rate_limit": 0}) as emu, \
+            tempfile.TemporaryDirectory(prefix="gosms-bench-") as tmp:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "GOSMS_TOKEN": TOKEN,
                "GOSMS_API_URL": emu.url, "XDG_CACHE_HOME": tmp, "GOSMS_RUNTIME_DIR": str(Path(tmp) / "run")}
         print(f"check_gosms benchmark: {args.runs} interleaved runs each, Python {sys.version.split()[0]}, "
