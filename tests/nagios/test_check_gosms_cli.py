@@ -116,8 +116,9 @@ def test_plugin_timeout_is_unknown(check: Checker) -> None:
     with trickling_server() as url:
         run = check.run("-t", "2", api_url=url)
     assert run.returncode == 3, run
+    # The status says the plugin's own timeout ended it; a hang would end in the runner's timeout
+    # instead. No clock is read: on a busy machine a process may take seconds to start.
     assert run.status.startswith("GOSMS UNKNOWN - plugin timeout: the check did not finish within 2 s"), run
-    assert run.seconds < 6
 
 
 def test_token_never_in_output_at_any_verbosity(console: Checker, emu: Emulator) -> None:

@@ -309,8 +309,8 @@ def test_api_broken_is_critical(check: Checker, emu: Emulator, fault: dict[str, 
     emu.add_faults([dict(fault, count=None)])
     run = check.run("-t", "4", api_url=emu.url)
     assert run.returncode == 2, run
+    # CRITICAL, not the plugin timeout's UNKNOWN: the client gave up inside -t, however busy the machine.
     assert run.status.startswith("GOSMS CRITICAL - API: "), run
-    assert run.seconds < 4 + 2
 
 
 def test_api_unreachable_is_critical(check: Checker) -> None:
@@ -324,9 +324,12 @@ def test_api_unreachable_is_critical(check: Checker) -> None:
 def test_slow_api_is_critical_before_the_plugin_timeout(console: Checker, emu: Emulator) -> None:
     emu.add_fault("slow", count=None, seconds=30)
     run = console.run("-t", "4", api_url=emu.url)
+    # The client gave up inside the plugin timeout: had the plugin's own timeout struck first, the
+    # status would be UNKNOWN (3, "plugin timeout: the check did not finish"), whatever the machine's
+    # load. No clock is read here: on a busy machine the process may take longer than 4 s to end.
     assert run.returncode == 2, run
     assert "did not answer in time" in run.status
-    assert run.seconds < 4, "the client gave up inside the plugin timeout"
+    assert "plugin timeout" not in run.status
 
 
 def test_quota_count_and_gosms_usage_agree_after_a_deletion(console: Checker, emu: Emulator) -> None:
