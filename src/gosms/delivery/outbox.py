@@ -268,8 +268,11 @@ class Outbox:
     # -- adding -----------------------------------------------------------------------------------
 
     def add(self, client: Client, phone_number: str, message: str, *, last_error: str = "", source: str = "",
-            **send_options: Any) -> Entry:
+            alert: Optional[Mapping[str, Any]] = None, **send_options: Any) -> Entry:
         """Queue an alert for one number without trying to send it, validated first as a send is.
+
+        ``alert`` holds what the tool knows of it for folding (:data:`~gosms.delivery.entry.ALERT_FIELDS`:
+        kind, host, service, severity, and ``fold_burst``/``fold_window`` to fold it in storms).
 
         ``send_options`` are :meth:`gosms.Client.send`'s (``device_id``, ``to_sim``, ``callback_id``,
         ``invalid_chars``, ``long_message``, ``normalize``).
@@ -278,7 +281,8 @@ class Outbox:
 
         plan = plan_send(phone_number, message, **send_options)
         return self._store(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
-                           to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source)
+                           to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source,
+                           alert=alert)
 
     def _store(
         self,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, Outbox
 from ..wire.config import Token, resolve_token
 from ..wire.errors import ConfigError
+from ..wire.folding import FoldPolicy, parse_fold
 from .routes import Routes, load_routes
 from .server import DEFAULT_INTERVAL, DEFAULT_LISTEN, DEFAULT_MAX_BODY, DEFAULT_READ_TIMEOUT, Relay, parse_listen
 
@@ -71,6 +72,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds a connection may stall while sending (default {DEFAULT_READ_TIMEOUT:g})")
     parser.add_argument("--interval", type=_positive(float), default=DEFAULT_INTERVAL, metavar="S",
                         help=f"seconds between flushes when no post wakes the runner (default {DEFAULT_INTERVAL:g})")
+    parser.add_argument("--fold", type=_fold, default=None, metavar="BURST/WINDOW",
+                        help="fold storms per number: BURST groups go alone within WINDOW, the rest of it in one "
+                             "digest SMS (e.g. 3/60s; 'on' is 3/60s). Default off: Alertmanager and Grafana "
+                             "group alerts already (group_by, group_interval)")
+
+
+def _fold(text: str) -> Optional[FoldPolicy]:
+    try:
+        return parse_fold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _auth(path: Optional[str]) -> Optional[Token]:
@@ -99,7 +111,8 @@ def run(args: argparse.Namespace, make_client: Callable[[], Client]) -> int:
     routes: Optional[Routes] = load_routes(args.routes) if args.routes else None
     client = make_client()
     relay = Relay(Outbox(args.outbox, max_age=args.max_age), client, listen=args.listen, auth=auth, routes=routes,
-                  max_body=args.max_body, read_timeout=args.read_timeout, interval=args.interval)
+                  max_body=args.max_body, read_timeout=args.read_timeout, interval=args.interval,
+                  fold=args.fold)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("gosms relay: %(levelname)s %(message)s"))
     handler.addFilter(_Redacting(relay))

@@ -30,11 +30,15 @@ from typing import Any
 
 from ..wire.validation import MAX_MESSAGE_LENGTH, check_message, replace_invalid_chars, truncate_message
 
-__all__ = ["Alert", "Notification", "PayloadError", "compose", "parse_alertmanager", "parse_grafana"]
+__all__ = ["Alert", "Notification", "PayloadError", "compose", "folding_subject", "parse_alertmanager",
+           "parse_grafana"]
 
 ALERTMANAGER_VERSION = "4"
 INSTANCE_LABELS = ("instance", "pod", "host", "hostname", "service", "job")
 """Labels that name where an alert fires, the first one present wins: ``instance`` is Prometheus's."""
+SEVERITY_ORDER = ("emergency", "page", "critical", "alert", "error", "high", "major", "warning", "minor",
+                  "medium", "low", "info", "none")
+"""``severity`` label values from the most to the least pressing; others rank below them, by name."""
 _MORE_ROOM = len(" +99999 more")
 _BREAKS = re.compile(r"[\r\n\t\v\f]+")
 
@@ -49,6 +53,8 @@ class Alert:
     name: str
     instance: str
     summary: str
+    severity: str = ""
+    """The alert's ``severity`` label, as its rules wrote it (``critical``, ``warning``, ...)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,8 @@ def _alert(item: Any, index: int, group_status: str) -> Alert:
         raise PayloadError(f"'{where}.status' is {status!r}: an alert is 'firing' or 'resolved'")
     instance = next((labels[k] for k in INSTANCE_LABELS if labels.get(k)), "")
     return Alert(status=status, name=labels.get("alertname") or "alert", instance=instance,
-                 summary=annotations.get("summary") or annotations.get("description", ""))
+                 summary=annotations.get("summary") or annotations.get("description", ""),
+                 severity=labels.get("severity", ""))
 
 
 def _object(value: Any, where: str) -> Mapping[str, Any]:
@@ -154,6 +161,31 @@ def _labels(value: Any, where: str) -> dict[str, str]:
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
         type(value), "a number")
+
+
+# -- folding ------------------------------------------------------------------------------------------
+
+
+def folding_subject(note: Notification) -> tuple[str, str, str, str]:
+    """The group as the outbox's folding sees an alert: ``(kind, host, service, severity)``.
+
+    A firing group is a PROBLEM at its most pressing ``severity`` label (upper-cased: Prometheus's
+    ``critical`` is then as urgent as Nagios's CRITICAL when the quota's reserve holds the rest); a
+    resolved one is a RECOVERY, state OK.  Host and service name the group the same way in both, so
+    that a group resolved within the folding window is a flap: the common instance label (else the
+    receiver), and the common alert name (else the group labels).
+    """
+    labels = note.labels
+    host = next((labels[k] for k in INSTANCE_LABELS if labels.get(k)), "") or note.receiver or note.source
+    service = labels.get("alertname") or ",".join(f"{k}={v}" for k, v in sorted(note.group_labels.items()))
+    service = service or ",".join(sorted({a.name for a in note.alerts}))
+    if not note.firing:
+        return "RECOVERY", _clean(host), _clean(service), "OK"
+    known = {name: rank for rank, name in enumerate(SEVERITY_ORDER)}
+    found = {a.severity.strip().lower() for a in note.firing if a.severity.strip()}
+    found |= {labels["severity"].strip().lower()} if labels.get("severity", "").strip() else set()
+    top = min(found, key=lambda s: (known.get(s, len(known)), s), default="")
+    return "PROBLEM", _clean(host), _clean(service), _clean(top.upper())
 
 
 # -- writing ------------------------------------------------------------------------------------------

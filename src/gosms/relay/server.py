@@ -32,9 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
+from ..delivery.handoff import alert_fields
 from ..wire.config import Token, redact
 from ..wire.errors import ConfigError, GoSMSError, ValidationError
-from .compose import Notification, PayloadError, compose, parse_alertmanager, parse_grafana
+from ..wire.folding import FoldPolicy
+from .compose import Notification, PayloadError, compose, folding_subject, parse_alertmanager, parse_grafana
 from .routes import Routes, check_numbers
 
 if TYPE_CHECKING:
@@ -201,6 +203,7 @@ class Relay:
         max_body: int = DEFAULT_MAX_BODY,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         interval: float = DEFAULT_INTERVAL,
+        fold: Optional[FoldPolicy] = None,
     ) -> None:
         self.host, self.port = parse_listen(listen)
         if auth is None and needs_auth(self.host):
@@ -215,6 +218,9 @@ class Relay:
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.interval = interval
+        self.fold = fold
+        """Folding asked of the runner for the relay's entries; None (the default): Alertmanager and
+        Grafana group alerts already, and each group goes alone unless the quota's reserve holds it."""
         self.runner_held: Optional[bool] = None
         """True while this relay is the outbox's runner; False when another runner drains it."""
         self._seen = _Seen(outbox)
@@ -305,13 +311,16 @@ class Relay:
         text = self.scrub(compose(note))  # a label that quotes a token does not carry it into an SMS
         key = post_key(path, doc)
         source = f"relay {note.source}" + (f" receiver={note.receiver}" if note.receiver else "") + f" post={key}"
+        # Host and service come from labels, which may quote a secret as the text may: scrubbed alike.
+        kind, host, service, severity = (self.scrub(part) for part in folding_subject(note))
+        alert = alert_fields(kind, host, service, severity, self.fold)
         queued, repeated = [], []
         for number in numbers:
             if not self._seen.claim(key, number):
                 repeated.append(number)  # the sender's retry of a post already queued: not twice
                 continue
             try:
-                queued.append(self.outbox.add(self.client, number, text, source=source).id)
+                queued.append(self.outbox.add(self.client, number, text, source=source, alert=alert).id)
             except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
                 self._seen.release(key, number)
                 log.error("relay: could not queue %s: %s", source, exc)
