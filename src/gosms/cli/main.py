@@ -46,6 +46,7 @@ from .outbox import (
     EXIT_QUEUED_NOTE,
     add_outbox_arguments,
     add_outbox_option,
+    positive_int,
     reserve_share,
     run_outbox_command,
 )
@@ -202,7 +203,7 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                       help="text over 300 characters: fail (default), split into numbered parts, or "
                            "truncate")
     send.add_argument("--translit", action="store_true", help=TRANSLIT_HELP)
-    send.add_argument("--segments", type=_positive_int, metavar="N", help=SEGMENTS_HELP)
+    send.add_argument("--segments", type=positive_int, metavar="N", help=SEGMENTS_HELP)
     send.add_argument("--normalize", action="store_true",
                       help="accept numbers as people type them: +7 (999) 123-45-67")
     send.add_argument("--queue", action="store_true",
@@ -257,7 +258,7 @@ def build_parser(arguments: Optional[Sequence[str]] = None) -> argparse.Argument
                        help="keep the count here between runs, so only new messages are paged through and "
                             "deleted ones stay counted (default: $XDG_CACHE_HOME/gosms-ops/ or /var/tmp/, the "
                             "file check_gosms --quota uses for the same user, address and token)")
-    usage.add_argument("--quota", type=_positive_int, metavar="N",
+    usage.add_argument("--quota", type=positive_int, metavar="N",
                        help="the tariff's messages per month: also say what is left and whether the reserve "
                             "for urgent alerts is in force")
     usage.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
@@ -309,16 +310,6 @@ def _run_extension(extension: Extension) -> Callable[[argparse.Namespace, Output
     def handler(args: argparse.Namespace, out: Output) -> int:
         return extension.run(args, lambda: _client(args, out))
     return handler
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
 
 
 def _fold(text: str) -> Optional[FoldPolicy]:

@@ -80,7 +80,7 @@ def add_outbox_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(e.g. 90m, 4h; default {DEFAULT_MAX_AGE / 3600:g}h)")
     parser.add_argument("--interval", type=parse_duration, default=DEFAULT_INTERVAL, metavar="S",
                         help=f"run: seconds between flushes (default {DEFAULT_INTERVAL:g})")
-    parser.add_argument("--quota", type=_positive_int, metavar="N",
+    parser.add_argument("--quota", type=positive_int, metavar="N",
                         help="run: the tariff's messages per month; with it the runner keeps a reserve")
     parser.add_argument("--reserve", type=reserve_share, default=DEFAULT_RESERVE, metavar="PERCENT",
                         help=f"run, with --quota: when less than this share of the month's quota is left, only "
@@ -91,13 +91,14 @@ def add_outbox_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{LOCK_WAIT:g})")
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type for counts (``--quota``, ``--segments``): a whole number of 1 or more."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number above 0")
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
     return value
 
 

@@ -152,13 +152,11 @@ class Outbox:
 
     # -- files ------------------------------------------------------------------------------------
 
-    def _folder(self, state: str) -> Path:
-        return self.directory / state
-
-    def _files(self, *, create: bool = True) -> Folders:
-        """The outbox's folders, checked (see :mod:`gosms.delivery.spool`); made 0700 when ``create``."""
+    def _files(self, *, create: bool = True, names: Sequence[str] = (*STATES, "tmp", CORRUPT)) -> Folders:
+        """The outbox's folders (all, or ``names``), checked (see :mod:`gosms.delivery.spool`); made 0700
+        when ``create``."""
         with self._writing():
-            return Folders(self.directory, (*STATES, "tmp", CORRUPT), create=create)
+            return Folders(self.directory, names, create=create)
 
     def _ensure(self) -> None:
         """Create what is missing (0700), and refuse folders someone else owns or may write."""
@@ -189,7 +187,9 @@ class Outbox:
         """
         data = json.dumps(entry.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
         name = f"{entry.id}.json"
-        with self._files() as files, self._writing():
+        # Only the folders this write touches: a handed-over alert or a relay post pays for three
+        # checked folders, not for every state's.
+        with self._files(names=tuple(dict.fromkeys((entry.state, state, "tmp")))) as files, self._writing():
             files.put(entry.state, name, data)
             crash_point(f"write-{state}")
             if state != entry.state:
