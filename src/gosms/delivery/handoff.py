@@ -37,14 +37,9 @@ def advertise(outbox: Outbox, api_url: str, token: Token) -> None:
     salt = secrets.token_hex(16)
     data = json.dumps({"api_url": api_url.rstrip("/"), "salt": salt,
                        "account": account_fingerprint(api_url, token, salt)}).encode("utf-8")
-    tmp = outbox.directory / f"{RUNNER_ACCOUNT}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, outbox.directory / RUNNER_ACCOUNT)
+    # Written as every outbox file is: through the checked folder handles, in tmp/, synced, renamed.
+    with outbox._files(names=("tmp",)) as files, outbox._writing():
+        files.put("", RUNNER_ACCOUNT, data)
 
 
 def serves(outbox: Outbox, api_url: str, token: Token) -> bool:

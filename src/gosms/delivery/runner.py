@@ -103,7 +103,7 @@ class Runner:
         """Call while holding :meth:`Outbox.as_runner`: senders hand alerts over from then on."""
         try:
             advertise(self.outbox, self.client.api_url, self.client.token)
-        except OSError as exc:  # senders then send themselves: slower in a storm, nothing lost
+        except (OSError, GoSMSError) as exc:  # senders then send themselves: slower in a storm, nothing lost
             log.warning("outbox: cannot say which account this runner serves (%s); alerts are not handed over", exc)
         while not stop():
             seen = arrivals(self.outbox)
