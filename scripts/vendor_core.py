@@ -38,6 +38,7 @@ MODULES = (
     "wire.routes",
     "wire.following",
     "wire.usage",
+    "wire.folding",
     "pacing.runtime",
     "pacing.budget",
     "transports.stdlib",
