@@ -188,3 +188,23 @@ async def test_the_options_flow_offers_folding(
     await hass.async_block_till_done()
     assert init_integration.options == {CONF_DEVICE_IDS: [], CONF_FOLD: True, CONF_FOLD_BURST: 2, CONF_FOLD_WINDOW: 300}
 
+
+
+async def test_a_digest_the_api_refuses_is_kept_and_tried_again_a_window_later(
+    hass: HomeAssistant, emulator: Emulator, clock: Clock, init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for n in range(5):
+        await notify(hass, f"Freezer {n} warm")
+    emulator.add_fault("error", "send", count=None, code=1006)
+    await clock.advance(hass, 61)
+    assert len(emulator.messages()) == 3
+    assert "GoSMS digest of 2 notifications" in caplog.text and "1006" in caplog.text
+    assert init_integration.runtime_data.folder is not None
+    assert init_integration.runtime_data.folder.waiting() == {RECIPIENT_PHONE: 2}
+
+    emulator.clear_faults()
+    await clock.advance(hass, 61)
+    sent = texts(emulator)
+    assert len(sent) == 4 and sent[3].startswith("Digest ") and "2 alerts" in sent[3], sent
+    assert init_integration.runtime_data.folder.waiting() == {}
