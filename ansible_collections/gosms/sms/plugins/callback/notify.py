@@ -97,10 +97,10 @@ options:
       - V(off) sends every summary alone. V(on) lets 3 summaries to a number go alone within 60
         seconds and folds the rest of each 60 seconds into one digest. V(BURST/WINDOW), such as
         V(3/60s) or V(1/5m), sets both.
-      - Folding is done by C(gosms outbox run), the outbox's runner from the gosms-ops package, which
-        must be installed in the Python that runs ansible-playbook (the callback hands the summary
-        over with gosms-ops's own code). When no runner is alive for the outbox, or it sends for
-        another account, the summary is sent at once.
+      - Folding is done by C(gosms outbox run), the outbox's runner from gosms-ops, kept alive on
+        the controller with the same token; the callback only writes the summary into the outbox
+        (the collection carries the code, nothing else is installed for it). When no runner is alive
+        for the outbox, or it sends for another account, the summary is sent at once.
     type: str
     default: 'off'
     env:
@@ -152,6 +152,8 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.delivery.handoff import alert_fields, hand_over
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.delivery.outbox import Outbox
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import redact
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import ConfigError
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.folding import parse_fold
@@ -279,30 +281,21 @@ class CallbackModule(CallbackBase):
 
     def hand_over(self, client, plan, failed, unreachable):
         """Give the summary to the outbox's live runner, which folds storms per number; False when
-        it must be sent here (folding off, no runner alive for this account, gosms-ops missing).
+        it must be sent here (folding off, no runner alive for this outbox and account).
 
-        The hand-over and the folding are gosms-ops's own (``gosms.delivery``): the runner that reads
-        the outbox is that package, so the entry is written by the same code that reads it.
+        The hand-over is the core's (the generated copy under ``_gosms``), as notify_gosms and
+        ``gosms send --queue`` hand alerts over: the runner reads the entry it writes.
         """
         policy = self.fold_policy()
         if policy is None:
-            return False
-        try:
-            from gosms.delivery.handoff import alert_fields, hand_over  # pylint: disable=import-outside-toplevel
-            from gosms.delivery.outbox import Outbox  # pylint: disable=import-outside-toplevel
-            from gosms.wire.errors import ConfigError as CoreConfigError  # pylint: disable=import-outside-toplevel
-        except ImportError:
-            self._display.warning('gosms.sms.notify: fold is set, but the gosms-ops package is not installed in '
-                                  'the Python that runs ansible-playbook: the summary is sent alone. Install '
-                                  'gosms-ops there and keep `gosms outbox run` alive to fold storms.')
             return False
         what = ', '.join(sorted(set(failed) | set(unreachable)))
         alert = alert_fields('PROBLEM', self.playbook or 'playbook', what, 'FAILED' if failed else 'UNREACHABLE',
                              policy)
         try:
-            entries = hand_over(Outbox(self.get_option('outbox')), client.api_url, client.token.reveal(),
+            entries = hand_over(Outbox(self.get_option('outbox')), client.api_url, client.token,
                                 plan.recipients, plan.parts, source=SOURCE, alert=alert, device_id=plan.device_id)
-        except CoreConfigError as exc:
+        except ConfigError as exc:
             self._display.warning(f'gosms.sms.notify: the outbox cannot take the summary ({exc}); it is sent alone. '
                                   'Set outbox in [callback_gosms_notify] or GOSMS_OUTBOX to the runner\'s folder.')
             return False
