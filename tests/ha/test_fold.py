@@ -208,3 +208,15 @@ async def test_a_digest_the_api_refuses_is_kept_and_tried_again_a_window_later(
     sent = texts(emulator)
     assert len(sent) == 4 and sent[3].startswith("Digest ") and "2 alerts" in sent[3], sent
     assert init_integration.runtime_data.folder.waiting() == {}
+
+
+async def test_deleting_the_entry_deletes_what_waited(
+    hass: HomeAssistant, emulator: Emulator, clock: Clock, init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    for n in range(4):
+        await notify(hass, f"Gate {n}")
+    assert storage_key(init_integration.entry_id) in hass_storage
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert storage_key(init_integration.entry_id) not in hass_storage
