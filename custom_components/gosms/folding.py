@@ -26,7 +26,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from gosms import BulkResult, GoSMSError
-from gosms.wire.folding import DEFAULT_POLICY, Alert, FoldPolicy, digest_text, plan_folding
+from gosms.wire.folding import DEFAULT_POLICY, Alert, FoldPolicy, digest_text, plan_folding, reserve_in_force
 from gosms.wire.outcomes import plan_send
 
 from .const import CONF_FOLD, CONF_FOLD_BURST, CONF_FOLD_WINDOW, DOMAIN, LOGGER
@@ -112,6 +112,13 @@ class Folder:
     def policy(self) -> FoldPolicy:
         return fold_policy(self.entry.options)
 
+    def reserve(self) -> bool:
+        """Whether the month's quota (the option) is down to the core's reserve, by the last poll's
+        count: then every message folds, as alerts below CRITICAL do in the other tools."""
+        coordinator = self.entry.runtime_data.coordinator
+        count = coordinator.data.month_count if coordinator.data is not None else None
+        return bool(coordinator.quota and count is not None and reserve_in_force(count, coordinator.quota))
+
     def waiting(self) -> dict[str, int]:
         """Notifications waiting for a digest, by number (diagnostics, tests)."""
         return {n: len(r.held) + len(r.sending) for n, r in self._numbers.items() if r.held or r.sending}
@@ -149,11 +156,12 @@ class Folder:
         names it as ``title: message`` (the message's start when it has no title)."""
         text = f"{title}\n{message}" if title else message
         alone: list[str] = []
+        reserve = self.reserve()
         for number in numbers:
             rec = self._numbers.setdefault(number, _Recipient())
             alert = Alert(uuid.uuid4().hex, now, text, host=title or "", service=message if title else "")
             plan = plan_folding([alert], [(w.alert, w.reason) for w in rec.held], rec.sent_alone,
-                                rec.last_digest, self.policy, now)
+                                rec.last_digest, self.policy, now, reserve)
             if alert.id in plan.alone:
                 rec.sent_alone.append(now)
                 alone.append(number)

@@ -18,6 +18,7 @@ from custom_components.gosms.const import (
     CONF_FOLD,
     CONF_FOLD_BURST,
     CONF_FOLD_WINDOW,
+    CONF_MONTHLY_QUOTA,
     DOMAIN,
     SERVICE_SEND_SMS,
 )
@@ -220,3 +221,18 @@ async def test_deleting_the_entry_deletes_what_waited(
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert storage_key(init_integration.entry_id) not in hass_storage
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_FOLD: True, CONF_MONTHLY_QUOTA: 100}], ids=["quota 100"])
+async def test_with_the_quota_down_to_its_reserve_every_message_folds(
+    hass: HomeAssistant, emulator: Emulator, clock: Clock, init_integration: MockConfigEntry
+) -> None:
+    emulator.seed_messages(95)  # 5 % left, under the core's 10 % reserve
+    await init_integration.runtime_data.coordinator.async_refresh()
+    assert init_integration.runtime_data.coordinator.data.month_count == 95
+    await notify(hass, "Garage open")
+    await notify(hass, "Garage still open")
+    assert len(emulator.messages()) == 95  # not even the first goes alone
+    await clock.advance(hass, 61)
+    new = [m["message"] for m in emulator.messages()[95:]]
+    assert len(new) == 1 and new[0].startswith("Digest ") and "2 alerts" in new[0], new
