@@ -120,7 +120,7 @@ class Folder:
         return bool(coordinator.quota and count is not None and reserve_in_force(count, coordinator.quota))
 
     def waiting(self) -> dict[str, int]:
-        """Notifications waiting for a digest, by number (diagnostics, tests)."""
+        """Notifications waiting for a digest, by number (for tests and troubleshooting)."""
         return {n: len(r.held) + len(r.sending) for n, r in self._numbers.items() if r.held or r.sending}
 
     async def async_load(self) -> None:
