@@ -98,7 +98,6 @@ SETTLED_RECHECK = 3600.0
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 
 
-
 def default_directory(environ: Optional[Mapping[str, str]] = None) -> Path:
     """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``."""
     env = os.environ if environ is None else environ

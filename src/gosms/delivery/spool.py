@@ -59,7 +59,7 @@ def crash_point(step: str) -> None:
     wanted = os.environ.get(ENV_KILL_AT)
     if not wanted:
         return
-    name, _, nth = wanted.partition(":")
+    name, _colon, nth = wanted.partition(":")
     if name != step:
         return
     _reached[step] = _reached.get(step, 0) + 1

@@ -228,7 +228,7 @@ def digest_text(alerts: Sequence[tuple[Alert, str]], limit: int = MAX_MESSAGE_LE
     """
     if not alerts:
         raise ValueError("a digest needs at least one alert")
-    times = sorted(a.created for a, _ in alerts)
+    times = sorted(a.created for a, _reason in alerts)
     span = time.strftime(clock, time.localtime(times[0]))
     if times[-1] - times[0] >= 1:
         span += "-" + time.strftime(clock, time.localtime(times[-1]))
