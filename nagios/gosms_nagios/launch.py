@@ -25,8 +25,13 @@ def notify() -> NoReturn:
     """Run ``notify_gosms`` with the arguments it was started with.
 
     The wait at the turnstile is at most half the notifier's ``--timeout``, which counts from here.
+    With a live runner, :mod:`.quick` hands the alert over and ends the process before argparse and
+    the rest of the notifier load; otherwise :mod:`.notify` does it all.
     """
     enter(wait=min(WAIT, time_limit(sys.argv[1:]) / 2))
+    from .quick import hand_over_quickly
+
+    hand_over_quickly(sys.argv[1:])  # an ordinary notification with a runner alive ends here, exit 0
     from .notify import main
 
     main()
