@@ -1,6 +1,6 @@
 """notify_gosms's quick lane: it reads a command line as argparse does, or steps aside.
 
-The lane (gosms_nagios.quick) reads an ordinary notification's options itself so that a hand-off to
+The lane (gosms_nagios.notify.quick) reads an ordinary notification's options itself so that a hand-off to
 a live runner loads no argparse; wherever it goes ahead, its reading must be the full parser's.
 hypothesis builds command lines from the notifier's own options, their two spellings, values that
 start with "-", unset daemon macros and unknown options; then a real hand-off to a runner's lock
@@ -13,8 +13,8 @@ import json
 import subprocess
 import sys
 
-from gosms_nagios.notify import parse_args
-from gosms_nagios.quick import TEXT_OPTIONS, VALUE_OPTIONS, read, split_numbers, unset_macro
+from gosms_nagios.notify.command import parse_args
+from gosms_nagios.notify.quick import TEXT_OPTIONS, VALUE_OPTIONS, read, split_numbers, unset_macro
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nagios_support import SECRET, VENV_BIN
@@ -73,7 +73,7 @@ def test_a_hand_off_ends_the_process_before_argparse_and_the_error_table_load(tm
     api_url = "http://127.0.0.1:9/v1"  # never contacted: the alert is written for the runner
     probe = ("import atexit, sys; from gosms_nagios.launch import notify; "
              "atexit.register(lambda: print('LOADED', [m for m in ('argparse', 'dataclasses', 'gosms.wire.errors', "
-             "'gosms_nagios.notify', 'gosms.delivery.outbox') if m in sys.modules])); notify()")
+             "'gosms_nagios.notify.command', 'gosms.delivery.outbox') if m in sys.modules])); notify()")
     env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path), "GOSMS_TOKEN": SECRET,
            "GOSMS_API_URL": api_url, "GOSMS_OUTBOX": str(outbox.directory),
            "GOSMS_RUNTIME_DIR": str(tmp_path / "run")}

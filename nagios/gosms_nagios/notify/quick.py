@@ -9,7 +9,7 @@ needs: the token and address rules (:mod:`gosms.wire.config`), the text (:mod:`.
 outbox's checked folders.
 
 It never judges: anything it does not read as sound (an option it does not know, a value it doubts,
-a bad number, a token it cannot read, no runner) makes it step aside, and :mod:`.notify` reads the
+a bad number, a token it cannot read, no runner) makes it step aside, and :mod:`.command` reads the
 command line with argparse and does the whole work, errors and all, as if this lane did not exist.
 A test holds the two readings equal wherever this lane goes ahead.
 """

@@ -32,12 +32,12 @@ from gosms.wire.folding import DEFAULT_POLICY, FoldPolicy, parse_fold
 from gosms.wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
-from .arguments import bounded
-from .budget import Budget, budget_for_timeout
+from ..common.arguments import bounded
+from ..common.budget import Budget, budget_for_timeout
+from ..common.hint_words import NOTIFY_FLAGS, explain
+from ..common.timeout import DEFAULT_TIMEOUT
 from .compose import MIN_LENGTH, Notification, compose
-from .hint_words import NOTIFY_FLAGS, explain
 from .quick import PROG, TEXT_OPTIONS, handed_line, split_numbers, unset_macro
-from .timeout import DEFAULT_TIMEOUT
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
@@ -281,7 +281,3 @@ def _finish(args: argparse.Namespace, text: str, lines: Sequence[str], problems:
     stream.write("".join(f"{PROG}: {line}\n" for line in said))
     stream.flush()
     sys.exit(EXIT_FAILED if problems and code == EXIT_OK else code)
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.notify
-    main()
