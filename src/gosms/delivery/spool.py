@@ -20,24 +20,38 @@ import contextlib
 import errno
 import math
 import os
-import secrets
-import signal
 import stat
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Optional
 
-from ..wire.errors import ConfigError
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no outbox runner
+    fcntl = None  # type: ignore[assignment]
+
+TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any, Optional, Union
+
+    from ..wire.errors import ConfigError
+
+    PathText = Union[str, os.PathLike[str]]
 
 __all__ = [
     "CORRUPT",
     "ENTRY_MAX",
     "ENV_KILL_AT",
+    "ENV_OUTBOX",
+    "RUNNER_LOCK",
     "BadEntry",
     "Folders",
     "check_record",
     "crash_point",
+    "default_root",
 ]
+
+ENV_OUTBOX = "GOSMS_OUTBOX"
+RUNNER_LOCK = ".runner"
+"""The file whose lock a live runner holds (see :meth:`gosms.delivery.outbox.Outbox.as_runner`)."""
 
 CORRUPT = "corrupt"
 """The folder bad entries are moved to, each with a ``.reason`` file beside it."""
@@ -54,6 +68,19 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 _reached: dict[str, int] = {}
 
 
+def default_root(environ: Optional[Mapping[str, str]] = None) -> str:
+    """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``.
+
+    Text, not a :class:`~pathlib.Path`: a notifier handing its alert over does not load pathlib."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_OUTBOX):
+        return os.path.expanduser(env[ENV_OUTBOX])
+    state_home = env.get("XDG_STATE_HOME")
+    base = (state_home if state_home and os.path.isabs(state_home)
+            else os.path.join(os.path.expanduser("~"), ".local", "state"))
+    return os.path.join(base, "gosms-ops", "outbox")
+
+
 def crash_point(step: str) -> None:
     """Kill this process with SIGKILL here when :data:`ENV_KILL_AT` names ``step`` (tests only)."""
     wanted = os.environ.get(ENV_KILL_AT)
@@ -64,6 +91,8 @@ def crash_point(step: str) -> None:
         return
     _reached[step] = _reached.get(step, 0) + 1
     if _reached[step] == int(nth or 1):
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -121,7 +150,7 @@ class Folders:
     A folder that exists but is not to be trusted raises :class:`~gosms.wire.errors.ConfigError`.
     """
 
-    def __init__(self, root: Path, names: Sequence[str], *, create: bool) -> None:
+    def __init__(self, root: PathText, names: Sequence[str], *, create: bool) -> None:
         self.root = root
         self._fds: dict[str, int] = {}
         self.exists = True
@@ -134,7 +163,7 @@ class Folders:
     def _open(self, names: Sequence[str], create: bool) -> None:
         if create:
             with contextlib.suppress(FileExistsError):
-                self.root.mkdir(mode=0o700, parents=True)
+                os.makedirs(self.root, 0o700)  # the mode is the outbox's own; parents get the usual one
         try:
             # The outbox's own path may be a link the user made; what is checked is the folder the
             # handle holds, and every later step goes through it.
@@ -153,10 +182,10 @@ class Folders:
             except FileNotFoundError:
                 continue  # read-only use of an outbox that never had this state
             except OSError as exc:
-                raise self._refused(str(self.root / name), "it is a symbolic link or not a folder"
+                raise self._refused(os.path.join(self.root, name), "it is a symbolic link or not a folder"
                                     if exc.errno in (errno.ELOOP, errno.ENOTDIR)
                                     else (exc.strerror or str(exc))) from None
-            self._fds[name] = self._checked(fd, str(self.root / name))
+            self._fds[name] = self._checked(fd, os.path.join(self.root, name))
 
     def _checked(self, fd: int, path: str) -> int:
         problem = _untrusted(os.fstat(fd))
@@ -166,6 +195,8 @@ class Folders:
         return fd
 
     def _refused(self, path: str, problem: str) -> ConfigError:
+        from ..wire.errors import ConfigError  # only when refusing: a hand-off never loads the error table
+
         return ConfigError(
             f"The outbox folder {path!r} is not used: {problem}. Alerts are queued only in a folder of this user's "
             "own that no one else may write: choose another outbox folder, or have it owned by this user with "
@@ -234,7 +265,7 @@ class Folders:
     def put(self, folder: str, name: str, data: bytes) -> None:
         """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one."""
         tmp_fd = self._fds["tmp"]
-        temp = f"{name}.{secrets.token_hex(4)}.part"
+        temp = f"{name}.{os.urandom(4).hex()}.part"  # secrets.token_hex(4), without loading secrets
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
         try:
             try:
@@ -278,12 +309,26 @@ class Folders:
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            raise self._refused(str(self.root / name), "its lock file is a symbolic link") from None
+            raise self._refused(os.path.join(self.root, name), "its lock file is a symbolic link") from None
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
             os.close(fd)
-            raise self._refused(str(self.root / name), "its lock file is not a regular file of this user's")
+            raise self._refused(os.path.join(self.root, name), "its lock file is not a regular file of this user's")
         return fd
+
+    def lock_held(self, name: str) -> bool:
+        """Whether another process holds the lock of ``name`` in the outbox folder (no file: nobody)."""
+        try:
+            fd = self.lock_file(name, create=False)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def _sync(self, folder: str) -> None:
         """Make a rename or unlink survive a power cut, where the platform allows it."""
@@ -292,7 +337,7 @@ class Folders:
 
 
 @contextlib.contextmanager
-def opened(root: Path, names: Sequence[str], *, create: bool) -> Iterator[Folders]:
+def opened(root: PathText, names: Sequence[str], *, create: bool) -> Iterator[Folders]:
     with Folders(root, names, create=create) as folders:
         yield folders
 
