@@ -3,14 +3,10 @@
 The gosms.sms modules run on managed hosts whose Python has neither gosms-ops nor ``requests``.
 They carry the protocol, error table, input rules, retry policy, rate budget and flows with them
 under ``plugins/module_utils/_gosms/``: a generated copy of ``src/gosms``, never edited by hand, so
-there is still one source of truth.  Each file is the core's own code below a header that says so,
-without the docstrings of modules, functions and attributes (they are read in ``src/gosms``): every
-task parses each file it ships on the controller and compiles each one it imports on the managed
-host, twice as Python's zip import goes, so text nobody reads there costs on every run.  Class
-docstrings stay (a dataclass without one builds its own at import).  The core's relative imports
-stay as they are (Ansible's module packaging resolves them inside ``module_utils``).  The
-sub-packages' ``__init__.py`` are empty there (older ansible-test wants them so).
-``tests/ansible/test_vendored_core.py`` fails when the copy drifts.
+there is still one source of truth.  Each file is the core's own text below a header that says so;
+the core's relative imports stay as they are (Ansible's module packaging resolves them inside
+``module_utils``).  The sub-packages' ``__init__.py`` are empty there (older ansible-test wants
+them so).  ``tests/ansible/test_vendored_core.py`` fails when the copy drifts.
 
     .venv/bin/python scripts/vendor_core.py           # write the copy
     .venv/bin/python scripts/vendor_core.py --check   # exit 1 and name the files that drifted
@@ -102,36 +98,6 @@ def imports_outside(name: str, source: str, allowed: set[str]) -> list[str]:
     return bad
 
 
-def _is_text(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-
-
-def strip_docstrings(source: str) -> str:
-    """``source`` without the string statements (docstrings) of the module, its functions and the
-    attributes of its classes, line for line otherwise; a body left empty holds ``...``."""
-    lines = source.splitlines(keepends=True)
-    cut: dict[int, str] = {}  # first line (0-based) -> what replaces it; the rest of each range goes
-    gone: set[int] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ClassDef):
-            texts = [stmt for stmt in node.body[1:] if _is_text(stmt)]
-        elif isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
-            texts = [stmt for stmt in node.body if _is_text(stmt)]
-        else:
-            continue
-        for stmt in texts:
-            first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
-            if lines[first][:stmt.col_offset].strip() or lines[last][stmt.end_col_offset or 0:].strip():
-                continue  # shares a line with code: left as it is
-            emptied = len(texts) == len(node.body) and stmt is texts[0]
-            cut[first] = " " * stmt.col_offset + "...\n" if emptied else ""
-            gone.update(range(first + 1, last + 1))
-            if not emptied and first > 0 and lines[first - 1].rstrip().endswith(":") and last + 1 < len(lines) \
-                    and not lines[last + 1].strip():
-                gone.add(last + 1)  # the blank line after a function's docstring
-    return "".join(cut.get(number, line) for number, line in enumerate(lines) if number not in gone)
-
-
 def render() -> dict[str, str]:
     """Relative file path -> the text it must hold; raises when a module would need what is not copied."""
     names = present()
@@ -143,7 +109,7 @@ def render() -> dict[str, str]:
         if bad:
             raise SystemExit(f"src/gosms/{path} imports {', '.join(sorted(set(bad)))}: not available on a "
                              "managed host; add the core module to MODULES or keep the import out of it")
-        files[path] = HEADER.format(path=path) + strip_docstrings(source)
+        files[path] = HEADER.format(path=path) + source
         package = path.rsplit("/", 1)[0]
         init = f"{package}/__init__.py"
         if "/" in path and init not in files:

@@ -64,34 +64,3 @@ def test_no_plugin_needs_gosms_ops_or_requests():
 def test_requirements_ask_nothing_for_the_modules():
     lines = (COLLECTION / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert [line for line in lines if line.strip() and not line.lstrip().startswith("#")] == []
-
-
-def code_only(tree):
-    """The tree with every string statement and every ``...`` statement taken out of every body."""
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            body = getattr(node, name, None)
-            if isinstance(body, list):
-                setattr(node, name, [stmt for stmt in body if not (
-                    isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-                    and (isinstance(stmt.value.value, str) or stmt.value.value is Ellipsis))])
-    return ast.dump(tree)
-
-
-def test_the_copy_leaves_out_docstrings_and_nothing_else():
-    for name in vendor_core.present():
-        path = name.replace(".", "/") + ".py"
-        source = (vendor_core.CORE / path).read_text(encoding="utf-8")
-        copy = (vendor_core.TARGET / path).read_text(encoding="utf-8")
-        assert code_only(ast.parse(copy)) == code_only(ast.parse(source)), f"{path}: the copy's code differs"
-        tree = ast.parse(copy)
-        assert ast.get_docstring(tree) is None, path
-        kept = [node.name for node in ast.walk(tree)
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(node) is not None]
-        assert kept == [], f"{path}: functions kept their docstrings"
-        # Class docstrings stay: a dataclass without one builds its own (from inspect.signature) at import.
-        assert class_docstrings(tree) == class_docstrings(ast.parse(source)), path
-
-
-def class_docstrings(tree):
-    return [ast.get_docstring(node) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]

@@ -3,6 +3,14 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Everything a GoSMS client does over one HTTP transport, apart from choosing the transport.
+
+The flows of :mod:`gosms.wire.flows` driven request by request: the account's rate budget, retries,
+de-duplicated sends, the token masked in errors.  A transport (:class:`HTTPTransport`) only
+exchanges one request for an answer or a :class:`~gosms.wire.flows.Failure`.  Apart from
+:mod:`gosms.clients.sync`, which makes requests the default transport, because the Ansible collection
+runs this very module on managed hosts without requests, over Ansible's own HTTP client.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +40,9 @@ __all__ = ["DEFAULT_TIMEOUT", "BaseClient", "HTTPTransport"]
 log = logging.getLogger("gosms")
 
 DEFAULT_TIMEOUT = (5.0, 20.0)
+"""(connect, read) seconds: finite, so a dead gateway never hangs an alerting pipeline."""
 PARALLEL_SENDS = 4
+"""Sends in flight at once for many recipients; the rate limiter still caps the rate."""
 
 
 class HTTPTransport(Protocol):
@@ -40,10 +50,10 @@ class HTTPTransport(Protocol):
 
     def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
                  ) -> Union[Response, flows.Failure]:
-        ...
+        """The server's answer to ``request`` sent to ``host``, or a Failure saying whether it may have arrived."""
 
     def close(self) -> None:
-        ...
+        """Let go of the connections the transport keeps."""
 
 
 class BaseClient:
@@ -76,12 +86,15 @@ class BaseClient:
         self._known_ids: set[str] = set()
 
     def __repr__(self) -> str:
+        """Names the API address; the token shows as ``Token('***')``."""
         return f"{type(self).__name__}(api_url={self.api_url!r}, token={self.token!r})"
 
     def close(self) -> None:
+        """Close the transport (an injected session is left to its owner)."""
         self._http.close()
 
     def __enter__(self) -> BaseClient:
+        """The client itself; leaving the ``with`` block closes it."""
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -104,6 +117,7 @@ class BaseClient:
         return answer
 
     def run(self, flow: flows.Flow) -> Any:
+        """Drive a flow to its result; errors leave with the token masked in their text."""
         try:
             return flows.drive(flow, self._perform, self._sleep)
         except GoSMSError as exc:
@@ -129,11 +143,25 @@ class BaseClient:
         long_message: str = "fail",
         normalize: bool = False,
     ) -> BulkResult:
+        """Send one alert to one or more numbers.
+
+        Every field of every recipient is validated before the first request, so bad input sends
+        nothing.  Afterwards each recipient succeeds or fails on its own: the result says which
+        went out (with their message ids) and which did not (with the decoded error).
+        """
         return self.send_plan(plan_send(to, message, device_id=device_id, to_sim=to_sim, callback_id=callback_id,
                                         invalid_chars=invalid_chars, long_message=long_message,
                                         normalize=normalize))
 
     def send_plan(self, plan: SendPlan) -> BulkResult:
+        """Send a plan checked already (:func:`gosms.wire.outcomes.plan_send`), as :meth:`send` does.
+
+        The first number goes first, alone: when only one SMS can go out (the quota's last), it
+        is the first-named contact's, and a refusal that holds for every number (the account
+        refused, the API unreachable for a whole deadline) is learned from one request; the
+        others then get it without one (:class:`~gosms.wire.outcomes.StopSending`).  The rest go side
+        by side, a few at a time.
+        """
         stop = StopSending()
 
         def one(phone: str) -> RecipientResult:
@@ -153,6 +181,11 @@ class BaseClient:
     def deliver(self, to: Union[str, Sequence[str]], message: str, *, routes: Sequence[Union[Route, str]] = (),
                 deliver_within: float = DEFAULT_DELIVER_WITHIN, timeout: Optional[float] = None,
                 interval: float = FOLLOW_INTERVAL, **send_options: Any) -> list[Followed]:
+        """Send and follow to the handset, failing over between ``routes`` (``"DEVICE[:SIM]"`` or
+        :class:`~gosms.wire.routes.Route`, in order): one record per recipient with its verdict
+        (``delivered`` / ``undelivered``; ``tracking`` when ``timeout`` ran out first) and each
+        route's try.  Kept in memory only: for alerts that must survive a restart, use the outbox
+        (``gosms send --via``)."""
         from ..wire import following
 
         items, wait = following.prepare(to, message, routes, deliver_within, timeout, **send_options)
@@ -161,26 +194,44 @@ class BaseClient:
         return result
 
     def get(self, message_id: str) -> Message:
+        """One message by its id (24-hex ObjectID): its text, number and delivery status."""
         result: Message = self.run(flows.get(self.api_url, self.token, message_id, self.retry))
         return result
 
     def wait_for_delivery(self, message_id: str, timeout: float = 120.0, interval: float = 2.0, *,
                           raise_on_timeout: bool = False) -> Message:
+        """Poll until the message is delivered or failed for good, every ``interval`` seconds.
+
+        **At the timeout this returns the message as last seen, which may not be final** (waiting,
+        sent to the phone, sent by the phone): check ``message.final`` before treating it as
+        delivered, or pass ``raise_on_timeout=True`` to get :class:`~gosms.wire.errors.DeliveryTimeout`
+        (holding that last state as ``.last_seen``) instead.
+        """
         result: Message = self.run(flows.wait_for_delivery(
             self.api_url, self.token, message_id, self.retry, timeout=timeout, interval=interval,
             raise_on_timeout=raise_on_timeout))
         return result
 
     def delete(self, message_id: str) -> None:
+        """Delete a message (the API allows it 5 minutes after creation: 1010 before); gone already is fine."""
         self.run(flows.delete(self.api_url, self.token, message_id, self.retry))
 
     def list(self, *, limit: int = 100, offset: int = 1, search: Optional[str] = None) -> Page:
+        """One page of the message list: ``limit`` 1-100 items, page ``offset`` (1 first), ``search`` text.
+
+        For every message, use :meth:`iter_messages`, which copes with each reading of ``offset``.
+        """
         result: Page = self.run(flows.page(self.api_url, self.token, self.retry, limit=limit, offset=offset,
                                            search=search))
         return result
 
     def iter_messages(self, *, search: Optional[str] = None, page_size: int = 100,
                       max_pages: Optional[int] = None) -> Iterator[Message]:
+        """Every message in the list's order (newest first, as documented), each once.
+
+        Paging copes with servers that count ``offset`` in pages or in records (see
+        :mod:`gosms.wire.paging`); ``max_pages`` bounds the walk to that many pages' worth of messages.
+        """
         from ..wire.paging import Pager  # imported where used: a check that only asks the account starts faster
 
         pager = Pager(page_size, max_pages=max_pages, search=search)
@@ -188,22 +239,27 @@ class BaseClient:
             yield from self.run(pager.step(self.api_url, self.token, self.retry))
 
     def month_usage(self, state: Optional[dict[str, Any]] = None) -> MonthUsage:
+        """Messages created this month; pass the previous result's ``as_state()`` to page less."""
         from ..wire import usage
 
         result: MonthUsage = self.run(usage.month_usage(self.api_url, self.token, self.retry, state=state))
         return result
 
     def check_account(self) -> Page:
+        """The cheapest read-only call that proves token, permissions and account are usable."""
         return self.list(limit=1, offset=1)
 
     # -- devices -------------------------------------------------------------------------------
 
     def device(self, device_id: str) -> Device:
+        """A gateway phone by its id (UUID or ObjectID): active, last seen, battery, SIM slots."""
         result: Device = self.run(flows.device_info(self.api_url, self.token, device_id, self.retry))
         return result
 
     def set_device_active(self, device_id: str, active: bool) -> None:
+        """Allow a gateway phone to send (``True``) or stop it sending (``False``)."""
         self.run(flows.device_edit(self.api_url, self.token, device_id, active, self.retry))
 
     def delete_device(self, device_id: str) -> None:
+        """Remove a gateway phone from the account (it must be connected again to send)."""
         self.run(flows.device_delete(self.api_url, self.token, device_id, self.retry))

@@ -3,6 +3,12 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""The user's private runtime directory, where processes of one user on one machine meet.
+
+The account's request budget (:mod:`gosms.pacing.budget`) and the start-up turnstile
+(:mod:`gosms.pacing.turnstile`) keep their lock files here.  Apart from both because the turnstile is
+taken by a command before it loads anything else: this module needs only ``os`` and ``stat``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ ENV_RUNTIME_DIR = "GOSMS_RUNTIME_DIR"
 
 
 def check_private(st: os.stat_result, path: str, *, is_dir: bool) -> None:
+    """Owned by this user and closed to everyone else, or refused with the reason."""
     kind_ok = stat.S_ISDIR(st.st_mode) if is_dir else stat.S_ISREG(st.st_mode)
     if not kind_ok:
         raise PermissionError(0, f"{path} is not a {'directory' if is_dir else 'regular file'}")
@@ -39,6 +46,8 @@ _WARNED: set[str] = set()
 
 
 def _warn(text: str) -> None:
+    """Said once per process on stderr, whatever the logging set-up: a budget switched off by someone
+    else must not hide behind ``-v`` (Nagios and cron keep stderr in their logs)."""
     if text not in _WARNED:
         _WARNED.add(text)
         import sys
@@ -48,6 +57,7 @@ def _warn(text: str) -> None:
 
 
 def _own_folder(path: str) -> str:
+    """"" when ``path`` is a folder of this user that no one else may write, else why not."""
     try:
         st = os.lstat(path)
     except OSError as exc:
@@ -62,6 +72,10 @@ def _own_folder(path: str) -> str:
 
 
 def _private(path: str, *, parents: bool = False) -> tuple[Optional[str], str]:
+    """``path`` created 0700 when missing, then used only if it is this user's and closed to others.
+
+    Never ``chmod``-ed into shape: a folder someone else made, or made open, stays refused.
+    """
     try:
         with contextlib.suppress(FileExistsError):
             os.makedirs(path, mode=0o700) if parents else os.mkdir(path, 0o700)
@@ -72,6 +86,16 @@ def _private(path: str, *, parents: bool = False) -> tuple[Optional[str], str]:
 
 
 def runtime_dir() -> tuple[Optional[str], str]:
+    """The private directory for the shared files, or None and the reason it cannot be used.
+
+    ``$GOSMS_RUNTIME_DIR``; else ``$XDG_RUNTIME_DIR/gosms-ops`` when ``XDG_RUNTIME_DIR`` is this
+    user's own folder (``sudo -E`` or ``su`` without ``-`` pass on another user's); else
+    ``gosms-ops-UID`` in ``$TMPDIR`` or ``/tmp`` (Nagios and cron set no ``XDG_RUNTIME_DIR``).  Each
+    is created 0700 and refused unless it is this user's own directory closed to others.  Someone
+    else can make the temporary one first, to switch the shared budget and the turnstile off; that
+    is said loudly on stderr, and the folder under the home directory, which no one else can
+    create, is used instead.
+    """
     if fcntl is None:
         return None, "this system has no fcntl file locks"
     explicit = os.environ.get(ENV_RUNTIME_DIR)

@@ -3,6 +3,16 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""The short-lived commands' HTTP transport: one request over the standard library's ``urllib``.
+
+``gosms send``, ``check_gosms`` and ``notify_gosms`` live for one request or a few.  Loading
+requests costs such a process more CPU than everything else it does (≈0.1 s, and a CA bundle
+read); in an alert storm, 200 notification commands at once would spend 20 CPU-seconds on it
+while their turns to send go by.  ``urllib.request`` is what Ansible's ``open_url`` wraps too: it
+honours the usual ``https_proxy``/``no_proxy`` variables and verifies certificates against the
+system's CA store (``SSL_CERT_FILE`` overrides it, as for OpenSSL).  Redirects are not followed:
+an API address that redirects is a misconfiguration to report, not to chase with the token.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +38,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def urllib_failure(exc: BaseException, host: str) -> Failure:
+    """A failure of urllib, and whether the request may have reached the server.
+
+    urllib wraps what fails while connecting and sending in ``URLError``; what fails while waiting
+    for the answer (a timeout, a reset) comes through as it is, after the request went out.  The
+    gosms.sms collection's transport (over Ansible's urllib client) reads its failures here too,
+    and words only the certificate case with its own options.
+    """
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError):
@@ -41,12 +58,20 @@ def urllib_failure(exc: BaseException, host: str) -> Failure:
 
 
 def urllib_timeout(timeout: Union[float, tuple[float, float]]) -> float:
+    """urllib has one timeout, for the connect and each read: the client's read timeout, which
+    bounds how long an answer is waited for (a connect is the shorter wait anyway)."""
     return timeout[1] if isinstance(timeout, tuple) else timeout
 
 
 def read_answer(open_answer: Callable[[], Any], host: str,
                 failure: Callable[[BaseException, str], Failure] = urllib_failure,
                 errors: tuple[type[BaseException], ...] = ()) -> Union[Response, Failure]:
+    """What a urllib request opened by ``open_answer`` got: the core's Response, or its Failure.
+
+    A 3xx-5xx status is an answer too (the API's errors come so).  ``failure`` reads what went
+    wrong, and ``errors`` adds the opener's own exceptions to urllib's: the collection's transport
+    (Ansible's urllib client) passes its own.
+    """
     caught: tuple[type[BaseException], ...] = (OSError, http.client.HTTPException, *errors)
     try:
         with open_answer() as answer:
@@ -83,6 +108,8 @@ class StdlibHTTP:
 
     def exchange(self, request: Request, host: str, timeout: Union[float, tuple[float, float]]
                  ) -> Union[Response, Failure]:
+        """One request.  The system's CAs are read once, at the first https request, and kept:
+        urllib's default would read them again for every connection (about 20 ms of CPU each)."""
         if self._context is None and request.url.lower().startswith("https:"):
             self._use(ssl.create_default_context())
         wire = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
@@ -91,4 +118,4 @@ class StdlibHTTP:
         return read_answer(lambda: self._opener.open(wire, timeout=seconds), host)
 
     def close(self) -> None:
-        ...
+        """Nothing kept open: each exchange has its own connection."""

@@ -3,6 +3,11 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Where the token and the API address come from, and how the token is kept out of sight.
+
+The token is wrapped in :class:`Token` from the moment it is read, so that printing, logging or
+raising with it in hand shows ``Token('***')`` and never the secret.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_API_URL = "https://api.gosms.ru/v1"
+"""The GoSMS API, used when neither an address nor ``GOSMS_API_URL`` is given."""
 ENV_TOKEN = "GOSMS_TOKEN"
 ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
 ENV_API_URL = "GOSMS_API_URL"
@@ -52,6 +58,7 @@ class Token:
         self._value = value
 
     def reveal(self) -> str:
+        """The secret, for the Authorization header only."""
         return self._value
 
     def __repr__(self) -> str:
@@ -70,6 +77,7 @@ class Token:
 
 
 def redact(text: str, token: Union[Token, str, None]) -> str:
+    """``text`` with every occurrence of the token masked, for messages that quote a server."""
     secret = token.reveal() if isinstance(token, Token) else token
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
@@ -77,6 +85,11 @@ def redact(text: str, token: Union[Token, str, None]) -> str:
 
 
 def redact_error(exc: BaseException, token: Union[Token, str, None]) -> None:
+    """Mask the token in all the text an error carries, not only in its message.
+
+    A proxy that echoes the request into its error page puts the Authorization header into the
+    excerpt, and from there into notes, logs and JSON output.
+    """
     exc.args = tuple(redact(a, token) if isinstance(a, str) else a for a in exc.args)
     for name in ("server_message", "excerpt", "detail"):
         value = getattr(exc, name, None)
@@ -93,6 +106,7 @@ def resolve_token(
     token_file: Union[str, os.PathLike[str], None] = None,
     environ: Optional[Mapping[str, str]] = None,
 ) -> Token:
+    """The token from the argument, a token file, ``GOSMS_TOKEN`` or ``GOSMS_TOKEN_FILE``, in that order."""
     if isinstance(token, Token):
         return token
     if token:
@@ -108,9 +122,18 @@ def resolve_token(
 
 
 TOKEN_FILE_MAX = 4096
+"""Bytes a token file may hold: a token is tens of characters; more is not a token file (``/dev/zero``)."""
 
 
 def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
+    """The token of a file that holds it alone, readable by no one but its owner and group.
+
+    Shared monitoring hosts are the usual home of these files, so the file is checked the way
+    OpenSSH checks a key: a regular file (a FIFO would hang the notifier past its timeout), not
+    writable by the group or others (they could swap the account alerts go to) and not readable
+    by others (``root:nagios 0640`` is the usual set-up), a few KiB at most, one line.  The file
+    is opened non-blocking and checked on the open handle, so what is checked is what is read.
+    """
     name = os.fspath(path)
 
     def refuse(why: str, **params: str) -> ConfigError:
@@ -166,6 +189,7 @@ def resolve_api_url(
     allow_insecure_http: bool = False,
     environ: Optional[Mapping[str, str]] = None,
 ) -> str:
+    """The API base URL; plain ``http://`` only to this machine unless explicitly allowed."""
     env = os.environ if environ is None else environ
     url = (api_url or env.get(ENV_API_URL) or DEFAULT_API_URL).strip().rstrip("/")
     try:

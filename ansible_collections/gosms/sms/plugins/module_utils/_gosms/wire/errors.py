@@ -3,6 +3,21 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""The one table of GoSMS error codes, and the exceptions that carry them.
+
+Every adapter (CLI, Ansible, Home Assistant, Nagios) reads codes, texts, remedies and monitoring
+states from :data:`TABLE`; none of them holds a code number of its own.  Descriptions are the doc
+pages' own text, word for word and typos included (it is what a real server says, so the "server
+said" suffix of an error repeats nothing): ``description`` is the English error page's (codes
+1000-1008, 2001-2005, 3000) and, for the codes only the newer Russian page lists (1009-1017,
+2006-2009), a whole translation of it; ``description_ru`` is the Russian page's.  ``pages`` says
+which.  Anything the project adds (where to click, what exactly is checked) goes in the remedy.
+
+Monitoring states are a product decision, not an API fact, and are documented per entry:
+CRITICAL where alerts cannot go out at all, WARNING where they soon may not or only a part of the
+set-up is affected, UNKNOWN where the failing request itself (or the monitoring token's
+permissions) is at fault, so the check cannot tell the gateway's health.
+"""
 
 from __future__ import annotations
 
@@ -65,12 +80,18 @@ class ErrorInfo:
     description_ru: str
     remedy_ru: str
     field: Optional[str] = None
+    """The request field a validation code is about, so callers can point at it."""
     setting: Optional[Setting] = None
+    """The setting a user changes to fix this code, if one does (adapters name it in their words)."""
     retry_after: float = 0.0
+    """For retryable codes: how long to wait before a retry can succeed."""
     known: bool = True
     pages: tuple[str, ...] = ("en", "ru")
+    """The doc pages listing the code: ``description`` is the English page's text where "en" is listed,
+    else a faithful translation of the Russian page's; ``description_ru`` is always the Russian page's."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The row for JSON output (``gosms errors --json``)."""
         return {
             "code": self.code,
             "description": self.description,
@@ -297,9 +318,11 @@ _RUSSIAN_PAGE_ONLY = frozenset({*range(1009, 1018), *range(2006, 2010)})
 TABLE: Mapping[int, ErrorInfo] = {
     row.code: replace(row, pages=("ru",)) if row.code in _RUSSIAN_PAGE_ONLY else row for row in _ROWS
 }
+"""Every documented code, English page and Russian page alike."""
 
 
 def lookup(code: int) -> ErrorInfo:
+    """The table row for ``code``; an explicit "unknown" row for codes the docs do not list."""
     try:
         return TABLE[code]
     except KeyError:
@@ -323,6 +346,7 @@ class GoSMSError(Exception):
     severity: Severity = Severity.UNKNOWN
     retryable: bool = False
     maybe_sent: bool = False
+    """Set on a failed send whose request may have reached the server despite the error."""
     notes: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated in place
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -350,6 +374,7 @@ class _Explained:
 
     @property
     def detail_ru(self) -> str:
+        """The detail in Russian, rendered from the reason and its params ("" without a reason)."""
         return render_detail(self.reason, self.params, russian=True)
 
 
@@ -376,26 +401,36 @@ class APIError(_Explained, GoSMSError):
         self.reason = reason
         self.params = dict(params or {})
         self.detail = detail or render_detail(reason, self.params)
+        """What exactly is wrong, in English, naming no tool's option."""
         self.hint = hint if hint is not None else (Hint(self.info.setting) if self.info.setting else None)
         super().__init__(self.sentence())
 
     @property
     def description(self) -> str:
+        """The table's English description of the code (the doc page's own text)."""
         return self.info.description
 
     @property
     def remedy(self) -> str:
+        """What an operator does about it, in English, naming no tool's option."""
         return self.info.remedy
 
     @property
     def severity(self) -> Severity:  # type: ignore[override]
+        """The monitoring state of the code (:class:`Severity`)."""
         return self.info.severity
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
+        """True when repeating the same request later can succeed."""
         return self.info.retryable
 
     def sentence(self, hint_text: Optional[str] = None) -> str:
+        """Code, description, detail and remedy in one line; ``str()`` of the error.
+
+        ``hint_text`` is the hint worded by an adapter in its own options; by default a hint with a
+        value is added in neutral words ("Or set the handling of refused characters to replace.").
+        """
         description = self.info.description
         text = f"GoSMS error {self.code}: {description}{'' if description.endswith(('.', '?', '!')) else '.'}"
         if self.detail:
@@ -415,6 +450,7 @@ class APIError(_Explained, GoSMSError):
         return f"{text} {hint_text}" if hint_text else text
 
     def as_dict(self) -> dict[str, Any]:
+        """The error's facts for JSON output: code, texts, severity, detail, reason, params, hint."""
         return {
             "error_code": self.code,
             "description": self.info.description,
@@ -457,6 +493,7 @@ class TransportError(GoSMSError):
 
     def __init__(self, message: str, *, sent: bool = False) -> None:
         self.sent = sent
+        """True when the request may have reached the server (timeout after sending, reset)."""
         super().__init__(message)
 
 

@@ -3,6 +3,22 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Multi-step operations as generators, so the sync and async clients run the very same logic.
+
+A flow yields :class:`Call` (perform this request, send me back a :class:`~gosms.wire.protocol.Response`
+or a :class:`Failure`) and :class:`Sleep` (wait this long), and returns its result.  The transports
+only perform calls and sleeps; retrying, de-duplicating a send after an ambiguous failure and
+polling for delivery live here once.
+
+Nothing lost, nothing doubled: a send is repeated blindly only where the request provably did not
+take effect (429, connection refused), and then until the deadline, however many tries that
+takes (see :mod:`gosms.wire.retry`).  Each :class:`Call` carries that deadline, so a transport waiting
+for the account's rate budget (:mod:`gosms.pacing.budget`) never waits past it.  After an ambiguous
+failure (timeout after the request went out, 5xx, a reset, a garbled 2xx) the flow first looks for
+an identical message to that number created moments ago, and sends again only if there is none.
+Where the token may not read messages, it sends again and says so: an alert delivered twice beats
+an alert lost.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep", "call", "drive", "list_page"]
 
 CLOCK_SLACK = 120
+"""Seconds of difference tolerated between this machine's clock and the server's ``time_create``."""
 LOOKBACK_LIMIT = 20
 LOOKBACK_MAX_PAGES = 10
+"""Pages of ``LOOKBACK_LIMIT`` searched for a send whose answer was lost (oldest-first servers)."""
 
 
 @dataclass
@@ -37,12 +55,17 @@ class SendResult:
     message: str
     attempts: int = 1
     recovered: bool = False
+    """The answer was lost, but the message was found on the server: not sent twice."""
     notes: list[str] = field(default_factory=list)
 
 
 def _find_sent(
     base_url: str, token: Token, phone: str, text: str, since: float, exclude: set[str], policy: RetryPolicy
 ) -> Flow:
+    """The id of a matching message created since ``since``; None when there is none.
+
+    Raises when the check itself is impossible (no read permission, the API unreachable).
+    """
     # The Pager, not one ``offset=1`` request: a server counting records from 0 hides the newest
     # match at offset=1, and a server listing oldest first puts it on the last page.  Loaded only
     # after a lost answer: an Ansible module compiles what it imports on every run.
@@ -78,6 +101,7 @@ def send(
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
 ) -> Flow:
+    """Send one part exactly once where the API lets us tell, at least once where it does not."""
     request = protocol.build_send(
         base_url, token, phone, text, device_id=device_id, to_sim=to_sim, callback_id=callback_id
     )
@@ -134,6 +158,7 @@ def send(
 
 
 def _with_notes(exc: GoSMSError, notes: list[str], *, ambiguous: bool) -> None:
+    """Attach what the flow knows: whether the message may have gone out after all."""
     exc.maybe_sent = ambiguous and not isinstance(exc, APIError)
     exc.notes = list(notes)
 
@@ -155,6 +180,11 @@ def wait_for_delivery(
     clock: Callable[[], float] = time.monotonic,
     raise_on_timeout: bool = False,
 ) -> Flow:
+    """Poll until the message is delivered or failed for good.
+
+    At the timeout: the last state seen (not final: check ``Message.final``), or
+    :class:`~gosms.wire.errors.DeliveryTimeout` with ``raise_on_timeout``.
+    """
     end = clock() + timeout
     while True:
         message: Message = yield from get(base_url, token, message_id, policy)
@@ -191,6 +221,11 @@ def page(
     base_url: str, token: Token, policy: RetryPolicy, *, limit: int = 100, offset: int = 1,
     search: Optional[str] = None,
 ) -> Flow:
+    """One page as a caller means it: ``offset=1`` is the first page whichever way the server counts.
+
+    A server that counts records from 0 answers ``offset=1`` from the second message on, which
+    shows as a first page shorter than the total allows; only then is ``offset=0`` asked as well.
+    """
     first: Page = yield from list_page(base_url, token, policy, limit=limit, offset=offset, search=search)
     if offset != 1 or len(first.items) >= min(limit, first.total_records):
         return first
@@ -206,3 +241,4 @@ def page(
 
 
 find_sent = _find_sent
+"""Public name for the look-up after a lost answer: the outbox runs it for an attempt a killed flush left."""

@@ -3,6 +3,22 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Following accepted alerts to the handset and failing over to the next route, as generator flows.
+
+One round (:func:`follow_round`) reads the statuses of every copy still followed, closes the legs
+that were delivered, failed (3/5) or made no progress within ``deliver_within``, retries the
+cancels the API refused (1010), and sends each alert that needs it through its next route.  The
+outbox runs one round per flush, ``gosms send --wait`` and the clients' ``follow`` run rounds
+until every alert has a verdict (:func:`follow`), so the sync and async clients, the runner and
+the command decide the very same way.  The flows never touch a disk: ``checkpoint`` is called with
+an alert whenever its record changed, before any request that depends on it leaves, so a caller
+that stores it (the outbox) resumes after ``kill -9`` without forgetting an alert or sending one
+twice (a send found interrupted is first looked for on the server, as after a lost answer).
+
+Reads stay inside the account's read budget and never take from the sends': the budget is per
+endpoint, a few copies are read by ``POST /sms/get`` each, and many at once from the list
+(``GET /sms``, 100 a page), with ``/sms/get`` only for those the first pages did not show.
+"""
 
 from __future__ import annotations
 
@@ -40,10 +56,15 @@ __all__ = ["DEVICE_FRESH", "FOLLOW_INTERVAL", "READ_ONE_BY_ONE", "Phones", "Read
            "prepare", "start"]
 
 READ_ONE_BY_ONE = 10
+"""Up to this many copies are read with ``POST /sms/get`` each; more are read from the list."""
 LIST_PAGE = 100
 LIST_PAGES_MAX = 20
+"""Pages a round reads at most (2,000 messages): the rest of the ids are read one by one."""
 DEVICE_FRESH = 60.0
+"""Seconds a phone's device info is trusted before it is read again."""
 ROUNDS_PER_WINDOW = 20
+"""A runner reads each followed alert about this many times within its ``deliver_within``: often
+enough to move on soon after a route is stuck, rarely enough to leave the read budget alone."""
 
 Checkpoint = Callable[[Followed], None]
 
@@ -66,6 +87,8 @@ class Phones:
 
     def usable(self, base_url: str, token: Token, policy: RetryPolicy, device_id: str, now: float,
                reads: Reads) -> Flow:
+        """(usable, why not): a phone switched off in the account or silent longer than a heartbeat
+        is skipped up front; a phone that cannot be read is tried (the send will tell)."""
         cached = self.known.get(device_id)
         if cached is not None and now - cached[0] < self.fresh:
             return cached[1], cached[2]
@@ -94,6 +117,12 @@ class Phones:
 
 def read_statuses(base_url: str, token: Token, policy: RetryPolicy, ids: list[str], reads: Reads,
                   since: Optional[float] = None) -> Flow:
+    """Status per id; None for a message the API no longer knows (1008).  Ids it could not read this
+    time are left out: the next round tries again.
+
+    Many ids are read from the list, newest first, until every one was seen or the list is older
+    than ``since`` (the earliest of them was sent then): other traffic of the account may stand in
+    front of them, so the walk is bounded by time and by ``LIST_PAGES_MAX``, not by their count."""
     found: dict[str, Optional[int]] = {}
     wanted = set(ids)
     if len(wanted) > READ_ONE_BY_ONE:
@@ -134,6 +163,7 @@ def follow_round(
     checkpoint: Checkpoint = lambda item: None,
     wall_clock: Callable[[], float] = time.time,
 ) -> Flow:
+    """One round over ``items`` (see the module); returns the items that changed."""
     phones = phones if phones is not None else Phones()
     reads = reads if reads is not None else Reads()
     now = wall_clock()
@@ -152,6 +182,14 @@ def follow_round(
 
 
 def _worth_storing(before: Followed, after: Followed) -> bool:
+    """Whether a round changed what a restarted follower must know.
+
+    Every decision is (routes tried, outcomes, cancels, the verdict).  A status that merely moved on
+    is stored only once the stored clock of progress would be a quarter of ``deliver_within``
+    behind: writing two hundred followed alerts at each step of their phones costs the disk (and
+    with it the sends of this machine) more than it saves.  A follower that reads the record back
+    each round (the outbox's runner) so judges a route stuck at most that much late, and one
+    restarted after a kill at most that much early."""
     if before.decisions() != after.decisions():
         return True
     slack = after.deliver_within / 4
@@ -185,6 +223,7 @@ def _one(base_url: str, token: Token, policy: RetryPolicy, item: Followed, statu
 
 def _next_route(base_url: str, token: Token, policy: RetryPolicy, item: Followed, phones: Phones, reads: Reads,
                 checkpoint: Checkpoint, now: float) -> Flow:
+    """Send through the next usable route (cancelling the stuck copy first), or give the verdict."""
     stuck = item.legs[-1] if item.legs and item.legs[-1].outcome == LEG_STUCK else None
     while True:
         route = item.next_route()
@@ -208,6 +247,7 @@ def _next_route(base_url: str, token: Token, policy: RetryPolicy, item: Followed
 
 def _send(base_url: str, token: Token, policy: RetryPolicy, item: Followed, leg: Leg, checkpoint: Checkpoint,
           now: float) -> Flow:
+    """Send the leg's missing parts through its route; a send found interrupted is looked for first."""
     known = {i for other in item.legs for i in other.ids}
     since = leg.sending_since if leg.sending_since is not None else now
     resumed = since < now
@@ -241,11 +281,13 @@ def _send(base_url: str, token: Token, policy: RetryPolicy, item: Followed, leg:
 
 
 def _route_refused(exc: GoSMSError) -> bool:
+    """The route itself was refused (its phone gone or switched off, a SIM it lacks): try the next."""
     return isinstance(exc, APIError) and not exc.info.retryable and (
         exc.info.category in (Category.DEVICE, Category.VALIDATION, Category.NOT_FOUND))
 
 
 def _cancel(base_url: str, token: Token, policy: RetryPolicy, leg: Leg) -> Flow:
+    """Delete the copies that have not left their phone (status 0); 1010 is tried again next round."""
     if any(leg.statuses.get(i, 0) != MessageStatus.WAITING for i in leg.ids):
         leg.cancel = CANCEL_TOO_LATE  # a phone took it: deleting the record would not stop the SMS
         return
@@ -269,6 +311,7 @@ def _cancel(base_url: str, token: Token, policy: RetryPolicy, leg: Leg) -> Flow:
 
 
 def pause(items: Sequence[Followed]) -> float:
+    """Seconds a runner may wait before the next round over these alerts."""
     windows = [i.deliver_within for i in items if i.busy and i.deliver_within > 0]
     return max(FOLLOW_INTERVAL, min(windows, default=0.0) / ROUNDS_PER_WINDOW)
 
@@ -287,6 +330,7 @@ def follow(
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
 ) -> Flow:
+    """Rounds until every item has a verdict or ``timeout`` seconds passed; returns the items."""
     phones = phones if phones is not None else Phones()
     end = clock() + timeout
     while True:
@@ -300,12 +344,16 @@ def follow(
 
 def start(phone_number: str, parts: list[str], routes: list[Route], deliver_within: float,
           callback_id: Optional[str] = None, key: str = "") -> Followed:
+    """A fresh record: nothing sent yet; the first round sends through the first usable route."""
     return Followed(phone_number, list(parts), list(routes) or [Route()], deliver_within,
                     callback_id=callback_id, key=key)
 
 
 def prepare(to: Union[str, Sequence[str]], message: str, routes: Sequence[Union[Route, str]], deliver_within: float,
             timeout: Optional[float], **send_options: Any) -> tuple[list[Followed], float]:
+    """What the clients' ``deliver`` follows: a fresh record per recipient, all input checked first
+    (the send's rules, each route's device id and SIM), and the time to wait for the verdicts
+    (each route's ``deliver_within`` and a minute, unless ``timeout`` says)."""
     from .outcomes import plan_send
 
     if deliver_within <= 0:

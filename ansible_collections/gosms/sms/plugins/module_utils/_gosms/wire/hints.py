@@ -3,6 +3,20 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""What a user can change to fix an error, as data: each adapter words it in its own vocabulary.
+
+The same refusal reaches people through a shell, a playbook, a Home Assistant form and a Nagios
+command definition, and each has its own name for the setting that fixes it (``--invalid-chars
+replace``, ``invalid_chars: replace``, a form field, a plugin flag).  So the core never names an
+option: an error carries a :class:`Hint` (which :class:`Setting`, and the value to choose if one
+value fixes it), and a *reason* key with *params* from which an adapter renders the detail in its
+user's language.  :data:`DETAILS` holds the core's own rendering of every reason in English and
+Russian (the core keeps the Russian texts of the error table too); adapters with their own
+translation system (Home Assistant) may use the reason as their translation key instead.
+
+A :class:`Setting`'s value is the keyword the Python library takes for it (``Client(...)``,
+``Client.send(...)``), so for ``import gosms`` users the hint's words are already their own.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +50,12 @@ class Setting(str, enum.Enum):
 
     @property
     def label(self) -> str:
+        """Plain English words for the setting, naming no tool's option."""
         return _LABELS[self][0]
 
     @property
     def label_ru(self) -> str:
+        """The same in Russian."""
         return _LABELS[self][1]
 
 
@@ -64,6 +80,7 @@ _LABELS: Mapping[Setting, tuple[str, str]] = {
 
 
 ON = "true"
+"""The value of a hint that asks to switch a setting on."""
 
 
 @dataclass(frozen=True)
@@ -74,15 +91,18 @@ class Hint:
     value: Optional[str] = None
 
     def as_dict(self) -> dict[str, Optional[str]]:
+        """The hint for JSON output: ``{"setting": ..., "value": ...}``."""
         return {"setting": self.setting.value, "value": self.value}
 
     def text(self, name: Optional[str] = None) -> str:
+        """The hint in English, naming the setting as ``name`` (an adapter's word) or its neutral label."""
         words = name or self.setting.label
         if self.value is None:
             return f"correct {words}"
         return f"turn on {words}" if self.value == ON else f"set {words} to {self.value}"
 
     def text_ru(self, name: Optional[str] = None) -> str:
+        """The hint in Russian, naming the setting as ``name`` or its neutral label."""
         words = name or self.setting.label_ru
         if self.value is None:
             return f"исправьте {words}"
@@ -184,6 +204,7 @@ DETAILS: Mapping[str, tuple[str, str]] = {
 
 
 def render_detail(reason: str, params: Mapping[str, str], *, russian: bool = False) -> str:
+    """The detail sentence of ``reason`` with its params filled in; "" for an unknown reason."""
     texts = DETAILS.get(reason)
     if texts is None:
         return ""

@@ -3,6 +3,12 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Typed views of what the API returns, tolerant of both documented shapes.
+
+The English and Russian pages disagree on devices (``id`` + battery as a string versus ``device_id``
++ battery as a number, plus SIM fields): the parsers accept either, so the same code works against
+an older and a newer server.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +30,11 @@ __all__ = [
 ]
 
 HEARTBEAT_SECONDS = 300
+"""The GoSMS app reports to the server every 5 minutes (device page, ``last_online_date``)."""
 OFFLINE_AFTER_SECONDS = HEARTBEAT_SECONDS + 60
+"""A phone counts as offline once a heartbeat is overdue by more than a minute of network slack."""
 LOW_BATTERY_PERCENT = 20
+"""Below this, a phone that is not charging may die before the next alert; Android warns at 15-20 %."""
 
 
 class MessageStatus(enum.IntEnum):
@@ -40,18 +49,22 @@ class MessageStatus(enum.IntEnum):
 
     @property
     def final(self) -> bool:
+        """No further change is expected: delivered, or failed for good."""
         return self in (MessageStatus.SEND_ERROR, MessageStatus.DELIVERED, MessageStatus.DELIVERY_ERROR)
 
     @property
     def failed(self) -> bool:
+        """True for the statuses that end in failure (3 and 5)."""
         return self in (MessageStatus.SEND_ERROR, MessageStatus.DELIVERY_ERROR)
 
     @property
     def label(self) -> str:
+        """The status in English words."""
         return _STATUS_LABELS[self][0]
 
     @property
     def label_ru(self) -> str:
+        """The text the API itself puts in ``message_status``."""
         return _STATUS_LABELS[self][1]
 
 
@@ -79,6 +92,7 @@ def _str(value: Any) -> str:
 
 
 def parse_time(value: Any) -> Optional[datetime]:
+    """An aware UTC datetime from the API's ISO-8601 text (``2024-02-01T17:54:02.668Z``) or Unix time."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -115,6 +129,7 @@ class Message:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Message:
+        """A message from the API's JSON object (``/sms/get`` or an ``sms_list`` item)."""
         return cls(
             id=_str(data.get("id")),
             phone_number=_str(data.get("phone_number")),
@@ -129,6 +144,7 @@ class Message:
 
     @property
     def state(self) -> Optional[MessageStatus]:
+        """The status as an enum; None for a number the docs do not list."""
         try:
             return MessageStatus(self.status)
         except ValueError:
@@ -136,20 +152,24 @@ class Message:
 
     @property
     def final(self) -> bool:
+        """True once the status can no longer change (delivered or failed)."""
         state = self.state
         return state is not None and state.final
 
     @property
     def failed(self) -> bool:
+        """True when the message will not be delivered."""
         state = self.state
         return state is not None and state.failed
 
     @property
     def status_label(self) -> str:
+        """The status in English words (the number itself for an undocumented status)."""
         state = self.state
         return state.label if state is not None else f"status {self.status}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The message for JSON output, with its status label and finality."""
         return {
             "id": self.id,
             "phone_number": self.phone_number,
@@ -175,6 +195,7 @@ class Page:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Page:
+        """A page from the API's ``GET /sms`` answer (``pagination`` and ``sms_list``)."""
         pagination = data.get("pagination") or {}
         items = data.get("sms_list") or []
         return cls(
@@ -208,9 +229,11 @@ class Device:
     to_sim: Optional[int] = None
     sims: tuple[SimCard, ...] = field(default_factory=tuple)
     record_id: str = ""
+    """The English page's ``id`` (the device record), when the server sends one."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], requested_id: str = "") -> Device:
+        """A phone from either doc page's device shape; ``requested_id`` names it when the answer does not."""
         sims = tuple(
             SimCard(_int_or_none(s.get("slot_index")) or 0, _str(s.get("display_name")))
             for s in (data.get("sim_list") or [])
@@ -232,19 +255,23 @@ class Device:
         )
 
     def seconds_since_seen(self, now: Optional[datetime] = None) -> Optional[float]:
+        """Seconds since the phone's last heartbeat, or None when it was never seen."""
         if self.last_online is None:
             return None
         now = now or datetime.now(timezone.utc)
         return max(0.0, (now - self.last_online).total_seconds())
 
     def online(self, now: Optional[datetime] = None, offline_after: float = OFFLINE_AFTER_SECONDS) -> bool:
+        """Whether the phone's heartbeat is recent enough for it to pick up a message now."""
         age = self.seconds_since_seen(now)
         return age is not None and age <= offline_after
 
     def battery_low(self, threshold: int = LOW_BATTERY_PERCENT) -> bool:
+        """Low and not charging: the phone will go quiet unless someone plugs it in."""
         return self.battery is not None and self.battery < threshold and not self.is_charging
 
     def as_dict(self, now: Optional[datetime] = None) -> dict[str, Any]:
+        """The phone for JSON output, with its online and battery verdicts at ``now``."""
         return {
             "device_id": self.device_id,
             "name": self.name,

@@ -3,6 +3,12 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""What a send to several numbers planned and what became of each number.
+
+Alerting tools need both halves: a plan validated in full before anything goes out, and a result
+that says exactly who got the alert and who did not, so a partial failure is never reported as
+either success or total failure.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +51,10 @@ def plan_send(
     long_message: str = "fail",
     normalize: bool = False,
 ) -> SendPlan:
+    """Every field checked with the API's own codes; raises before any request on the first problem.
+
+    Duplicate numbers are sent to once: an alert texted twice to the same phone is noise.
+    """
     numbers = [to] if isinstance(to, (str, int)) else list(to)
     if not numbers:
         raise ValidationError(2001, reason="no_recipient", hint=Hint(Setting.RECIPIENT))
@@ -62,6 +72,13 @@ def plan_send(
 
 
 def refused_for_all(error: GoSMSError) -> bool:
+    """Whether the API's refusal of one number of a send is its answer for every other number too.
+
+    Only a refused phone number is about that number.  The token, the account, the plan's quota,
+    the phone chosen and the text are shared by all of them, so once one of those is refused the
+    other numbers would collect the same refusal: a caller stops there and says it once.  Failures
+    that may pass on a retry (the rate limit, an unreachable API) are not final for anyone.
+    """
     return isinstance(error, APIError) and not error.info.retryable and error.info.field != "phone_number"
 
 
@@ -80,12 +97,14 @@ class StopSending:
         self.error: Optional[GoSMSError] = None
 
     def stopped(self, result: RecipientResult) -> bool:
+        """True (and the result holds the shared error) when ``result``'s number is not to be tried."""
         if self.error is None:
             return False
         result.error = self.error
         return True
 
     def failed(self, error: GoSMSError) -> None:
+        """One number's send failed with ``error``: stop the others if it holds for them too."""
         if refused_for_all(error) or (isinstance(error, TransportError) and not error.maybe_sent):
             self.error = error
 
@@ -99,24 +118,29 @@ class RecipientResult:
     error: Optional[GoSMSError] = None
 
     def add(self, part: SendResult) -> None:
+        """Record one message part the API accepted for this number."""
         self.sent.append(part)
 
     @property
     def ok(self) -> bool:
+        """True when every part went out to this number."""
         return self.error is None
 
     @property
     def ids(self) -> list[str]:
+        """Message ids of the parts that went out, in order."""
         return [part.id for part in self.sent]
 
     @property
     def notes(self) -> list[str]:
+        """Warnings about this number's sends (a recovered answer, a possible duplicate)."""
         notes = [note for part in self.sent for note in part.notes]
         if self.error is not None:
             notes.extend(self.error.notes)
         return notes
 
     def as_dict(self) -> dict[str, Any]:
+        """This number's outcome for JSON output, with the decoded error if it failed."""
         data: dict[str, Any] = {
             "phone_number": self.phone_number,
             "ok": self.ok,
@@ -143,21 +167,26 @@ class BulkResult:
 
     @property
     def ok(self) -> bool:
+        """True when every recipient got every part."""
         return all(r.ok for r in self.results)
 
     @property
     def sent(self) -> list[RecipientResult]:
+        """Recipients that got the whole alert."""
         return [r for r in self.results if r.ok]
 
     @property
     def failed(self) -> list[RecipientResult]:
+        """Recipients that did not (possibly after some parts went out)."""
         return [r for r in self.results if not r.ok]
 
     @property
     def ids(self) -> list[str]:
+        """Every message id created, recipient by recipient."""
         return [i for r in self.results for i in r.ids]
 
     def summary(self) -> str:
+        """One sentence naming who got the alert and who did not, and why."""
         if self.ok:
             return f"Sent to {len(self.results)} number(s): " + ", ".join(
                 f"{r.phone_number} ({', '.join(r.ids)})" for r in self.results)
@@ -171,6 +200,7 @@ class BulkResult:
         return f"Sent to: {went}. Not sent to: {failed}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The outcome for JSON output: ``ok``, the number of parts, one entry per recipient."""
         return {"ok": self.ok, "parts": len(self.parts), "results": [r.as_dict() for r in self.results]}
 
 
@@ -178,6 +208,13 @@ def send_recipient(
     base_url: str, token: Token, phone: str, plan: SendPlan, *, policy: RetryPolicy, known_ids: set[str],
     stop: StopSending,
 ) -> flows.Flow:
+    """Every part of ``plan`` to one number, as a flow: the one send loop both clients drive.
+
+    A number whose send the shared :class:`StopSending` has stopped gets that answer without a
+    request; a failed part stops this number's later parts (a half-sent alert says so) and tells
+    ``stop`` whether the failure holds for the numbers not yet tried.  The clients only choose
+    the order (the first number alone, then the rest side by side: threads or tasks).
+    """
     result = RecipientResult(phone)
     if stop.stopped(result):
         return result

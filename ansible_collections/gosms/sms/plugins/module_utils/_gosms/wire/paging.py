@@ -3,6 +3,39 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Walking ``GET /sms`` page after page, whatever the server makes of ``offset`` and of the order.
+
+The documentation contradicts itself on ``offset``: "the offset relative to the beginning of the
+list", yet "by default 1, meaning to display from the first page".  Our emulator and our reading
+take it as a 1-based page number; an independent implementation may take it as a record offset,
+counted from 1 or from 0.  Guessing wrong costs either way: page numbers sent to a server counting
+records bring one new message per request (``offset=2`` is records 2..101), and record offsets
+sent to a server counting pages jump past the end after the first page.  So the :class:`Pager`
+finds out from the answers themselves, without a request more in the common case:
+
+1. It asks for ``offset=1``, then ``offset=2``.
+2. If page 2 starts with page 1's second item (a shift by one record; or with page 1's first, when
+   a message arrived in between), the server counts records: from then on the next offset is the
+   offset plus the number of items just served.  Otherwise it counts pages: offset + 1.
+3. A record-counting server may count from 0, and then ``offset=1`` skipped the very first record
+   (the newest message).  Only then, one more request, ``offset=0``, fetches what was skipped;
+   a server that refuses ``offset=0`` counts from 1.  A first page that is short while
+   ``total_records`` says there is more is the same sign and gets the same request.
+4. Items seen twice (overlapping windows, messages arriving while paging) are given once, by id.
+   The walk stops at a short page, an empty page, a page with nothing new, or ``max_pages``.
+
+A walk that stops after page 1 (an incremental count) cannot tell a server counting records from 0,
+whose ``offset=1`` hides the newest message; :mod:`gosms.wire.usage` therefore keeps the mode a longer
+walk found in its state and starts at ``offset=0`` where that is the server's beginning.
+
+The docs' example lists newest first, and :mod:`gosms.wire.usage` stops early on that basis; a server
+may list oldest first.  The pager also reports the order it sees in ``time_create`` (the first two
+neighbouring items with different times decide, within a page or across pages), so a caller can
+tell whether an early stop is safe.
+
+The pager is sans-IO like :mod:`gosms.wire.flows`: :meth:`Pager.step` is a flow, so the sync and the async
+client and the usage count all page with this one piece of code.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +54,7 @@ PAGE = "page"
 RECORD1 = "record1"
 RECORD0 = "record0"
 OFFSET_MODES = (PAGE, RECORD1, RECORD0)
+"""What ``offset`` counts: pages from 1 (as documented), records from 1, records from 0."""
 
 NEWEST_FIRST = "newest_first"
 OLDEST_FIRST = "oldest_first"
@@ -50,7 +84,9 @@ class Pager:
         self.ordered = ordered
         self.search = search
         self.order: Optional[str] = None
+        """NEWEST_FIRST or OLDEST_FIRST once two items with different times were seen; else None."""
         self.requests = 0
+        """List requests made, the ``offset=0`` one included."""
         self.done = False
         self._seen: set[str] = set()
         self._offset = 0 if mode == RECORD0 else 1
@@ -62,6 +98,7 @@ class Pager:
     # -- the walk ------------------------------------------------------------------------------
 
     def step(self, base_url: str, token: Token, policy: RetryPolicy) -> flows.Flow:
+        """A flow returning the next items not given before, in list order; [] once ``done``."""
         batch: list[Message] = []
         while not self.done:
             page: Page = yield from self._fetch(base_url, token, policy, self._offset)
@@ -81,6 +118,7 @@ class Pager:
         return page
 
     def _advance(self, base_url: str, token: Token, policy: RetryPolicy, page: Page) -> flows.Flow:
+        """A page at a known position: the first one, or any once the mode is known."""
         items = page.items
         first = self._pages == 0
         self._pages += 1
@@ -96,6 +134,10 @@ class Pager:
         return fresh
 
     def _detect(self, base_url: str, token: Token, policy: RetryPolicy, page: Page) -> flows.Flow:
+        """Page 2 of a walk that does not know the mode yet: pages or records?
+
+        Returns what ``offset=1`` skipped (a server counting records from 0) and the new items.
+        """
         items = page.items
         anchors = {m.id for m in self._first[:2]}
         if not items or items[0].id not in anchors:
@@ -113,6 +155,11 @@ class Pager:
         return skipped, fresh
 
     def _probe(self, base_url: str, token: Token, policy: RetryPolicy) -> flows.Flow:
+        """``offset=0``: what a server counting records from 0 skipped at ``offset=1``.
+
+        Sets the mode to RECORD0 when the answer starts before page 1 did.  A server that refuses
+        the offset counts from 1; the walk goes on without it.
+        """
         try:
             page: Page = yield from self._fetch(base_url, token, policy, 0)
         except APIError:
@@ -129,6 +176,7 @@ class Pager:
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _fresh(self, items: Sequence[Message], *, follows_previous: bool) -> list[Message]:
+        """Items not given before, noting the order their times show."""
         fresh = []
         for item in items:
             if item.id not in self._seen:
@@ -138,6 +186,7 @@ class Pager:
         return fresh
 
     def _observe(self, items: Sequence[Message], first_new: Optional[Message]) -> None:
+        """Newest or oldest first, from neighbours in the list: within the page, then across pages."""
         if self.order is None:
             times = [m.time_create for m in items]
             pairs = list(zip(times, times[1:]))

@@ -3,6 +3,12 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""The GoSMS wire protocol without any I/O: requests to build, responses to decode.
+
+Both transports (``requests`` and ``aiohttp``) feed bytes in and get typed results or typed errors
+out, so they cannot disagree on what an answer means.  Errors are decoded by the JSON
+``errors.code`` whatever HTTP status carries it, because the API does not document its statuses.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ class Endpoint:
     method: str
     path: str
     reads: bool
+    """Safe to repeat: it changes nothing on the server."""
 
 
 ENDPOINTS: Mapping[str, Endpoint] = {
@@ -111,6 +118,7 @@ def build_send(
     to_sim: Optional[int] = None,
     callback_id: Optional[str] = None,
 ) -> Request:
+    """A send request; every field is validated first with the code the API would answer."""
     payload: dict[str, Any] = {
         "message": v.check_message(message),
         "phone_number": v.check_phone(phone_number),
@@ -135,6 +143,8 @@ def build_delete(base_url: str, token: Token, message_id: str) -> Request:
 def build_list(
     base_url: str, token: Token, *, limit: int = 100, offset: int = 1, search: Optional[str] = None
 ) -> Request:
+    """A page of messages; ``offset`` is sent as given (a page number from 1 by our reading of the
+    docs; :mod:`gosms.wire.paging` finds out what a server makes of it)."""
     params: dict[str, Any] = {"limit": v.check_limit(limit), "offset": v.check_offset(offset)}
     if search:
         params["search"] = search
@@ -179,6 +189,12 @@ def _error_object(data: Any) -> Optional[Mapping[str, Any]]:
 
 
 def decode(response: Response) -> Any:
+    """The JSON result of a successful answer (None for an empty 2xx), or the typed error.
+
+    Raises :class:`APIError` when the body carries ``errors.code`` (any status), else
+    :class:`RateLimitError` for a 429, else :class:`ProtocolError` for a non-2xx status or a body
+    that is not JSON.
+    """
     status, body = response.status, response.body
     data: Any = None
     parsed = False
@@ -231,6 +247,7 @@ def decode(response: Response) -> Any:
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> Optional[float]:
+    """``Retry-After`` in seconds when given as a number (the form rate limiters send)."""
     for key, value in headers.items():
         if key.lower() == "retry-after":
             try:

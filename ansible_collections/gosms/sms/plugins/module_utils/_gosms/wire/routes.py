@@ -3,6 +3,16 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Routes and the record of an alert followed to the handset: what was tried, how each try ended.
+
+An alert is accepted by GoSMS long before anyone reads it: a phone still has to take it (status 0
+-> 1), send it (2) and the network report it delivered (4), or not (3, 5).  A route is a phone
+(``device_id``) and optionally a SIM slot; an alert given several routes goes out on the first and,
+when that one fails or makes no progress within ``deliver_within`` seconds, through the next,
+each route at most once.  This module holds the record and the verdicts read from statuses, with
+no I/O: the flow in :mod:`.following` reads statuses, cancels and resends; the outbox stores the
+record (:meth:`Followed.as_dict`) so following survives a killed process.
+"""
 
 from __future__ import annotations
 
@@ -58,6 +68,7 @@ class Route:
 
 
 def parse_route(text: Any) -> Route:
+    """``DEVICE`` or ``DEVICE:SIM`` as a user writes it, checked with the API's own codes (2005, 2008)."""
     raw = str(text).strip()
     device, sep, sim = raw.rpartition(":") if ":" in raw else (raw, "", "")
     device_id = v.check_device_id(device)
@@ -71,12 +82,16 @@ class Leg:
     route: Route
     ids: list[str] = field(default_factory=list)
     sending_since: Optional[float] = None
+    """Set (wall clock) before the send leaves, cleared once every part has its id: a process
+    killed in between leaves it set, and the next round looks for the copy before sending."""
     sent_at: Optional[float] = None
     statuses: dict[str, int] = field(default_factory=dict)
     progress_at: Optional[float] = None
+    """When a status last moved on (or the copy was accepted): ``deliver_within`` counts from here."""
     outcome: str = OPEN
     detail: str = ""
     cancel: str = ""
+    """"" (not needed), cancelled, refused (1010: tried again later; a second copy may arrive), too late."""
     cancel_tries: int = 0
 
     @property
@@ -85,9 +100,11 @@ class Leg:
 
     @property
     def may_arrive(self) -> bool:
+        """A copy of this leg may still reach the handset although the alert moved on."""
         return self.outcome == LEG_STUCK and self.cancel in (CANCEL_REFUSED, CANCEL_TOO_LATE)
 
     def judge(self, parts: int, now: float, deliver_within: float) -> None:
+        """Close the leg from its statuses: delivered, failed (3/5), or stuck (no progress in time)."""
         if not self.open or len(self.ids) < parts or self.sending_since is not None:
             return
         statuses = [self.statuses.get(i) for i in self.ids]
@@ -132,6 +149,7 @@ class Followed:
     verdict: str = TRACKING
     callback_id: Optional[str] = None
     key: str = ""
+    """The caller's name for it (the outbox entry's id)."""
 
     @property
     def current(self) -> Optional[Leg]:
@@ -139,6 +157,7 @@ class Followed:
 
     @property
     def possible_double(self) -> bool:
+        """A copy on an earlier route could not be cancelled and may arrive as well."""
         return self.verdict == DELIVERED and any(leg.may_arrive for leg in self.legs)
 
     @property
@@ -147,15 +166,18 @@ class Followed:
 
     @property
     def busy(self) -> bool:
+        """Still something to do: following, or a refused cancel to try again."""
         return self.verdict == TRACKING or bool(self.cancels_pending)
 
     def tried(self, route: Route) -> bool:
         return any(leg.route == route for leg in self.legs)
 
     def next_route(self) -> Optional[Route]:
+        """The first route not yet tried, in the order given."""
         return next((r for r in self.routes if not self.tried(r)), None)
 
     def story(self) -> str:
+        """Each route's try in a few words, in order: what a person reads in an alert about an alert."""
         words = []
         for leg in self.legs:
             text = f"{leg.route.label}: {leg.detail or leg.outcome or 'in progress'}"
@@ -169,6 +191,7 @@ class Followed:
         return "; ".join(words) or "not sent yet"
 
     def decisions(self) -> dict[str, Any]:
+        """The record without the statuses read along the way: what was decided and done."""
         data = self.as_dict()
         for leg in data["legs"]:
             leg.pop("statuses")
@@ -193,5 +216,7 @@ class Followed:
 
 
 def routes_of(device_id: Optional[str], to_sim: Optional[int], via: Sequence[Route] = ()) -> list[Route]:
+    """The routes a send names, in order: its device (and SIM) as one route, then ``via``; without
+    either, the account's own choice of phone.  A route named twice is tried once."""
     first = [Route(device_id, to_sim)] if device_id is not None or not via else []
     return list(dict.fromkeys([*first, *via]))

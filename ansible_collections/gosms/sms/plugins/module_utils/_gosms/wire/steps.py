@@ -3,6 +3,14 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""The machinery every flow runs on: one request, retried under the policy, as a generator.
+
+A flow yields :class:`Call` (perform this request, send back a
+:class:`~gosms.wire.protocol.Response` or a :class:`Failure`) and :class:`Sleep` (wait this long).
+Transports only perform calls and sleeps; :func:`drive` runs a flow with a blocking transport.
+Apart from :mod:`.flows` so that :mod:`.paging` can page with :func:`call` while the send flow
+pages with :class:`~gosms.wire.paging.Pager` to find a send whose answer was lost: no import circle.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +52,7 @@ class Failure:
     message: str
     sent: bool
     rate_limited: bool = False
+    """Not sent because the account's rate budget had no turn before the deadline."""
 
 
 Outcome = Union[Response, Failure, None]
@@ -52,6 +61,12 @@ Flow = Generator[Union[Call, Sleep], Outcome, Any]
 
 def drive(flow: Flow, perform: Callable[[Request, Optional[float]], Outcome], sleep: Callable[[float], None]
           ) -> Any:
+    """Run a flow to its result with a synchronous transport: ``perform`` each call, ``sleep`` each wait.
+
+    ``perform(request, not_after)`` gets the call's latest useful start (see :class:`Call`).  Every
+    blocking transport (``requests`` in :class:`gosms.Client`, Ansible's own HTTP client in the
+    gosms.sms collection) is then just those two functions.
+    """
     try:
         step = next(flow)
         while True:
@@ -85,6 +100,11 @@ def call(
     *,
     gone_ok: bool = False,
 ) -> Flow:
+    """One request that is safe to repeat (reads, edits, deletes), retried under the policy.
+
+    With ``gone_ok`` (deletes), "not found" after an attempt whose answer was lost means the lost
+    attempt did the work, so it counts as done.
+    """
     deadline = clock() + policy.deadline
     attempt = 0
     lost_answer = False

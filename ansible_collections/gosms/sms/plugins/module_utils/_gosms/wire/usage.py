@@ -3,6 +3,24 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""How many messages the account created this month, counted from the message list.
+
+The API has no quota endpoint, so usage is counted by paging ``GET /sms`` back to the start of the
+month.  The documented list is newest first, so the count stops at the first message older than
+the month, and a busy account would still be re-paged on every check; the count is therefore kept
+in a small JSON-able state, and the next count only pages through what is newer than last time.
+
+A server may list oldest first instead (the docs show only an example).  The order is read from
+the ``time_create`` values seen (see :mod:`gosms.wire.paging`); oldest first, neither stop is safe, so
+every page is read (up to ``MAX_PAGES``) and every message of this month counted afresh, whatever
+the state says.  The state also remembers what ``offset`` turned out to count, so an incremental
+count that stops after one page still starts where the list starts.  (Until some count has read
+past page 1 and found out, a server counting records from 0 keeps its newest message from a
+one-page count; that message is counted by the first count after a newer one arrives.)
+
+The month is the calendar month in Moscow time (UTC+3, no daylight saving since 2014), where
+GoSMS bills its tariffs; pass another ``tz`` where an operator knows better.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +40,11 @@ __all__ = ["BILLING_TZ", "MonthUsage", "month_start", "month_usage"]
 BILLING_TZ = timezone(timedelta(hours=3), "MSK")
 PAGE_SIZE = 100
 MAX_PAGES = 1000
+"""Bounds one count at 100,000 messages, so a check always ends."""
 
 
 def month_start(now: Optional[float] = None, tz: tzinfo = BILLING_TZ) -> datetime:
+    """The first moment of the billing month ``now`` falls in (the emulator's quota uses it too)."""
     moment = datetime.fromtimestamp(time.time() if now is None else now, tz=tz)
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -75,6 +95,13 @@ def month_usage(
     now: Optional[float] = None,
     tz: tzinfo = BILLING_TZ,
 ) -> flows.Flow:
+    """A :class:`MonthUsage`; pass the previous one's ``as_state()`` to page only what is new.
+
+    Two counts run side by side over the same pages, because the order is only known once two
+    messages with different times were seen: the incremental one (newest first: stop at the first
+    message older than the month or than the state's newest) and the full one (every message of
+    this month).  The list's order picks the answer; while it is unknown, paging goes on.
+    """
     start = month_start(now, tz)
     month = start.strftime("%Y-%m")
     start_ts = int(start.timestamp())

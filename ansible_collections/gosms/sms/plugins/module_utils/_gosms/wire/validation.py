@@ -3,6 +3,24 @@
 # fails while this copy differs from its source.
 # Copyright (c) gosms-ops contributors
 # MIT License (see https://opensource.org/licenses/MIT)
+"""Input rules of the GoSMS API, checked before any request with the code the API would answer.
+
+An alert that the API would refuse is better refused here: the caller learns which field and which
+character is wrong while it can still fix it, and nothing half-sent is left behind.
+
+The message rule is the API's own expression ``[\\p{L}0-9\\p{P}\\s]`` plus the listed symbols
+``-_/.,!+@=#$%^&*(){}[];"'<>?``, 1-300 characters (both error pages, 2002).  The server is written
+in Go, where ``0-9`` and ``\\s`` are ASCII only: other digits and a non-breaking space are refused,
+and so are ``|``, ``~``, the backtick and emoji, which are symbols, not punctuation.  The text is
+sent as typed, except that a letter typed as a base and combining marks is composed when that makes
+it a letter the rule accepts (``e`` + U+0301 → ``é``); letters NFC would split (the composition
+exclusions such as क़ U+0958) are left whole.
+
+The recipient rule is the API's, checked against both doc languages: the 2001 entry of the English
+and of the Russian error page says ``phone_number`` is a required string of the digits ``0``-``9``,
+3 to 30 characters long (example ``79929999999``).  So ``12345`` is a valid number to the API and
+here; neither page asks for a country code or a minimum length beyond 3, and a ``+`` is refused.
+"""
 
 from __future__ import annotations
 
@@ -95,6 +113,7 @@ def _describe_char(ch: str) -> str:
 
 
 def _clusters(text: str) -> list[str]:
+    """The text cut before every character that is not a combining mark: a base and its marks."""
     clusters: list[str] = []
     for ch in text:
         if clusters and unicodedata.category(ch)[0] == "M":
@@ -105,6 +124,13 @@ def _clusters(text: str) -> list[str]:
 
 
 def _composed(cluster: str) -> str:
+    """A letter and its marks as the API accepts them, if composing does that; else as typed.
+
+    A mark is not ``\\p{L}``, so ``e`` + U+0301 is refused where ``é`` is accepted: composing (NFC)
+    helps.  But NFC also *splits* the composition exclusions (क़ U+0958, ড় U+09DC, שׁ U+FB2A, …) into a
+    letter and a mark, which the API then refuses: a character typed as one accepted letter stays as
+    typed, so no error names a character the user never typed.
+    """
     if len(cluster) == 1:
         return cluster
     nfc = unicodedata.normalize("NFC", cluster)
@@ -116,6 +142,12 @@ def _composed(cluster: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _precomposed_letters() -> dict[str, str]:
+    """Letters that NFC never produces (composition exclusions), keyed by their decomposition.
+
+    Built once, on the first letter-and-mark pair NFC cannot compose.  Every excluded letter is in
+    the Basic Multilingual Plane (the excluded characters above it are musical symbols), so the
+    scan stops there.
+    """
     letters: dict[str, str] = {}
     for code in range(0x80, 0x10000):
         ch = chr(code)
@@ -125,6 +157,11 @@ def _precomposed_letters() -> dict[str, str]:
 
 
 def _compose(text: str) -> tuple[str, Optional[tuple[int, str]]]:
+    """The text to send, and the 1-based position in ``text`` and the character of the first refusal.
+
+    Only letter-and-mark clusters that composing makes acceptable change; everything else is sent
+    as typed, so the position and character of a refusal are the caller's own.
+    """
     out: list[str] = []
     bad: Optional[tuple[int, str]] = None
     position = 0
@@ -141,6 +178,11 @@ def _compose(text: str) -> tuple[str, Optional[tuple[int, str]]]:
 
 
 def first_invalid_char(text: str) -> Optional[tuple[int, str]]:
+    """1-based position and character of the first character the API refuses, if any.
+
+    The text is checked as it would be sent by :func:`check_message` (letters and marks composed
+    where that makes them acceptable); the position counts the characters of ``text`` itself.
+    """
     return _compose(text)[1]
 
 
@@ -159,6 +201,11 @@ def _char_refused(position: int, ch: str) -> ValidationError:
 
 
 def check_message(value: Any) -> str:
+    """The text to send, or :class:`ValidationError` 2002 naming what to fix.
+
+    The text is the caller's, except that a letter typed with separate combining marks is composed
+    when that makes it acceptable (``e`` + U+0301 → ``é``); length is counted on what is sent.
+    """
     if not isinstance(value, str):
         raise _not_text(2002, "message", value, Setting.MESSAGE)
     text, bad = _compose(value)
@@ -178,6 +225,7 @@ def check_message(value: Any) -> str:
 
 
 def api_accepts_message(value: Any) -> bool:
+    """The API's own rule applied to the text exactly as given (no composing): what a server checks."""
     return (isinstance(value, str) and 1 <= len(value) <= MAX_MESSAGE_LENGTH
             and all(_char_ok(ch) for ch in value))
 
@@ -187,6 +235,7 @@ _INVISIBLE = frozenset(chr(c) for c in [*range(0xFE00, 0xFE10), *range(0xE0100, 
 
 
 def _spelled(ch: str) -> str:
+    """An accepted spelling of a refused character: its usual replacement, or its name in brackets."""
     if ch in _REPLACEMENTS:
         return _REPLACEMENTS[ch]
     cat = unicodedata.category(ch)
@@ -205,6 +254,13 @@ def _spelled(ch: str) -> str:
 
 
 def replace_invalid_chars(text: str) -> str:
+    """Swap every refused character for an accepted spelling that keeps its meaning.
+
+    ``|`` becomes ``/``, a non-breaking space a space, ``°`` becomes `` deg``, an emoji its Unicode
+    name in brackets (🔥 → ``(fire)``), a combining mark that cannot be composed into its letter its
+    name too (``q`` + U+0301 → ``q(combining acute accent)``): nothing visible is dropped silently,
+    and the result always passes the API's rule.
+    """
     out: list[str] = []
     changed = False
     for cluster in _clusters(text):
@@ -236,6 +292,7 @@ def _split_words(text: str, width: int) -> list[str]:
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Parts of at most ``limit`` characters, cut at word boundaries and numbered ``(1/3) ``."""
     if len(text) <= limit:
         return [text]
     count = 2
@@ -249,6 +306,7 @@ def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
 
 
 def truncate_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """At most ``limit`` characters, cut at a word boundary and ending in an ellipsis."""
     if len(text) <= limit:
         return text
     head = text[: limit - 1]
@@ -264,6 +322,11 @@ def prepare_message(
     invalid_chars: str = "fail",
     long_message: str = "fail",
 ) -> list[str]:
+    """The texts to send for one alert: one part, or several when splitting was asked for.
+
+    The default refuses anything the API would refuse; ``invalid_chars="replace"`` and
+    ``long_message="split"|"truncate"`` are the caller's explicit choice to adapt the text instead.
+    """
     if invalid_chars not in INVALID_CHARS_CHOICES:
         raise ValueError(f"invalid_chars must be one of {', '.join(INVALID_CHARS_CHOICES)}")
     if long_message not in LONG_MESSAGE_CHOICES:
@@ -290,6 +353,7 @@ def prepare_message(
 
 
 def normalize_phone(value: Any) -> str:
+    """Digits of a number as people type it: ``+7 (999) 123-45-67`` → ``79991234567``."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -301,6 +365,7 @@ def normalize_phone(value: Any) -> str:
 
 
 def check_phone(value: Any, *, original: Optional[str] = None) -> str:
+    """The number if it is 3-30 ASCII digits, else :class:`ValidationError` 2001."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -328,12 +393,14 @@ def check_phone(value: Any, *, original: Optional[str] = None) -> str:
 
 
 def normalize_would_fix(value: str) -> bool:
+    """True when :func:`normalize_phone` would turn ``value`` into a valid number."""
     stripped = _PHONE_PUNCTUATION.sub("", value.strip())
     stripped = stripped[1:] if stripped.startswith("+") else stripped
     return stripped.isascii() and stripped.isdigit() and MIN_PHONE_DIGITS <= len(stripped) <= MAX_PHONE_DIGITS
 
 
 def check_message_id(value: Any) -> str:
+    """A message id: a 24-hex ObjectID (2003)."""
     if isinstance(value, str) and _OBJECT_ID.fullmatch(value):
         return value
     raise ValidationError(2003, reason="message_id_format", params={"value": repr(value)},
@@ -353,10 +420,12 @@ def _check_ref(value: Any, code: int, setting: Setting) -> str:
 
 
 def check_device_id(value: Any) -> str:
+    """A device id: the Russian page's lowercase UUID or the English page's ObjectID (2005)."""
     return _check_ref(value, 2005, Setting.DEVICE_ID)
 
 
 def check_callback_id(value: Any) -> str:
+    """A webhook id: lowercase UUID or ObjectID (2004)."""
     return _check_ref(value, 2004, Setting.CALLBACK_ID)
 
 
@@ -373,9 +442,15 @@ def _as_int(value: Any) -> Optional[int]:
 
 
 SIM_RANDOM, SIM_DEFAULT = -1, -2
+"""``to_sim`` values of the Russian device page besides slot numbers (counted from 0)."""
 
 
 def check_to_sim(value: Any, device_id: Optional[str]) -> int:
+    """A SIM slot: 0 the first, 1 the second, …, -1 random, -2 the phone's default (2008); needs a device (1017).
+
+    The Russian device page numbers slots from 0 and documents -1 and -2; text from a command line
+    or a form is read as the number it spells.
+    """
     number = _as_int(value)
     if number is None or number < SIM_DEFAULT:
         raise ValidationError(2008, reason="to_sim_format", params={"value": repr(value)},
@@ -386,6 +461,7 @@ def check_to_sim(value: Any, device_id: Optional[str]) -> int:
 
 
 def check_limit(value: Any) -> int:
+    """A page size from 1 to 100 (2006)."""
     number = _as_int(value)
     if number is None or not 1 <= number <= MAX_PAGE_LIMIT:
         raise ValidationError(2006, reason="limit_range", params={"value": repr(value), "max": str(MAX_PAGE_LIMIT)},
@@ -394,6 +470,7 @@ def check_limit(value: Any) -> int:
 
 
 def check_offset(value: Any) -> int:
+    """A page offset: a whole number, 0 or more (2007)."""
     number = _as_int(value)
     if number is None or number < 0:
         raise ValidationError(2007, reason="offset_format", params={"value": repr(value)},
@@ -402,6 +479,7 @@ def check_offset(value: Any) -> int:
 
 
 def check_bool(value: Union[bool, str], field: str = "is_active") -> bool:
+    """A boolean, also from the words a command line or a form gives (2009)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"):
