@@ -16,16 +16,18 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from ..pacing.budget import NO_TURN, for_account, wait_for_turn
-from ..wire import flows, following
+from ..wire import flows
 from ..wire.config import Token, redact_error, resolve_api_url, resolve_token
 from ..wire.errors import GoSMSError
-from ..wire.models import Device, Message, Page
 from ..wire.outcomes import BulkResult, RecipientResult, SendPlan, StopSending, plan_send, send_recipient
 from ..wire.protocol import Request, Response
-from ..wire.retry import DEFAULT_RATE, RetryPolicy
-from ..wire.routes import DEFAULT_DELIVER_WITHIN, Followed, Route
+from ..wire.retry import DEFAULT_DELIVER_WITHIN, DEFAULT_RATE, FOLLOW_INTERVAL, RetryPolicy
 
 if TYPE_CHECKING:
+    # Loaded where used: a client that only sends (an Ansible task, compiling every module it
+    # imports on each run) loads neither the models of reads nor following and its routes.
+    from ..wire.models import Device, Message, Page
+    from ..wire.routes import Followed, Route
     from ..wire.usage import MonthUsage
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient", "HTTPTransport"]
@@ -173,12 +175,14 @@ class BaseClient:
 
     def deliver(self, to: Union[str, Sequence[str]], message: str, *, routes: Sequence[Union[Route, str]] = (),
                 deliver_within: float = DEFAULT_DELIVER_WITHIN, timeout: Optional[float] = None,
-                interval: float = following.FOLLOW_INTERVAL, **send_options: Any) -> list[Followed]:
+                interval: float = FOLLOW_INTERVAL, **send_options: Any) -> list[Followed]:
         """Send and follow to the handset, failing over between ``routes`` (``"DEVICE[:SIM]"`` or
         :class:`~gosms.wire.routes.Route`, in order): one record per recipient with its verdict
         (``delivered`` / ``undelivered``; ``tracking`` when ``timeout`` ran out first) and each
         route's try.  Kept in memory only: for alerts that must survive a restart, use the outbox
         (``gosms send --via``)."""
+        from ..wire import following
+
         items, wait = following.prepare(to, message, routes, deliver_within, timeout, **send_options)
         result: list[Followed] = self.run(following.follow(self.api_url, self.token, self.retry, items,
                                                            timeout=wait, interval=interval))

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import protocol
 from .config import Token, redact
 from .errors import APIError, Category, DeliveryTimeout, GoSMSError, ProtocolError
-from .models import Device, Message, Page
 from .protocol import Response
 from .retry import RetryPolicy, is_safe_to_resend
 from .steps import Call, Failure, Flow, Sleep, answer, call, drive, list_page, retry_after
 from .validation import check_message_id
+
+if TYPE_CHECKING:
+    from .models import Message, Page
 
 __all__ = ["Call", "Failure", "Flow", "SendResult", "Sleep", "call", "drive", "list_page"]
 
@@ -157,6 +159,8 @@ def _with_notes(exc: GoSMSError, notes: list[str], *, ambiguous: bool) -> None:
 
 
 def get(base_url: str, token: Token, message_id: str, policy: RetryPolicy) -> Flow:
+    from .models import Message  # the reads' models load where a read is: a send alone never needs them
+
     return Message.from_api((yield from call(protocol.build_get(base_url, token, message_id), policy)))
 
 
@@ -194,6 +198,8 @@ def delete(base_url: str, token: Token, message_id: str, policy: RetryPolicy) ->
 
 
 def device_info(base_url: str, token: Token, device_id: str, policy: RetryPolicy) -> Flow:
+    from .models import Device
+
     data = yield from call(protocol.build_device_info(base_url, token, device_id), policy)
     return Device.from_api(data if isinstance(data, dict) else {}, requested_id=device_id)
 
@@ -223,6 +229,8 @@ def page(
     except GoSMSError:  # a server that refuses offset=0 counts pages: the first answer stands
         return first
     if len(from_zero.items) > len(first.items):
+        from .models import Page
+
         return Page(from_zero.total_records, from_zero.limit, 1, from_zero.items)
     return first
 

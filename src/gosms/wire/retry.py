@@ -16,7 +16,8 @@ from typing import Callable, Optional
 
 from .errors import APIError, GoSMSError, ProtocolError, TransportError
 
-__all__ = ["DEFAULT_RATE", "UNEXECUTED_BACKOFF_STEPS", "RetryPolicy", "is_safe_to_resend"]
+__all__ = ["DEFAULT_DELIVER_WITHIN", "DEFAULT_RATE", "FOLLOW_INTERVAL", "UNEXECUTED_BACKOFF_STEPS", "RetryPolicy",
+           "is_safe_to_resend"]
 
 DEFAULT_RATE = 10.0
 """Requests per second per endpoint that the API allows (rate-limit page): an API fact, so it lives
@@ -24,6 +25,13 @@ here; the machine-wide budget (:mod:`gosms.pacing.budget`) paces by it."""
 
 UNEXECUTED_BACKOFF_STEPS = 3
 """Backoff steps after which the wait before repeating an unexecuted request stops growing."""
+
+# The waits of following a message to the handset live here, beside the other waits, rather than in
+# routes and following: a client that only sends (an Ansible task) then loads neither of those.
+DEFAULT_DELIVER_WITHIN = 300.0
+"""Seconds a route gets to make progress before the alert moves on (0: do not follow)."""
+FOLLOW_INTERVAL = 2.0
+"""Seconds between rounds at the quickest (a short ``deliver_within``, ``--wait``)."""
 
 
 @dataclass(frozen=True)

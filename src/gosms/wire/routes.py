@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from . import validation as v
 from .models import MessageStatus
+from .retry import DEFAULT_DELIVER_WITHIN
 
 __all__ = [
     "DEFAULT_DELIVER_WITHIN",
@@ -30,8 +31,6 @@ __all__ = [
     "routes_of",
 ]
 
-DEFAULT_DELIVER_WITHIN = 300.0
-"""Seconds a route gets to make progress before the alert moves on (0: do not follow)."""
 TRACKING, DELIVERED, UNDELIVERED = "tracking", "delivered", "undelivered"
 
 # How a leg (one route's try) ended; "" while it is still open.

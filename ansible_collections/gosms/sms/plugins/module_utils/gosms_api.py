@@ -24,7 +24,6 @@ from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors impor
 )
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.hints import ON, Setting
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send, refused_for_all
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import Route, parse_route
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.validation import (
     INVALID_CHARS_CHOICES,
     LONG_MESSAGE_CHOICES,
@@ -226,8 +225,13 @@ def parse_routes(values):
     dictionary with ``device_id`` and optionally ``to_sim``; Ansible's argument_spec declares the
     list (elements raw, since it holds both forms) and the core decides what a route is.
     """
+    if not values:
+        return []
+    # Loaded only when routes are given: a module compiles every file it imports on each run.
+    from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import Route, parse_route
+
     routes = []
-    for position, value in enumerate(values or [], start=1):
+    for position, value in enumerate(values, start=1):
         if isinstance(value, dict):
             unknown = sorted(set(value) - {'device_id', 'to_sim'})
             if unknown:

@@ -371,7 +371,7 @@ remedy:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.routes import DEFAULT_DELIVER_WITHIN
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.retry import DEFAULT_DELIVER_WITHIN
 from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
     CHOICES,
     GoSMSError,

@@ -32,7 +32,7 @@ from .config import Token, redact
 from .errors import APIError, Category, GoSMSError
 from .models import Device, Message, MessageStatus
 from .paging import NEWEST_FIRST, Pager
-from .retry import RetryPolicy, is_safe_to_resend
+from .retry import FOLLOW_INTERVAL, RetryPolicy, is_safe_to_resend
 from .routes import (
     CANCEL_REFUSED,
     CANCEL_TOO_LATE,
@@ -52,8 +52,8 @@ from .routes import (
 )
 from .steps import Flow, Sleep
 
-__all__ = ["DEVICE_FRESH", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round", "pause", "prepare",
-           "start"]
+__all__ = ["DEVICE_FRESH", "FOLLOW_INTERVAL", "READ_ONE_BY_ONE", "Phones", "Reads", "follow", "follow_round", "pause",
+           "prepare", "start"]
 
 READ_ONE_BY_ONE = 10
 """Up to this many copies are read with ``POST /sms/get`` each; more are read from the list."""
@@ -62,8 +62,6 @@ LIST_PAGES_MAX = 20
 """Pages a round reads at most (2,000 messages): the rest of the ids are read one by one."""
 DEVICE_FRESH = 60.0
 """Seconds a phone's device info is trusted before it is read again."""
-FOLLOW_INTERVAL = 2.0
-"""Seconds between rounds at the quickest (a short ``deliver_within``, ``--wait``)."""
 ROUNDS_PER_WINDOW = 20
 """A runner reads each followed alert about this many times within its ``deliver_within``: often
 enough to move on soon after a route is stuck, rarely enough to leave the read budget alone."""

@@ -22,7 +22,6 @@ from typing import Any, Callable, Optional, Union
 from . import protocol
 from .config import Token
 from .errors import APIError, Category, GoSMSError, RateLimitError, TransportError
-from .models import Page
 from .protocol import Request, Response
 from .retry import RetryPolicy, is_safe_to_resend
 
@@ -128,6 +127,8 @@ def list_page(
     base_url: str, token: Token, policy: RetryPolicy, *, limit: int = 100, offset: int = 1,
     search: Optional[str] = None,
 ) -> Flow:
+    from .models import Page  # loaded where a list is read: a send alone never needs it
+
     data = yield from call(protocol.build_list(base_url, token, limit=limit, offset=offset, search=search),
                            policy)
     return Page.from_api(data if isinstance(data, dict) else {})
