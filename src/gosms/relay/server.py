@@ -401,6 +401,10 @@ class Relay:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # An answer goes out whole at once: a status line, headers and body in one buffered write, on
+    # a socket without Nagle's delay (else the body would wait for the sender's delayed ACK, 40 ms).
+    wbufsize = -1
+    disable_nagle_algorithm = True
     server_version = "gosms-relay"
     sys_version = ""
 
