@@ -277,14 +277,35 @@ class Outbox:
         ``send_options`` are :meth:`gosms.Client.send`'s (``device_id``, ``to_sim``, ``callback_id``,
         ``invalid_chars``, ``long_message``, ``normalize``).
         """
+        return self.keep(self.prepare(client, phone_number, message, last_error=last_error, source=source,
+                                      alert=alert, **send_options))
+
+    def prepare(self, client: Client, phone_number: str, message: str, *, last_error: str = "", source: str = "",
+                alert: Optional[Mapping[str, Any]] = None, **send_options: Any) -> Entry:
+        """:meth:`add`'s entry, checked but not written yet: :meth:`keep` writes it.
+
+        Apart so that a server can check a post where it parses it and leave only the disk to a
+        worker thread (the relay's event loop does the first, its writers the second)."""
         from ..wire.outcomes import plan_send
 
         plan = plan_send(phone_number, message, **send_options)
-        return self._store(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
+        return self._entry(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
                            to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source,
                            alert=alert)
 
-    def _store(
+    def keep(self, entry: Entry) -> Entry:
+        """Write an entry :meth:`prepare` made into ``new/`` (fsynced when this returns)."""
+        self._write(entry, "new")
+        return entry
+
+    def _store(self, api_url: str, token: Token, phone_number: str, parts: Sequence[str], *, state: str = "new",
+               **fields: Any) -> Entry:
+        """A new entry written straight into ``state`` (``fields``: :meth:`_entry`'s)."""
+        entry = self._entry(api_url, token, phone_number, parts, **fields)
+        self._write(entry, state)
+        return entry
+
+    def _entry(
         self,
         api_url: str,
         token: Token,
@@ -300,7 +321,6 @@ class Outbox:
         maybe_sent_since: Optional[float] = None,
         source: str = "",
         follow: Optional[dict[str, Any]] = None,
-        state: str = "new",
         alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
         now = time.time()
@@ -316,7 +336,6 @@ class Outbox:
         for name, value in (alert or {}).items():
             if name in ALERT_FIELDS:
                 setattr(entry, name, value)
-        self._write(entry, state)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
