@@ -232,7 +232,11 @@ class Folders:
             os.close(fd)
 
     def age(self, folder: str, name: str, now: float) -> float:
-        return now - os.stat(name, dir_fd=self._fds[folder], follow_symlinks=False).st_mtime
+        return now - self.stat(folder, name).st_mtime
+
+    def stat(self, folder: str, name: str) -> os.stat_result:
+        """The file's own status (a link's, never its target's)."""
+        return os.stat(name, dir_fd=self._fds[folder], follow_symlinks=False)
 
     # -- writing ------------------------------------------------------------------------------------
 
