@@ -38,7 +38,7 @@ INSTALL_HINT = (
 
 # name: (entry point, distribution packages it needs, how it reports a missing one)
 PROGRAMS = {
-    "check_gosms": ("gosms_nagios.check:main", ("nagiosplugin",), "plugin"),
+    "check_gosms": ("gosms_nagios.check.plugin:main", ("nagiosplugin",), "plugin"),
     "notify_gosms": ("gosms_nagios.launch:notify", (), "command"),
     "gosms": ("gosms.cli.launch:main", (), "command"),
 }

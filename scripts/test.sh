@@ -181,7 +181,9 @@ run_benchmarks() {
     for f in benchmarks/*.py; do
         [ -e "$f" ] || continue
         echo "--- $f"
+        local t0=$SECONDS
         "$VENV/bin/python" "$f" || return 1
+        echo "--- $f took $((SECONDS - t0)) s"
         ran=1
     done
     [ "$ran" = 1 ] || { echo "no benchmarks/*.py found" >&2; return 1; }

@@ -19,6 +19,7 @@ from gosms.clients.aio import AsyncClient
 from .const import CONF_API_TOKEN, CONF_API_URL, CONF_DEVICE_IDS, DOMAIN, POLL_RETRY, SEND_RETRY
 from .coordinator import GoSMSConfigEntry, GoSMSCoordinator, GoSMSRuntime
 from .entity import account_device_info
+from .folding import Folder, async_remove_store
 from .issues import LEGACY_KEYS, async_remove_issues
 from .migration import async_migrate_entry as async_migrate_entry
 from .services import async_setup_services
@@ -65,7 +66,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> boo
         ) from err
     coordinator = GoSMSCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = GoSMSRuntime(client, send_client, coordinator)
+    folder = Folder(hass, entry)
+    entry.runtime_data = GoSMSRuntime(client, send_client, coordinator, folder=folder)
+    await folder.async_load()
+    entry.async_on_unload(folder.async_stop)
 
     device_registry = dr.async_get(hass)
     device_registry.async_get_or_create(config_entry_id=entry.entry_id, **account_device_info(entry))
@@ -92,8 +96,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: GoSMSConfigEntry) -> None:
-    """Nothing is kept on the server; forget the entry's repair issues."""
+    """Nothing is kept on the server; forget the entry's repair issues and what waited for a digest."""
     async_remove_issues(hass, entry)
+    await async_remove_store(hass, entry.entry_id)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: GoSMSConfigEntry) -> None:

@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -39,6 +40,9 @@ from .const import (
     CONF_API_TOKEN,
     CONF_API_URL,
     CONF_DEVICE_IDS,
+    CONF_FOLD,
+    CONF_FOLD_BURST,
+    CONF_FOLD_WINDOW,
     CONF_INVALID_CHARS,
     CONF_LONG_MESSAGE,
     CONF_MONTHLY_QUOTA,
@@ -202,7 +206,8 @@ def _text_choice(key: str, choices: tuple[str, ...]) -> SelectSelector:
 
 
 class GoSMSOptionsFlow(OptionsFlow):
-    """Which phones to watch, the monthly quota, and how notify entities treat awkward texts."""
+    """Which phones to watch, the monthly quota, how notify entities treat awkward texts, and
+    whether they fold bursts into digests (off unless chosen here)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: Errors = {}
@@ -219,6 +224,15 @@ class GoSMSOptionsFlow(OptionsFlow):
                 ),
                 vol.Optional(CONF_INVALID_CHARS): _text_choice(CONF_INVALID_CHARS, INVALID_CHARS_CHOICES),
                 vol.Optional(CONF_LONG_MESSAGE): _text_choice(CONF_LONG_MESSAGE, LONG_MESSAGE_CHOICES),
+                vol.Optional(CONF_FOLD): BooleanSelector(),
+                vol.Optional(CONF_FOLD_BURST): NumberSelector(
+                    NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
+                ),
+                vol.Optional(CONF_FOLD_WINDOW): NumberSelector(
+                    NumberSelectorConfig(
+                        min=10, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+                    )
+                ),
             }
         )
         return self.async_show_form(
@@ -252,6 +266,11 @@ class GoSMSOptionsFlow(OptionsFlow):
         for key in (CONF_INVALID_CHARS, CONF_LONG_MESSAGE):
             if user_input.get(key):
                 options[key] = user_input[key]
+        if user_input.get(CONF_FOLD):
+            options[CONF_FOLD] = True
+        for key in (CONF_FOLD_BURST, CONF_FOLD_WINDOW):
+            if user_input.get(key) is not None:
+                options[key] = int(user_input[key])
         return options, {}, {}
 
 

@@ -22,6 +22,10 @@ CONF_DEVICE_IDS: Final = "device_ids"
 CONF_MONTHLY_QUOTA: Final = "monthly_quota"
 CONF_INVALID_CHARS: Final = "invalid_chars"
 CONF_LONG_MESSAGE: Final = "long_message"
+CONF_FOLD: Final = "fold"
+"""Whether notify entities (and the action, unless it says otherwise) fold bursts into digests."""
+CONF_FOLD_BURST: Final = "fold_burst"
+CONF_FOLD_WINDOW: Final = "fold_window"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 
@@ -39,6 +43,8 @@ ATTR_LONG_MESSAGE: Final = "long_message"
 ATTR_WAIT: Final = "wait"
 """Seconds each route gets to deliver while the action follows the alert to the handset (0: do not follow)."""
 ATTR_ROUTES: Final = "routes"
+ATTR_FOLD: Final = "fold"
+"""Fold this send into a digest in a burst (the entry's option when left out)."""
 """Gateway phones (Home Assistant devices) to fail over to, in order."""
 
 UPDATE_INTERVAL: Final = timedelta(seconds=60)

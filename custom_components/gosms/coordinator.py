@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -16,6 +16,9 @@ from .const import CONF_DEVICE_IDS, CONF_MONTHLY_QUOTA, DOMAIN, LOGGER, UPDATE_I
 from .followed import UndeliveredLog
 from .issues import ISSUE_KEYS, async_clear_issues, async_raise_issue
 from .util import ha_error
+
+if TYPE_CHECKING:
+    from .folding import Folder
 
 ACCOUNT_WIDE = frozenset((Category.AUTH, Category.ACCOUNT))
 """Errors that stop every call of the account, not just the one for a phone."""
@@ -42,6 +45,8 @@ class GoSMSRuntime:
     coordinator: GoSMSCoordinator
     undelivered: UndeliveredLog = field(default_factory=UndeliveredLog)
     """Alerts followed by the action that did not reach the handset (the undelivered sensor)."""
+    folder: Folder | None = None
+    """Notifications waiting for their digest (set up with the entry; see .folding)."""
 
 
 type GoSMSConfigEntry = ConfigEntry[GoSMSRuntime]

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import GoSMSConfigEntry
 from .entity import MANUFACTURER
+from .folding import folder_of, folds
 from .sender import async_send
 
 # Sends are spaced by the core's per-endpoint rate limiter, so entities need no queue of their own.
@@ -49,6 +50,12 @@ class GoSMSRecipientEntity(NotifyEntity):
         )
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
-        """Send the message; raise with the GoSMS reason when it did not go out."""
+        """Send the message; raise with the GoSMS reason when it did not go out.
+
+        With folding on in the entry's options, a message past the burst waits for the digest.
+        """
+        if folds(self._entry):
+            await folder_of(self._entry).async_send([self.phone_number], message, title=title)
+            return
         text = f"{title}\n{message}" if title else message
         await async_send(self.hass, self._entry, [self.phone_number], text)

@@ -19,7 +19,7 @@ from .issues import async_clear_issues, async_raise_issue
 from .util import ha_error
 
 
-def _text_options(entry: GoSMSConfigEntry, invalid_chars: str | None, long_message: str | None) -> dict[str, Any]:
+def text_options(entry: GoSMSConfigEntry, invalid_chars: str | None, long_message: str | None) -> dict[str, Any]:
     """Text handling: the call's, else the entry's options, else (left out) the core's default."""
     options: dict[str, Any] = {}
     if chars := invalid_chars or entry.options.get(CONF_INVALID_CHARS):
@@ -45,7 +45,7 @@ async def async_send(
     Numbers are normalised by the core (``+7 (999) 123-45-67`` works).  Text handling not given
     here falls back to the entry's options, then to the core's own default.
     """
-    options = _text_options(entry, invalid_chars, long_message)
+    options = text_options(entry, invalid_chars, long_message)
     client = entry.runtime_data.send_client
     try:
         result = await client.send(
@@ -95,7 +95,7 @@ async def async_deliver(
             device_id=device_id or None,
             to_sim=to_sim,
             normalize=True,
-            **_text_options(entry, invalid_chars, long_message),
+            **text_options(entry, invalid_chars, long_message),
         )
     except GoSMSError as err:
         # Refused before any request: the caller's input (or the entry's settings) is at fault.

@@ -16,6 +16,7 @@ from gosms.wire.validation import INVALID_CHARS_CHOICES, LONG_MESSAGE_CHOICES
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
+    ATTR_FOLD,
     ATTR_INVALID_CHARS,
     ATTR_LONG_MESSAGE,
     ATTR_MESSAGE,
@@ -29,6 +30,7 @@ from .const import (
     SERVICE_SEND_SMS,
 )
 from .coordinator import GoSMSConfigEntry
+from .folding import folder_of, folds
 from .followed import route_data
 from .sender import async_deliver, async_send
 
@@ -46,6 +48,7 @@ SEND_SMS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_LONG_MESSAGE): vol.In(LONG_MESSAGE_CHOICES),
         vol.Optional(ATTR_WAIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
         vol.Optional(ATTR_ROUTES): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_FOLD): cv.boolean,
     }
 )
 
@@ -170,15 +173,24 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     routes, phone_entry_id = _routes(call.hass, call, phone_entry_id)
     entry = _entry(call.hass, call, phone_entry_id)
     if wait := call.data.get(ATTR_WAIT):
+        if call.data.get(ATTR_FOLD):
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="fold_and_wait")
         return await _async_deliver(call, entry, device_id, routes, wait)
-    result = await async_send(call.hass, entry, **_message(call, device_id))
+    held: list[str] = []
+    if folds(entry, call.data.get(ATTR_FOLD)):
+        folded = await folder_of(entry).async_send(**_message(call, device_id))
+        result, held = folded.result, folded.held
+    else:
+        result = await async_send(call.hass, entry, **_message(call, device_id))
     if not call.return_response:
         return None
     recipients: list[JsonValueType] = [
         {"phone_number": recipient.phone_number, "message_ids": list[JsonValueType](recipient.ids)}
-        for recipient in result.results
+        for recipient in (result.results if result is not None else [])
     ]
-    return {"message_ids": list[JsonValueType](result.ids), "recipients": recipients}
+    # Held for the number's digest: no id yet; the digest SMS carries it when the window closes.
+    recipients += [{"phone_number": number, "message_ids": [], "held_for_digest": True} for number in held]
+    return {"message_ids": list[JsonValueType](result.ids if result is not None else []), "recipients": recipients}
 
 
 async def _async_deliver(

@@ -1,13 +1,11 @@
-"""check_gosms: the Nagios/Icinga check of a GoSMS account, built on :mod:`gosms` and nagiosplugin.
+"""The Nagios/Icinga adapter of gosms-ops: check_gosms and notify_gosms, built on :mod:`gosms`.
 
 An adapter only: every GoSMS fact (codes, texts, remedies, states, heartbeat and battery thresholds)
-comes from the core package :mod:`gosms`.  Modules:
+comes from the core package :mod:`gosms`.  Its layers, lowest first (``tests/core/test_layers.py``
+holds them: nothing imports upward or sideways):
 
-- :mod:`.cli`: the command line (Monitoring Plugins conventions, UNKNOWN on any usage error)
-- :mod:`.budget`: the plugin timeout split into deadlines for the core client's calls
-- :mod:`.state`: the month-usage state file kept between runs
-- :mod:`.resources`: what is measured (account, quota, phones, delivery)
-- :mod:`.contexts`: how each measurement is judged and worded
-- :mod:`.summary`: the status line and the ``-v`` lines
-- :mod:`.check`: ``main()``, the console script ``check_gosms``
+- :mod:`.common`: what both commands share (argparse value types, the time budget, hint words,
+  plugin-safe text, the notifier's time limit)
+- :mod:`.check` (check_gosms, on nagiosplugin) and :mod:`.notify` (notify_gosms), side by side
+- :mod:`.launch`: the console scripts' entry points, which load as little as they can first
 """

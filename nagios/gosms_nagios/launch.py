@@ -2,7 +2,7 @@
 
 A notification storm starts one notifier per alert and contact at once; each queues at the
 turnstile (:mod:`gosms.pacing.turnstile`) before it loads the rest, and leaves it once its alert has its
-place in the account's queue.  Kept apart from :mod:`.notify`, which is most of what it loads.
+place in the account's queue.  Kept apart from :mod:`.notify.command`, which is most of what it loads.
 
 ``check_gosms`` needs ``nagiosplugin``, which gosms-ops installs only with its ``nagios`` extra: a
 plugin started without it must still answer as a plugin (UNKNOWN on stdout, exit 3) and say what
@@ -15,7 +15,7 @@ import sys
 
 from gosms.pacing.turnstile import WAIT, enter
 
-from .timeout import time_limit
+from .common.timeout import time_limit
 
 TYPE_CHECKING = False  # not typing's: this loads before the turnstile, where every millisecond counts
 if TYPE_CHECKING:
@@ -25,9 +25,14 @@ def notify() -> NoReturn:
     """Run ``notify_gosms`` with the arguments it was started with.
 
     The wait at the turnstile is at most half the notifier's ``--timeout``, which counts from here.
+    With a live runner, :mod:`.notify.quick` hands the alert over and ends the process before argparse and
+    the rest of the notifier load; otherwise :mod:`.notify.command` does it all.
     """
     enter(wait=min(WAIT, time_limit(sys.argv[1:]) / 2))
-    from .notify import main
+    from .notify.quick import hand_over_quickly
+
+    hand_over_quickly(sys.argv[1:])  # an ordinary notification with a runner alive ends here, exit 0
+    from .notify.command import main
 
     main()
 
@@ -47,7 +52,7 @@ def check() -> NoReturn:
         sys.stdout.write(NAGIOS_EXTRA_MISSING.format(python=sys.executable, error=exc))
         sys.stdout.flush()
         sys.exit(3)
-    from .check import main
+    from .check.plugin import main
 
     main()
     sys.exit(3)  # main() always exits; as in ``python -m gosms_nagios.check``, a return is UNKNOWN

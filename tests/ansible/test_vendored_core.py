@@ -25,9 +25,19 @@ def test_the_copy_holds_the_sans_io_layer_the_modules_use():
     copied = {path.relative_to(vendor_core.TARGET).as_posix() for path in vendor_core.TARGET.rglob("*.py")}
     wire = {f"wire/{name}.py" for name in ("errors", "validation", "protocol", "flows", "retry", "outcomes", "paging")}
     assert wire <= copied
-    # the transports on requests/aiohttp, the outbox and the command stay behind
-    assert not {path for path in copied if path.split("/")[0] in {"cli", "delivery", "emulator"}}
+    # the transports on requests/aiohttp, the runner, the relay and the command stay behind; of the
+    # delivery layer only the hand-off the notify callback writes the outbox with (on the controller)
+    assert not {path for path in copied if path.split("/")[0] in {"cli", "relay", "emulator"}}
+    assert {path for path in copied if path.startswith("delivery/")} <= {
+        f"delivery/{name}.py" for name in ("__init__", "spool", "entry", "record", "outbox", "handoff")}
     assert not copied & {"clients/sync.py", "clients/aio.py", "transports/requests_session.py"}
+
+
+def test_modules_carry_no_outbox_to_the_managed_hosts():
+    """The outbox's code is the controller's (the notify callback): a module's payload stays without it."""
+    for path in [*(PLUGINS / "modules").glob("*.py"), *(PLUGINS / "module_utils").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "_gosms.delivery" not in text, f"{path.relative_to(COLLECTION)} imports the outbox"
 
 
 def test_a_drifted_copy_is_found(tmp_path, monkeypatch):

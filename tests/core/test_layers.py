@@ -26,9 +26,14 @@ LAYERS = {
     "gosms.cli": 4,
     "gosms.relay": 4,
     "gosms_nagios": 5,
+    "gosms_nagios.common": 5,
+    "gosms_nagios.check": 6,
+    "gosms_nagios.notify": 6,
+    "gosms_nagios.launch": 7,
 }
 """Each package's floor. A module may import its own package and the floors below; packages on the
-same floor do not import each other (the emulator, the transports and the pacing stand apart)."""
+same floor do not import each other (the emulator, the transports and the pacing stand apart, and
+so do the adapter's check and notification command, both on its common floor)."""
 
 FACADE = {"gosms", "gosms.__main__"}
 """The package's front door loads the public names from every floor, lazily, and is above them all."""
@@ -149,7 +154,8 @@ def test_every_module_is_on_a_floor():
     graph = import_graph()
     assert [m for m in graph if layer_of(m) == "?"] == []
     assert {"gosms.wire.errors", "gosms.pacing.budget", "gosms.clients.base", "gosms.delivery.outbox",
-            "gosms.cli.main", "gosms_nagios.notify"} <= set(graph)
+            "gosms.cli.main", "gosms_nagios.notify.command", "gosms_nagios.check.plugin",
+            "gosms_nagios.common.budget", "gosms_nagios.launch"} <= set(graph)
 
 
 def test_the_wire_layer_does_no_network_io():
@@ -170,6 +176,10 @@ def test_the_wire_layer_does_no_network_io():
          [["gosms.wire.flows", "gosms.wire.paging"]]),
         ({"gosms.cli.hints": {"gosms.cli.output"}}, [["gosms.cli.hints", "gosms.cli.output"]]),
         ({"gosms.wire.flows": {"gosms.wire.steps"}, "gosms.wire.paging": {"gosms.wire.steps"}}, []),
+        ({"gosms_nagios.notify.compose": {"gosms_nagios.notify.quick"}},
+         [["gosms_nagios.notify.compose", "gosms_nagios.notify.quick"]]),
+        ({"gosms_nagios.check.cli": {"gosms_nagios.check.plugin"}},
+         [["gosms_nagios.check.cli", "gosms_nagios.check.plugin"]]),
     ],
 )
 def test_an_added_circle_is_found(edges, expected):
@@ -187,6 +197,10 @@ def test_an_added_circle_is_found(edges, expected):
         ("gosms.emulator.state", "gosms.clients.sync"),
         ("gosms.pacing.budget", "gosms.transports.stdlib"),  # siblings on one floor
         ("gosms.delivery.outbox", "gosms.cli.output"),
+        ("gosms_nagios.common.budget", "gosms_nagios.check.resources"),  # the shared floor reaching up
+        ("gosms_nagios.notify.deliver", "gosms_nagios.check.summary"),  # siblings: the command and the check
+        ("gosms_nagios.check.plugin", "gosms_nagios.notify.compose"),
+        ("gosms_nagios.notify.quick", "gosms_nagios.launch"),
     ],
 )
 def test_an_added_upward_import_is_found(importer, target):

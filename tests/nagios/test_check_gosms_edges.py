@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import nagiosplugin
 import pytest
-from gosms_nagios.check import worst_state
-from gosms_nagios.contexts import _past
+from gosms_nagios.check.contexts import _past
+from gosms_nagios.check.plugin import worst_state
 from nagios_support import SECRET, Checker, free_port, send_messages
 
 from gosms.emulator import Emulator

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from gosms_nagios.text import plain_text
+from gosms_nagios.common.text import plain_text
 from nagios_support import SECRET, VENV_BIN, Checker, assert_no_secret, endpoints_called, send_messages
 
 from gosms import Client

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from gosms_nagios.budget import Budget, budget_for_timeout
-from gosms_nagios.contexts import duration
+from gosms_nagios.check.contexts import duration
+from gosms_nagios.common.budget import Budget, budget_for_timeout
 from nagios_support import SECRET
 
 from gosms.clients.sync import DEFAULT_TIMEOUT, Client

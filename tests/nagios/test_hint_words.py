@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from gosms_nagios.cli import build_parser
-from gosms_nagios.hint_words import CHECK_FLAGS, NOTIFY_FLAGS, explain, hint_text
-from gosms_nagios.notify import build_parser as build_notify_parser
+from gosms_nagios.check.cli import build_parser
+from gosms_nagios.common.hint_words import CHECK_FLAGS, NOTIFY_FLAGS, explain, hint_text
+from gosms_nagios.notify.command import build_parser as build_notify_parser
 
 from gosms.wire.errors import ConfigError
 from gosms.wire.hints import ON, Hint, Setting

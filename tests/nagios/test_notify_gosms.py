@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from gosms_nagios.compose import Notification, compose
-from gosms_nagios.timeout import DEFAULT_TIMEOUT, time_limit
+from gosms_nagios.common.timeout import DEFAULT_TIMEOUT, time_limit
+from gosms_nagios.notify.compose import Notification, compose
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nagios_support import SECRET, VENV_BIN, assert_no_secret
@@ -233,10 +233,10 @@ def test_time_spent_before_sending_comes_out_of_the_timeout(emu: Emulator, tmp_p
     What the notifier hands on is captured (queue_to_send and deliver are replaced): a real 15 s
     wait at the turnstile would only make the test slow, the moment it began is what counts.
     """
-    from gosms_nagios import deliver as deliver_module
-    from gosms_nagios import notify as notify_module
-    from gosms_nagios.budget import budget_for_timeout
-    from gosms_nagios.deliver import Outcome
+    from gosms_nagios.common.budget import budget_for_timeout
+    from gosms_nagios.notify import command as notify_module
+    from gosms_nagios.notify import deliver as deliver_module
+    from gosms_nagios.notify.deliver import Outcome
 
     from gosms.pacing import budget as budget_module
     from gosms.pacing import turnstile

@@ -50,7 +50,7 @@ def test_the_files_bundle_the_core_and_the_adapter_only(single_files: Path) -> N
         assert path.read_bytes().startswith(b"#!/usr/bin/python3\n")
         assert path.stat().st_mode & 0o111, "executable"
         names = zipfile.ZipFile(path).namelist()
-        assert "__main__.py" in names and "gosms/clients/sync.py" in names and "gosms_nagios/notify.py" in names
+        assert "__main__.py" in names and "gosms/clients/sync.py" in names and "gosms_nagios/notify/command.py" in names
         assert not [n for n in names if n.startswith(("requests/", "nagiosplugin/", "gosms/emulator/"))], names
         assert "gosms/clients/aio.py" not in names and "gosms/transports/requests_session.py" not in names
 

@@ -7,7 +7,6 @@ never stored: an entry carries a salted fingerprint of the account (:func:`accou
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -18,6 +17,7 @@ from typing import Any, Optional, Union
 
 from ..wire.config import Token
 from ..wire.errors import GoSMSError
+from .record import ALERT_FIELDS, VERSION, account_fingerprint
 from .spool import BadEntry, check_record
 
 __all__ = [
@@ -34,14 +34,6 @@ PENDING: tuple[str, ...] = ("new", "sending")
 FOLLOWED: tuple[str, ...] = ("tracking", "delivered", "undelivered")
 """States of an alert followed to the handset; delivered and undelivered ones may still have a
 refused cancel (1010) to try again."""
-_VERSION = 1
-
-
-def account_fingerprint(api_url: str, token: Union[Token, str], salt: str) -> str:
-    """Who an entry belongs to, without a trace of the token: a salted hash of address and token."""
-    secret = token.reveal() if isinstance(token, Token) else token
-    material = "\0".join((salt, api_url.rstrip("/"), secret)).encode("utf-8")
-    return hashlib.sha256(material).hexdigest()
 
 
 # -- entries -----------------------------------------------------------------------------------------
@@ -110,7 +102,7 @@ class Entry:
     def as_dict(self) -> dict[str, Any]:
         """The file's content; the token is not in it, only the account's salted fingerprint."""
         data = {name: getattr(self, name) for name in _STORED}
-        data["version"] = _VERSION
+        data["version"] = VERSION
         return data
 
     def describe(self) -> dict[str, Any]:
@@ -150,8 +142,6 @@ _KINDS: dict[str, tuple[tuple[type, ...], bool]] = {
 """What each stored field may hold: an entry a person or another program edited is checked before
 it is trusted, so one bad file cannot crash a flush and hold every later alert back."""
 _REQUIRED = ("id", "created", "phone_number", "parts", "api_url", "account", "salt")
-ALERT_FIELDS = ("kind", "host", "service", "severity", "fold_burst", "fold_window", "carries")
-"""What a tool may say about an alert when it queues it (see :meth:`Outbox._store`)."""
 
 
 @dataclass

@@ -10,22 +10,30 @@ so no alert ever waits on a dead runner.  A runner that dies after the check lea
 ``new/``, where the next runner or ``gosms outbox flush`` sends it, and ``check_gosms --outbox``
 warns about alerts waiting with no runner.
 
-Loads nothing of the HTTP stack: the point is what the process spends.
+Loads nothing of the HTTP stack, nor the outbox's queue, its entry dataclass or the error table
+until something goes wrong: the point is what the process spends.  :func:`hand_over_text` is the
+whole hand-off on plain values (a notifier calls it before it loads anything else);
+:func:`hand_over` is the same for a caller that holds an :class:`~gosms.delivery.outbox.Outbox`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
 
-from ..wire.config import Token
-from ..wire.folding import FoldPolicy
-from .outbox import Entry, Outbox, account_fingerprint
+from .record import VERSION, account_fingerprint, new_record
+from .spool import RUNNER_LOCK, BadEntry, Folders, crash_point
 
-__all__ = ["RUNNER_ACCOUNT", "advertise", "alert_fields", "hand_over", "serves"]
+TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any, Optional, Union
+
+    from ..wire.config import Token
+    from ..wire.fold_policy import FoldPolicy
+    from .entry import Entry
+    from .outbox import Outbox
+
+__all__ = ["RUNNER_ACCOUNT", "advertise", "alert_fields", "hand_over", "hand_over_text", "serves"]
 
 RUNNER_ACCOUNT = ".runner-account"
 """Which account the live runner sends for (address and a salted fingerprint, never the token): an
@@ -34,7 +42,9 @@ alert for another account is sent by its own process, not left for a runner that
 
 def advertise(outbox: Outbox, api_url: str, token: Token) -> None:
     """Say which account this runner sends for (called once it holds the runner lock)."""
-    salt = secrets.token_hex(16)
+    import json
+
+    salt = os.urandom(16).hex()
     data = json.dumps({"api_url": api_url.rstrip("/"), "salt": salt,
                        "account": account_fingerprint(api_url, token, salt)}).encode("utf-8")
     # Written as every outbox file is: through the checked folder handles, in tmp/, synced, renamed.
@@ -42,18 +52,38 @@ def advertise(outbox: Outbox, api_url: str, token: Token) -> None:
         files.put("", RUNNER_ACCOUNT, data)
 
 
-def serves(outbox: Outbox, api_url: str, token: Token) -> bool:
-    """Whether the live runner advertised this address and token."""
-    try:
-        fd = os.open(outbox.directory / RUNNER_ACCOUNT, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            data = json.loads(os.read(fd, 4096).decode("utf-8"))
-        finally:
-            os.close(fd)
-        return bool(data["api_url"] == api_url.rstrip("/") and secrets.compare_digest(
-            str(data["account"]), account_fingerprint(api_url, token, str(data["salt"]))))
-    except (OSError, ValueError, KeyError, TypeError):
+def _serves(files: Folders, api_url: str, secret: str) -> bool:
+    """Whether a runner holds the outbox now and advertised this address and token."""
+    import json
+    from _operator import _compare_digest as compare_digest  # hmac's own, without hmac loading OpenSSL
+
+    if not files.exists or not files.lock_held(RUNNER_LOCK):
         return False
+    try:
+        data = json.loads(files.read("", RUNNER_ACCOUNT, limit=4096).decode("utf-8"))
+        return bool(data["api_url"] == api_url.rstrip("/") and compare_digest(
+            str(data["account"]), account_fingerprint(api_url, secret, str(data["salt"]))))
+    except (OSError, BadEntry, ValueError, KeyError, TypeError):
+        return False
+
+
+def serves(outbox: Outbox, api_url: str, token: Token) -> bool:
+    """Whether a live runner holds ``outbox`` and advertised this address and token."""
+    try:
+        with Folders(outbox.directory, (), create=False) as files:
+            return _serves(files, api_url, token.reveal())
+    except Exception as exc:
+        if _refused(exc):
+            return False
+        raise
+
+
+def _refused(exc: BaseException) -> bool:
+    """An outbox that cannot be opened, or whose folders are not to be trusted: no runner to hand to.
+    (The error table loads here, once something failed, not before.)"""
+    from ..wire.errors import ConfigError
+
+    return isinstance(exc, (OSError, ConfigError))
 
 
 def alert_fields(kind: str, host: str, service: str, state: str, fold: Optional[FoldPolicy]) -> dict[str, Any]:
@@ -63,6 +93,48 @@ def alert_fields(kind: str, host: str, service: str, state: str, fold: Optional[
     if fold is not None:
         alert.update(fold_burst=fold.burst, fold_window=fold.window)
     return alert
+
+
+def hand_over_text(directory: Union[str, os.PathLike[str]], api_url: str, secret: str,
+                   recipients: Sequence[str], parts: Sequence[str], *, source: str,
+                   alert: Optional[Mapping[str, Any]] = None, device_id: Optional[str] = None,
+                   to_sim: Optional[int] = None, callback_id: Optional[str] = None
+                   ) -> Optional[list[dict[str, Any]]]:
+    """Write one entry per recipient into ``directory``'s ``new/`` for its live runner, or return
+    None when no runner that sends for this address and token is alive there.
+
+    Each entry is written in ``tmp/``, fsynced, renamed into ``new/`` and the folder fsynced
+    (:meth:`~gosms.delivery.spool.Folders.put`) before the next: on disk when this returns.  Raises
+    OSError or :class:`~gosms.wire.errors.ConfigError` when the outbox cannot be written.
+    """
+    try:
+        files = Folders(directory, ("new", "tmp"), create=False)
+    except Exception as exc:
+        if _refused(exc):
+            return None
+        raise
+    # One open of the outbox folder and of new/ and tmp/, each checked (spool), serves for the
+    # runner's lock, its account and the writes; folders are made only if the runner has none yet.
+    with files:
+        if not _serves(files, api_url, secret):
+            return None
+        records = [new_record(api_url, secret, number, parts, source=source, alert=alert, device_id=device_id,
+                              to_sim=to_sim, callback_id=callback_id) for number in recipients]
+        if files.has("new") and files.has("tmp"):
+            _write_new(files, records)
+            return records
+    with Folders(directory, ("new", "tmp"), create=True) as files:
+        _write_new(files, records)
+    return records
+
+
+def _write_new(files: Folders, records: Sequence[dict[str, Any]]) -> None:
+    import json
+
+    for record in records:
+        data = json.dumps({**record, "version": VERSION}, ensure_ascii=False, indent=1).encode("utf-8")
+        files.put("new", f"{record['id']}.json", data)
+        crash_point("write-new")
 
 
 def hand_over(outbox: Outbox, api_url: str, token: Union[Token, str], recipients: Sequence[str],
@@ -77,9 +149,11 @@ def hand_over(outbox: Outbox, api_url: str, token: Union[Token, str], recipients
     :class:`~gosms.wire.errors.ConfigError` when the outbox cannot be written (the caller then
     sends itself).
     """
-    secret = token if isinstance(token, Token) else Token(token)
-    if not outbox.runner_alive() or not serves(outbox, api_url, secret):
-        return None
-    return [outbox._store(api_url, secret, number, parts, device_id=device_id, to_sim=to_sim,
-                          callback_id=callback_id, source=source, alert=alert)
-            for number in recipients]
+    from ..wire.config import Token
+    from .entry import Entry
+
+    secret = (token if isinstance(token, Token) else Token(token)).reveal()
+    with outbox._writing():
+        records = hand_over_text(outbox.directory, api_url, secret, recipients, parts, source=source, alert=alert,
+                                 device_id=device_id, to_sim=to_sim, callback_id=callback_id)
+    return None if records is None else [Entry.from_dict(record, "new") for record in records]

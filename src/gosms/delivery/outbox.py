@@ -45,7 +45,6 @@ import dataclasses
 import fcntl
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -54,7 +53,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from ..wire.config import Token, redact
 from ..wire.errors import APIError, Category, ConfigError, GoSMSError, ProtocolError, TransportError
 from .entry import (
-    ALERT_FIELDS,
     FOLLOWED,
     PENDING,
     STATES,
@@ -64,7 +62,8 @@ from .entry import (
     account_fingerprint,
     parse_entry,
 )
-from .spool import CORRUPT, BadEntry, Folders, corrupt_reason, crash_point
+from .record import new_record
+from .spool import CORRUPT, ENV_OUTBOX, RUNNER_LOCK, BadEntry, Folders, corrupt_reason, crash_point, default_root
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
@@ -86,14 +85,11 @@ __all__ = [
 ]
 
 
-ENV_OUTBOX = "GOSMS_OUTBOX"
 DEFAULT_MAX_AGE = 4 * 3600.0
 """Seconds after which an alert is reported as expired instead of sent: a page about a disk that
 filled up yesterday afternoon wakes someone for nothing."""
 KEEP_SENT = 24 * 3600.0
 """Seconds a delivered entry stays in ``sent/``: the ids a look-up must not mistake for another's."""
-RUNNER_LOCK = ".runner"
-"""The file whose lock a live runner holds (see :meth:`Outbox.as_runner`)."""
 LOCK_WAIT = 60.0
 """Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 SETTLED_RECHECK = 3600.0
@@ -102,15 +98,9 @@ SETTLED = 2.0
 """Seconds since its last change after which a file read once is not read again while it stays unchanged."""
 
 
-
 def default_directory(environ: Optional[Mapping[str, str]] = None) -> Path:
     """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``."""
-    env = os.environ if environ is None else environ
-    if env.get(ENV_OUTBOX):
-        return Path(env[ENV_OUTBOX]).expanduser()
-    state_home = env.get("XDG_STATE_HOME")
-    base = Path(state_home) if state_home and Path(state_home).is_absolute() else Path.home() / ".local" / "state"
-    return base / "gosms-ops" / "outbox"
+    return Path(default_root(environ))
 
 
 def is_transient(exc: GoSMSError) -> bool:
@@ -358,19 +348,13 @@ class Outbox:
         follow: Optional[dict[str, Any]] = None,
         alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
-        now = time.time()
-        salt = secrets.token_hex(16)
-        entry = Entry(
-            id=f"{time.time_ns():020d}-{secrets.token_hex(4)}", created=now, phone_number=phone_number,
-            parts=list(parts), api_url=api_url.rstrip("/"), account=account_fingerprint(api_url, token, salt),
-            salt=salt, device_id=device_id, to_sim=to_sim, callback_id=callback_id, sent_ids=list(sent_ids),
-            attempts=attempts, last_attempt=now if attempts else None, last_error=redact(last_error, token),
-            maybe_sent_since=maybe_sent_since, source=source)
+        record = new_record(api_url, token, phone_number, parts, source=source, alert=alert, device_id=device_id,
+                            to_sim=to_sim, callback_id=callback_id)
+        entry = Entry(**record, sent_ids=list(sent_ids), attempts=attempts,
+                      last_attempt=record["created"] if attempts else None, last_error=redact(last_error, token),
+                      maybe_sent_since=maybe_sent_since)
         if follow is not None:
             entry.follow = dict(follow, key=entry.id)
-        for name, value in (alert or {}).items():
-            if name in ALERT_FIELDS:
-                setattr(entry, name, value)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
@@ -398,19 +382,10 @@ class Outbox:
     def runner_alive(self) -> bool:
         """Whether a runner holds this outbox now (a missing outbox has none)."""
         try:
-            with self._files(create=False) as files:
-                if not files.exists:
-                    return False
-                fd = files.lock_file(RUNNER_LOCK, create=False)
+            with self._files(create=False, names=()) as files:  # the lock only: no state's folder
+                return files.exists and files.lock_held(RUNNER_LOCK)
         except (OSError, ConfigError):
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
 
     # -- flushing ---------------------------------------------------------------------------------
 

@@ -20,26 +20,39 @@ import contextlib
 import errno
 import math
 import os
-import secrets
-import signal
 import stat
-import threading
-import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Optional
+from _thread import allocate_lock  # threading's own base: loading it costs a notifier nothing
 
-from ..wire.errors import ConfigError
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no outbox runner
+    fcntl = None  # type: ignore[assignment]
+
+TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any, Optional, Union
+
+    from ..wire.errors import ConfigError
+
+    PathText = Union[str, os.PathLike[str]]
 
 __all__ = [
     "CORRUPT",
     "ENTRY_MAX",
     "ENV_KILL_AT",
+    "ENV_OUTBOX",
+    "RUNNER_LOCK",
     "BadEntry",
     "Folders",
     "check_record",
     "crash_point",
+    "default_root",
 ]
+
+ENV_OUTBOX = "GOSMS_OUTBOX"
+RUNNER_LOCK = ".runner"
+"""The file whose lock a live runner holds (see :meth:`gosms.delivery.outbox.Outbox.as_runner`)."""
 
 CORRUPT = "corrupt"
 """The folder bad entries are moved to, each with a ``.reason`` file beside it."""
@@ -56,16 +69,31 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 _reached: dict[str, int] = {}
 
 
+def default_root(environ: Optional[Mapping[str, str]] = None) -> str:
+    """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``.
+
+    Text, not a :class:`~pathlib.Path`: a notifier handing its alert over does not load pathlib."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_OUTBOX):
+        return os.path.expanduser(env[ENV_OUTBOX])
+    state_home = env.get("XDG_STATE_HOME")
+    base = (state_home if state_home and os.path.isabs(state_home)
+            else os.path.join(os.path.expanduser("~"), ".local", "state"))
+    return os.path.join(base, "gosms-ops", "outbox")
+
+
 def crash_point(step: str) -> None:
     """Kill this process with SIGKILL here when :data:`ENV_KILL_AT` names ``step`` (tests only)."""
     wanted = os.environ.get(ENV_KILL_AT)
     if not wanted:
         return
-    name, _, nth = wanted.partition(":")
+    name, _colon, nth = wanted.partition(":")
     if name != step:
         return
     _reached[step] = _reached.get(step, 0) + 1
     if _reached[step] == int(nth or 1):
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -123,7 +151,7 @@ class Folders:
     A folder that exists but is not to be trusted raises :class:`~gosms.wire.errors.ConfigError`.
     """
 
-    def __init__(self, root: Path, names: Sequence[str], *, create: bool) -> None:
+    def __init__(self, root: PathText, names: Sequence[str], *, create: bool) -> None:
         self.root = root
         self._fds: dict[str, int] = {}
         self._inodes: dict[str, tuple[int, int]] = {}
@@ -135,31 +163,40 @@ class Folders:
             raise
 
     def _open(self, names: Sequence[str], create: bool) -> None:
-        if create:
-            with contextlib.suppress(FileExistsError):
-                self.root.mkdir(mode=0o700, parents=True)
+        # Opened first and made only when missing: every write of an alert opens its folders, and
+        # a folder that exists (nearly always) then costs one call, not a refused mkdir as well.
         try:
             # The outbox's own path may be a link the user made; what is checked is the folder the
             # handle holds, and every later step goes through it.
-            self._fds[""] = self._checked(os.open(self.root, _DIR_FLAGS), str(self.root))
+            root = os.open(self.root, _DIR_FLAGS)
         except FileNotFoundError:
-            if create:
-                raise
-            self.exists = False
-            return
+            if not create:
+                self.exists = False
+                return
+            with contextlib.suppress(FileExistsError):
+                os.makedirs(self.root, 0o700)  # the mode is the outbox's own; parents get the usual one
+            root = os.open(self.root, _DIR_FLAGS)
+        self._fds[""] = self._checked(root, str(self.root))
         for name in names:
-            if create:
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(name, 0o700, dir_fd=self._fds[""])
             try:
-                fd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+                fd = self._open_folder(name, create)
             except FileNotFoundError:
                 continue  # read-only use of an outbox that never had this state
             except OSError as exc:
-                raise self._refused(str(self.root / name), "it is a symbolic link or not a folder"
+                raise self._refused(os.path.join(self.root, name), "it is a symbolic link or not a folder"
                                     if exc.errno in (errno.ELOOP, errno.ENOTDIR)
                                     else (exc.strerror or str(exc))) from None
-            self._fds[name] = self._checked(fd, str(self.root / name), name)
+            self._fds[name] = self._checked(fd, os.path.join(self.root, name), name)
+
+    def _open_folder(self, name: str, create: bool) -> int:
+        try:
+            return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+        except FileNotFoundError:
+            if not create:
+                raise
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=self._fds[""])
+        return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
 
     def _checked(self, fd: int, path: str, name: str = "") -> int:
         st = os.fstat(fd)
@@ -171,6 +208,8 @@ class Folders:
         return fd
 
     def _refused(self, path: str, problem: str) -> ConfigError:
+        from ..wire.errors import ConfigError  # only when refusing: a hand-off never loads the error table
+
         return ConfigError(
             f"The outbox folder {path!r} is not used: {problem}. Alerts are queued only in a folder of this user's "
             "own that no one else may write: choose another outbox folder, or have it owned by this user with "
@@ -243,7 +282,7 @@ class Folders:
     def put(self, folder: str, name: str, data: bytes) -> None:
         """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one."""
         tmp_fd = self._fds["tmp"]
-        temp = f"{name}.{secrets.token_hex(4)}.part"
+        temp = f"{name}.{os.urandom(4).hex()}.part"  # secrets.token_hex(4), without loading secrets
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
         try:
             try:
@@ -258,7 +297,7 @@ class Folders:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=tmp_fd)
             raise
-        _group_sync(self._inodes[folder], self._fds[folder])
+        _shared_sync(self._inodes[folder]).sync(self._fds[folder])
 
     def move(self, source: str, target: str, name: str) -> None:
         """One atomic rename: the file is in one folder or the other, never in both or neither."""
@@ -287,12 +326,26 @@ class Folders:
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            raise self._refused(str(self.root / name), "its lock file is a symbolic link") from None
+            raise self._refused(os.path.join(self.root, name), "its lock file is a symbolic link") from None
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
             os.close(fd)
-            raise self._refused(str(self.root / name), "its lock file is not a regular file of this user's")
+            raise self._refused(os.path.join(self.root, name), "its lock file is not a regular file of this user's")
         return fd
+
+    def lock_held(self, name: str) -> bool:
+        """Whether another process holds the lock of ``name`` in the outbox folder (no file: nobody)."""
+        try:
+            fd = self.lock_file(name, create=False)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def _sync(self, folder: str) -> None:
         """Make a rename or unlink survive a power cut, where the platform allows it."""
@@ -304,51 +357,47 @@ class _SharedSync:
     """One folder's fsync, shared by the writers whose renames it covers (a group commit).
 
     A rename survives a power cut once its folder is fsynced; an fsync that began after a rename
-    covers it, whoever called it.  Writers that finish a rename while another's fsync runs wait
-    for it to end, and the first of them then fsyncs once for all, so fifty alerts posted at once
-    cost a few folder fsyncs, not fifty queued one behind the other on the folder's lock.
+    covers it, whoever called it.  Writers take turns at the folder's fsync, and one whose rename
+    an fsync begun since has covered returns without its own: fifty alerts posted at once cost a
+    few folder fsyncs, not fifty queued one behind the other.  One writer alone fsyncs each time.
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._count = allocate_lock()
+        self._turn = allocate_lock()
         self._asked = 0
         self._covered = 0
-        self._busy = False
 
     def sync(self, fd: int) -> None:
-        with self._cond:
+        with self._count:
             self._asked += 1
             mine = self._asked
-            while self._covered < mine:
-                if self._busy:
-                    self._cond.wait()
-                    continue
-                self._busy, covers = True, self._asked
-                self._cond.release()
-                try:
-                    with contextlib.suppress(OSError):
-                        os.fsync(fd)
-                finally:
-                    self._cond.acquire()
-                    self._busy, self._covered = False, max(self._covered, covers)
-                    self._cond.notify_all()
+        with self._turn:
+            with self._count:
+                if self._covered >= mine:
+                    return  # an fsync that began after this rename has ended
+                covers = self._asked
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
+            with self._count:
+                self._covered = max(self._covered, covers)
 
 
-_syncs: weakref.WeakValueDictionary[tuple[int, int], _SharedSync] = weakref.WeakValueDictionary()
-_syncs_lock = threading.Lock()
+_syncs: dict[tuple[int, int], _SharedSync] = {}
+_syncs_lock = allocate_lock()
 
 
-def _group_sync(inode: tuple[int, int], fd: int) -> None:
-    """fsync the folder ``fd`` (whose device and inode are ``inode``) together with other writers."""
+def _shared_sync(inode: tuple[int, int]) -> _SharedSync:
+    """The shared fsync of the folder with this device and inode number."""
     with _syncs_lock:
         group = _syncs.get(inode)
         if group is None:
             group = _syncs[inode] = _SharedSync()
-    group.sync(fd)
+        return group
 
 
 @contextlib.contextmanager
-def opened(root: Path, names: Sequence[str], *, create: bool) -> Iterator[Folders]:
+def opened(root: PathText, names: Sequence[str], *, create: bool) -> Iterator[Folders]:
     with Folders(root, names, create=create) as folders:
         yield folders
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .fold_policy import DEFAULT_POLICY, FoldPolicy, parse_fold
 from .validation import MAX_MESSAGE_LENGTH, replace_invalid_chars
 
 __all__ = [
@@ -48,22 +49,6 @@ URGENT = frozenset({"CRITICAL", "DOWN", "UNREACHABLE"})
 RECOVERED = frozenset({"OK", "UP"})
 
 
-@dataclass(frozen=True)
-class FoldPolicy:
-    """``burst`` alerts to a number go alone within ``window`` seconds; the rest fold into a digest."""
-
-    burst: int = 3
-    window: float = 60.0
-
-    def spec(self) -> str:
-        return f"{self.burst}/{self.window:g}s"
-
-
-DEFAULT_POLICY = FoldPolicy()
-
-_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
-
-
 def reserve_in_force(used: int, quota: int, reserve: float = DEFAULT_RESERVE) -> bool:
     """Whether less than ``reserve`` (a share) of the month's ``quota`` is left after ``used``."""
     return quota > 0 and quota - used < reserve * quota
@@ -75,30 +60,6 @@ def reserve_sentence(used: int, quota: int, reserve: float = DEFAULT_RESERVE) ->
         return ""
     return (f"quota reserve in force: {max(0, quota - used)} of {quota} SMS left, under {reserve:.0%}; "
             f"{RESERVE_NOTE}")
-
-
-def parse_fold(text: str) -> Optional[FoldPolicy]:
-    """``off`` (None), ``on`` or empty (the default ``3/60s``: an unset daemon macro is empty), or
-    ``BURST/WINDOW`` such as ``3/60s``, ``0/2m``.
-
-    Raises ValueError with a sentence saying what to write instead.
-    """
-    raw = text.strip().lower()
-    if raw in ("off", "no", "0", "none"):
-        return None
-    if raw in ("", "on", "yes", "default"):
-        return DEFAULT_POLICY
-    burst_text, sep, window_text = raw.partition("/")
-    try:
-        burst = int(burst_text)
-        unit = next((u for u in sorted(_UNITS, key=len, reverse=True) if window_text.endswith(u)), "")
-        window = float(window_text[: len(window_text) - len(unit)] if unit else window_text) * _UNITS.get(unit, 1.0)
-    except ValueError:
-        burst, window = -1, 0.0
-    if not sep or burst < 0 or not 0 < window <= 86400:
-        raise ValueError(f"{text!r} is not a folding setting: write off, on, or BURST/WINDOW such as 3/60s "
-                         "(3 alerts alone, the rest of each 60 s in one digest)")
-    return FoldPolicy(burst, window)
 
 
 @dataclass(frozen=True)
@@ -228,7 +189,7 @@ def digest_text(alerts: Sequence[tuple[Alert, str]], limit: int = MAX_MESSAGE_LE
     """
     if not alerts:
         raise ValueError("a digest needs at least one alert")
-    times = sorted(a.created for a, _ in alerts)
+    times = sorted(a.created for a, _reason in alerts)
     span = time.strftime(clock, time.localtime(times[0]))
     if times[-1] - times[0] >= 1:
         span += "-" + time.strftime(clock, time.localtime(times[-1]))

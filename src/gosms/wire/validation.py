@@ -22,10 +22,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Any, Literal, Optional, Union
 
-from .errors import ValidationError
-from .hints import ON, Hint, Setting
+TYPE_CHECKING = False  # not typing's: a notifier composing its alert loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Literal, Optional, Union
+
+    from .errors import ValidationError
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -51,8 +54,9 @@ MAX_MESSAGE_LENGTH = 300
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 3, 30
 MAX_PAGE_LIMIT = 100
 
-InvalidChars = Literal["fail", "replace"]
-LongMessage = Literal["fail", "split", "truncate"]
+if TYPE_CHECKING:
+    InvalidChars = Literal["fail", "replace"]
+    LongMessage = Literal["fail", "split", "truncate"]
 INVALID_CHARS_CHOICES: tuple[str, ...] = ("fail", "replace")
 LONG_MESSAGE_CHOICES: tuple[str, ...] = ("fail", "split", "truncate")
 
@@ -181,18 +185,25 @@ def first_invalid_char(text: str) -> Optional[tuple[int, str]]:
     return _compose(text)[1]
 
 
-def _not_text(code: int, field: str, value: Any, setting: Setting) -> ValidationError:
-    return ValidationError(code, reason="not_text", params={"field": field, "type": type(value).__name__},
-                           hint=Hint(setting))
+def _refused(code: int, reason: str, setting: str, params: Optional[Mapping[str, str]] = None,
+             value: Optional[str] = None, field: Optional[str] = None, *, on: bool = False) -> ValidationError:
+    """The error for refused input, ``setting`` naming what fixes it.  The error table and the hints
+    load only here, when something is refused: input that passes never pays for them."""
+    from .errors import ValidationError
+    from .hints import ON, Hint, Setting
+
+    return ValidationError(code, reason=reason, params=params, field=field,
+                           hint=Hint(Setting[setting], ON if on else value))
+
+
+def _not_text(code: int, field: str, value: Any, setting: str) -> ValidationError:
+    return _refused(code, "not_text", setting, {"field": field, "type": type(value).__name__})
 
 
 def _char_refused(position: int, ch: str) -> ValidationError:
-    return ValidationError(
-        2002,
-        reason="char_not_allowed",
-        params={"char": _describe_char(ch), "position": str(position), "codepoint": f"U+{ord(ch):04X}"},
-        hint=Hint(Setting.INVALID_CHARS, "replace"),
-    )
+    return _refused(2002, "char_not_allowed", "INVALID_CHARS",
+                    {"char": _describe_char(ch), "position": str(position), "codepoint": f"U+{ord(ch):04X}"},
+                    "replace")
 
 
 def check_message(value: Any) -> str:
@@ -202,20 +213,15 @@ def check_message(value: Any) -> str:
     when that makes it acceptable (``e`` + U+0301 → ``é``); length is counted on what is sent.
     """
     if not isinstance(value, str):
-        raise _not_text(2002, "message", value, Setting.MESSAGE)
+        raise _not_text(2002, "message", value, "MESSAGE")
     text, bad = _compose(value)
     if not text:
-        raise ValidationError(2002, reason="message_empty", params={"limit": str(MAX_MESSAGE_LENGTH)},
-                              hint=Hint(Setting.MESSAGE))
+        raise _refused(2002, "message_empty", "MESSAGE", {"limit": str(MAX_MESSAGE_LENGTH)})
     if bad is not None:
         raise _char_refused(*bad)
     if len(text) > MAX_MESSAGE_LENGTH:
-        raise ValidationError(
-            2002,
-            reason="message_too_long",
-            params={"length": str(len(text)), "limit": str(MAX_MESSAGE_LENGTH)},
-            hint=Hint(Setting.LONG_MESSAGE, "split"),
-        )
+        raise _refused(2002, "message_too_long", "LONG_MESSAGE",
+                       {"length": str(len(text)), "limit": str(MAX_MESSAGE_LENGTH)}, "split")
     return text
 
 
@@ -327,7 +333,7 @@ def prepare_message(
     if long_message not in LONG_MESSAGE_CHOICES:
         raise ValueError(f"long_message must be one of {', '.join(LONG_MESSAGE_CHOICES)}")
     if not isinstance(text, str):
-        raise _not_text(2002, "message", text, Setting.MESSAGE)
+        raise _not_text(2002, "message", text, "MESSAGE")
     if invalid_chars == "replace":
         text = replace_invalid_chars(text)
     elif long_message != "fail":
@@ -352,7 +358,7 @@ def normalize_phone(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise _not_text(2001, "phone_number", value, Setting.RECIPIENT)
+        raise _not_text(2001, "phone_number", value, "RECIPIENT")
     stripped = _PHONE_PUNCTUATION.sub("", value.strip())
     if stripped.startswith("+"):
         stripped = stripped[1:]
@@ -364,26 +370,19 @@ def check_phone(value: Any, *, original: Optional[str] = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise _not_text(2001, "phone_number", value, Setting.RECIPIENT)
+        raise _not_text(2001, "phone_number", value, "RECIPIENT")
     shown = original if original is not None else value
     if not value.isascii() or not value.isdigit():
         bad = next((c for c in value if not ("0" <= c <= "9")), "")
         # Normalisation would remove what people type around the digits: suggest it when it would help.
         fixable = original is None and bool(value) and normalize_would_fix(value)
-        raise ValidationError(
-            2001,
-            reason="phone_char",
-            params={"value": repr(shown), "char": _describe_char(bad) if bad else "no digits"},
-            hint=Hint(Setting.NORMALIZE, ON) if fixable else Hint(Setting.RECIPIENT),
-        )
+        raise _refused(2001, "phone_char", "NORMALIZE" if fixable else "RECIPIENT",
+                       {"value": repr(shown), "char": _describe_char(bad) if bad else "no digits"},
+                       on=fixable)
     if not MIN_PHONE_DIGITS <= len(value) <= MAX_PHONE_DIGITS:
-        raise ValidationError(
-            2001,
-            reason="phone_length",
-            params={"value": repr(shown), "digits": str(len(value)), "min": str(MIN_PHONE_DIGITS),
-                    "max": str(MAX_PHONE_DIGITS)},
-            hint=Hint(Setting.RECIPIENT),
-        )
+        raise _refused(2001, "phone_length", "RECIPIENT",
+                       {"value": repr(shown), "digits": str(len(value)), "min": str(MIN_PHONE_DIGITS),
+                        "max": str(MAX_PHONE_DIGITS)})
     return value
 
 
@@ -398,30 +397,27 @@ def check_message_id(value: Any) -> str:
     """A message id: a 24-hex ObjectID (2003)."""
     if isinstance(value, str) and _OBJECT_ID.fullmatch(value):
         return value
-    raise ValidationError(2003, reason="message_id_format", params={"value": repr(value)},
-                          hint=Hint(Setting.MESSAGE_ID))
+    raise _refused(2003, "message_id_format", "MESSAGE_ID", {"value": repr(value)})
 
 
-def _check_ref(value: Any, code: int, setting: Setting) -> str:
+def _check_ref(value: Any, code: int, setting: str) -> str:
     if isinstance(value, str):
         if _OBJECT_ID.fullmatch(value) or _UUID.fullmatch(value):
             return value
         if _UUID_ANY_CASE.fullmatch(value):
-            raise ValidationError(code, reason="id_uppercase",
-                                  params={"value": repr(value), "lower": repr(value.lower())},
-                                  hint=Hint(setting, value.lower()))
-    raise ValidationError(code, reason=f"{setting.value}_format", params={"value": repr(value)},
-                          hint=Hint(setting))
+            raise _refused(code, "id_uppercase", setting, {"value": repr(value), "lower": repr(value.lower())},
+                           value.lower())
+    raise _refused(code, f"{setting.lower()}_format", setting, {"value": repr(value)})
 
 
 def check_device_id(value: Any) -> str:
     """A device id: the Russian page's lowercase UUID or the English page's ObjectID (2005)."""
-    return _check_ref(value, 2005, Setting.DEVICE_ID)
+    return _check_ref(value, 2005, "DEVICE_ID")
 
 
 def check_callback_id(value: Any) -> str:
     """A webhook id: lowercase UUID or ObjectID (2004)."""
-    return _check_ref(value, 2004, Setting.CALLBACK_ID)
+    return _check_ref(value, 2004, "CALLBACK_ID")
 
 
 def _as_int(value: Any) -> Optional[int]:
@@ -448,10 +444,9 @@ def check_to_sim(value: Any, device_id: Optional[str]) -> int:
     """
     number = _as_int(value)
     if number is None or number < SIM_DEFAULT:
-        raise ValidationError(2008, reason="to_sim_format", params={"value": repr(value)},
-                              hint=Hint(Setting.TO_SIM))
+        raise _refused(2008, "to_sim_format", "TO_SIM", {"value": repr(value)})
     if not device_id:
-        raise ValidationError(1017, reason="to_sim_without_device", hint=Hint(Setting.DEVICE_ID))
+        raise _refused(1017, "to_sim_without_device", "DEVICE_ID")
     return number
 
 
@@ -459,8 +454,7 @@ def check_limit(value: Any) -> int:
     """A page size from 1 to 100 (2006)."""
     number = _as_int(value)
     if number is None or not 1 <= number <= MAX_PAGE_LIMIT:
-        raise ValidationError(2006, reason="limit_range", params={"value": repr(value), "max": str(MAX_PAGE_LIMIT)},
-                              hint=Hint(Setting.LIMIT))
+        raise _refused(2006, "limit_range", "LIMIT", {"value": repr(value), "max": str(MAX_PAGE_LIMIT)})
     return number
 
 
@@ -468,8 +462,7 @@ def check_offset(value: Any) -> int:
     """A page offset: a whole number, 0 or more (2007)."""
     number = _as_int(value)
     if number is None or number < 0:
-        raise ValidationError(2007, reason="offset_format", params={"value": repr(value)},
-                              hint=Hint(Setting.OFFSET))
+        raise _refused(2007, "offset_format", "OFFSET", {"value": repr(value)})
     return number
 
 
@@ -481,5 +474,4 @@ def check_bool(value: Union[bool, str], field: str = "is_active") -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"):
         return False
-    raise ValidationError(2009, reason="bool_format", params={"field": field, "value": repr(value)}, field=field,
-                          hint=Hint(Setting.IS_ACTIVE))
+    raise _refused(2009, "bool_format", "IS_ACTIVE", {"field": field, "value": repr(value)}, field=field)

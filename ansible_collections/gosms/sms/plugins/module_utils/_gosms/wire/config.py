@@ -11,15 +11,16 @@ raising with it in hand shows ``Token('***')`` and never the secret.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
-from collections.abc import Mapping
-from typing import Optional, Union
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .hints import ON, Hint, Setting
+TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional, Union
+
+    from .errors import ConfigError
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -41,6 +42,16 @@ ENV_TOKEN_FILE = "GOSMS_TOKEN_FILE"
 ENV_API_URL = "GOSMS_API_URL"
 
 
+def _refused(reason: str, setting: str, params: Optional[Mapping[str, str]] = None, *, on: bool = False
+             ) -> ConfigError:
+    """The error for a refused setting.  The error table and the hints load only here, when a setting
+    is refused: a command whose settings are sound never pays for them."""
+    from .errors import ConfigError
+    from .hints import ON, Hint, Setting
+
+    return ConfigError(reason=reason, params=params, hint=Hint(Setting[setting], ON if on else None))
+
+
 class Token:
     """A secret that does not print itself."""
 
@@ -49,12 +60,12 @@ class Token:
     def __init__(self, value: str) -> None:
         value = value.strip()
         if not value:
-            raise ConfigError(reason="token_empty", hint=Hint(Setting.TOKEN))
+            raise _refused("token_empty", "TOKEN")
         bad = next((n for n, char in enumerate(value, 1) if not "!" <= char <= "~"), None)
         if bad is not None:
             # It goes into an HTTP header: a newline or a non-ASCII letter would end in a raw
             # ValueError or UnicodeEncodeError that quotes the header, the token with it.
-            raise ConfigError(reason="token_malformed", params={"position": str(bad)}, hint=Hint(Setting.TOKEN))
+            raise _refused("token_malformed", "TOKEN", {"position": str(bad)})
         self._value = value
 
     def reveal(self) -> str:
@@ -118,7 +129,7 @@ def resolve_token(
         return Token(env[ENV_TOKEN])
     if env.get(ENV_TOKEN_FILE):
         return _read_token_file(env[ENV_TOKEN_FILE])
-    raise ConfigError(reason="token_missing", hint=Hint(Setting.TOKEN))
+    raise _refused("token_missing", "TOKEN")
 
 
 TOKEN_FILE_MAX = 4096
@@ -137,8 +148,7 @@ def _read_token_file(path: Union[str, os.PathLike[str]]) -> Token:
     name = os.fspath(path)
 
     def refuse(why: str, **params: str) -> ConfigError:
-        return ConfigError(reason=why, params={"path": repr(name), "file": name, **params},
-                           hint=Hint(Setting.TOKEN))
+        return _refused(why, "TOKEN", {"path": repr(name), "file": name, **params})
 
     try:
         # os.open, not pathlib: every Ansible module run imports this file from source, and
@@ -177,6 +187,8 @@ def is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True
+    import ipaddress  # only for plain http: an https address never needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -196,15 +208,12 @@ def resolve_api_url(
         parts = urlsplit(url)
         parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
     except ValueError as exc:  # "http://[::1" (Invalid IPv6 URL), "http://host:99999" (port out of range)
-        raise ConfigError(reason="url_unreadable", params={"url": repr(url), "error": str(exc),
-                                                           "example": DEFAULT_API_URL},
-                          hint=Hint(Setting.API_URL)) from None
+        raise _refused("url_unreadable", "API_URL",
+                       {"url": repr(url), "error": str(exc), "example": DEFAULT_API_URL}) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(reason="url_not_http", params={"url": repr(url), "example": DEFAULT_API_URL},
-                          hint=Hint(Setting.API_URL))
+        raise _refused("url_not_http", "API_URL", {"url": repr(url), "example": DEFAULT_API_URL})
     if parts.username or parts.password:
-        raise ConfigError(reason="url_credentials", hint=Hint(Setting.API_URL))
+        raise _refused("url_credentials", "API_URL")
     if parts.scheme == "http" and not is_loopback_url(url) and not allow_insecure_http:
-        raise ConfigError(reason="insecure_http", params={"host": parts.hostname},
-                          hint=Hint(Setting.ALLOW_INSECURE_HTTP, ON))
+        raise _refused("insecure_http", "ALLOW_INSECURE_HTTP", {"host": parts.hostname}, on=True)
     return url

@@ -14,7 +14,8 @@ from gosms.clients.sync import Client
 from gosms.transports.stdlib import StdlibHTTP
 from gosms.wire.errors import GoSMSError
 
-from .budget import Budget, budget_for_timeout
+from ..common.budget import Budget, budget_for_timeout
+from ..common.hint_words import CHECK_FLAGS, explain
 from .cli import STATUS_PREFIX, parse_args, unknown_exit
 from .contexts import (
     ApiTimeContext,
@@ -28,7 +29,6 @@ from .contexts import (
     QuotaContext,
     SkippedContext,
 )
-from .hint_words import CHECK_FLAGS, explain
 from .resources import Account, Delivery, Phone, Quota, Session
 from .summary import GoSMSSummary
 
@@ -140,8 +140,3 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 f"plugin timeout: the check did not finish within {args.timeout} s "
                 f"({client.api_url}). Raise -t if the first count of a busy month needs longer."
             )
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.check
-    main(sys.argv[1:])
-    sys.exit(3)  # main() always exits; this only guards against a refactoring that forgets it

@@ -22,7 +22,7 @@ from gosms.wire.errors import ConfigError
 from gosms.wire.outcomes import BulkResult, plan_send
 from gosms.wire.routes import DEFAULT_DELIVER_WITHIN, Route
 
-from .budget import Budget, budget_for_timeout
+from ..common.budget import Budget, budget_for_timeout
 
 __all__ = ["Outcome", "deliver"]
 

@@ -14,7 +14,7 @@ from nagiosplugin import Critical, Ok, Performance, Range, Result, Unknown, Warn
 
 from gosms.wire.errors import APIError, GoSMSError, RateLimitError, Severity
 
-from .hint_words import CHECK_FLAGS, hint_text
+from ..common.hint_words import CHECK_FLAGS, hint_text
 
 __all__ = [
     "ApiTimeContext",

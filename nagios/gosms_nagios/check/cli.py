@@ -22,8 +22,8 @@ from gosms.wire.health import OFFLINE_CRITICAL_AFTER_SECONDS
 from gosms.wire.models import LOW_BATTERY_PERCENT, OFFLINE_AFTER_SECONDS
 from gosms.wire.validation import MAX_PAGE_LIMIT, check_device_id
 
-from .arguments import bounded
-from .text import plain_text
+from ..common.arguments import bounded
+from ..common.text import plain_text
 
 __all__ = [
     "DEFAULT_DELIVERY_CRITICAL",

@@ -22,8 +22,8 @@ from gosms.wire.folding import DEFAULT_RESERVE, reserve_sentence
 from gosms.wire.models import Device
 from gosms.wire.validation import MAX_PAGE_LIMIT
 
-from .budget import Budget
-from .text import plain_text
+from ..common.budget import Budget
+from ..common.text import plain_text
 
 if TYPE_CHECKING:  # the quota's modules load only when --quota asks for them
     from gosms.delivery.usage_state import StateFile

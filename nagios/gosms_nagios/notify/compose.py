@@ -11,9 +11,7 @@ result is never refused for its length or its characters.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Optional
 
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, prepare_message, replace_invalid_chars
 
@@ -26,18 +24,26 @@ _NAME_SHARE = 0.3
 _SPACES = re.compile(r"\s+")
 
 
-@dataclasses.dataclass
-class Notification:
-    """What the daemon's macros say about one notification (empty strings where it has none)."""
+TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
+if TYPE_CHECKING:
+    from typing import Optional
 
-    type: str
-    host: str
-    state: str
-    output: str = ""
-    service: str = ""
-    time: str = ""
-    author: str = ""
-    comment: str = ""
+
+class Notification:
+    """What the daemon's macros say about one notification (empty strings where it has none).
+
+    A plain class, not a dataclass: a notifier loads this before it hands its alert over, and
+    ``dataclasses`` alone costs more than the whole hand-off."""
+
+    __slots__ = ("author", "comment", "host", "output", "service", "state", "time", "type")
+
+    def __init__(self, type: str, host: str, state: str, output: str = "", service: str = "",
+                 time: str = "", author: str = "", comment: str = "") -> None:
+        self.type, self.host, self.state, self.output = type, host, state, output
+        self.service, self.time, self.author, self.comment = service, time, author, comment
+
+    def __repr__(self) -> str:
+        return "Notification(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
 
 def _clean(text: Optional[str]) -> str:

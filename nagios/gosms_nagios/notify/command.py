@@ -19,7 +19,6 @@ Exit codes (the daemon logs a non-zero one), as ``gosms send --queue``'s:
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -33,19 +32,16 @@ from gosms.wire.folding import DEFAULT_POLICY, FoldPolicy, parse_fold
 from gosms.wire.segments import SEGMENTS_HELP, TRANSLIT_HELP, count_segments, fit_segments, transliterate
 from gosms.wire.validation import MAX_MESSAGE_LENGTH, normalize_phone
 
-from .arguments import bounded
-from .budget import Budget, budget_for_timeout
+from ..common.arguments import bounded
+from ..common.budget import Budget, budget_for_timeout
+from ..common.hint_words import NOTIFY_FLAGS, explain
+from ..common.timeout import DEFAULT_TIMEOUT
 from .compose import MIN_LENGTH, Notification, compose
-from .hint_words import NOTIFY_FLAGS, explain
-from .timeout import DEFAULT_TIMEOUT
+from .quick import PROG, TEXT_OPTIONS, handed_line, split_numbers, unset_macro
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "parse_args"]
 
-PROG = "notify_gosms"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
-TEXT_OPTIONS = ("--type", "--host", "--service", "--state", "--output", "--time", "--author", "--comment")
-"""Free text from the daemon: a plugin output may start with ``-`` and must not read as an option."""
-_NUMBER_SEPARATORS = re.compile(r"[,;]")
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -66,12 +62,9 @@ class _RefuseToken(argparse.Action):
                      f"put it in a file named by --token-file, or in the environment variable {ENV_TOKEN}")
 
 
-_UNSET_MACRO = re.compile(r"\$_[A-Z0-9_]+\$")
-
-
 def _set(value: Optional[str]) -> str:
     """The value, or "" for an unset custom variable: Nagios passes ``$_CONTACTGOSMS_FOLD$`` as is."""
-    return "" if value is None or _UNSET_MACRO.fullmatch(value.strip()) else value
+    return "" if value is None or unset_macro(value) else value
 
 
 def _fold(text: str) -> Optional[FoldPolicy]:
@@ -165,7 +158,7 @@ def _joined(argv: Sequence[str]) -> list[str]:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(_joined(sys.argv[1:] if argv is None else argv))
-    numbers = [n for item in args.to for n in _NUMBER_SEPARATORS.split(item.strip()) if n.strip()]
+    numbers = split_numbers(args.to)
     if not numbers:
         parser.error("no phone number: give --to NUMBER (Nagios: the contact's pager, Icinga 2: the user's "
                      "pager attribute)")
@@ -221,8 +214,7 @@ def _hand_over(args: argparse.Namespace, numbers: Sequence[str], text: str, api_
         return  # the outbox cannot be written: send as without a runner, which says why if it must queue
     if entries is None:
         return
-    lines = [f"handed to the outbox runner for {e.phone_number} ({e.id}): it sends at the account's rate" +
-             (", folding storms" if args.fold is not None else "") for e in entries]
+    lines = [handed_line(e.phone_number, e.id, args.fold is not None) for e in entries]
     _finish(args, text, lines, problems, EXIT_OK)
 
 
@@ -289,7 +281,3 @@ def _finish(args: argparse.Namespace, text: str, lines: Sequence[str], problems:
     stream.write("".join(f"{PROG}: {line}\n" for line in said))
     stream.flush()
     sys.exit(EXIT_FAILED if problems and code == EXIT_OK else code)
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m gosms_nagios.notify
-    main()

@@ -1,6 +1,6 @@
 """argparse value types shared by check_gosms and notify_gosms.
 
-Apart from :mod:`gosms_nagios.cli` (the check's command line, which needs nagiosplugin) so the
+Apart from :mod:`gosms_nagios.check.cli` (the check's command line, which needs nagiosplugin) so the
 notifier, which needs nothing but Python, does not load nagiosplugin for them.
 """
 

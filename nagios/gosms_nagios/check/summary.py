@@ -14,7 +14,7 @@ from nagiosplugin import Ok
 
 from gosms.wire.errors import APIError, ProtocolError
 
-from .text import plain_text, sentence
+from ..common.text import plain_text, sentence
 
 __all__ = ["GoSMSSummary"]
 

@@ -20,7 +20,7 @@ from nagiosplugin import Critical, Metric, Ok, Performance, Result, Warn
 
 from gosms.delivery.outbox import Entry, Outbox
 
-from .text import plain_text
+from ..common.text import plain_text
 
 __all__ = ["OutboxContext", "OutboxPart"]
 

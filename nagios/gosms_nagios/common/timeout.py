@@ -1,7 +1,7 @@
 """The notifier's time limit, readable before anything else loads.
 
-Both the entry point (:mod:`.launch`, which waits at the turnstile for at most half of it) and the
-notifier proper (:mod:`.notify`, whose ``--timeout`` it is) need it; apart from both, so neither
+Both the entry point (:mod:`gosms_nagios.launch`, which waits at the turnstile for at most half of it) and the
+notifier proper (:mod:`gosms_nagios.notify.command`, whose ``--timeout`` it is) need it; apart from both, so neither
 imports the other.
 """
 
