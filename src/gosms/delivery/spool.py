@@ -357,30 +357,44 @@ class _SharedSync:
     """One folder's fsync, shared by the writers whose renames it covers (a group commit).
 
     A rename survives a power cut once its folder is fsynced; an fsync that began after a rename
-    covers it, whoever called it.  Writers take turns at the folder's fsync, and one whose rename
-    an fsync begun since has covered returns without its own: fifty alerts posted at once cost a
-    few folder fsyncs, not fifty queued one behind the other.  One writer alone fsyncs each time.
+    covers it, whoever called it.  Writers that finish a rename while another's fsync of the folder
+    runs wait for it to end, and the first of them then fsyncs once for all, so fifty alerts posted
+    at once cost a few folder fsyncs, not fifty queued one behind the other.  One writer alone
+    fsyncs each time.  (threading.Condition's way, on _thread's locks: a notifier handing its alert
+    over does not load threading.)
     """
 
     def __init__(self) -> None:
-        self._count = allocate_lock()
-        self._turn = allocate_lock()
+        self._lock = allocate_lock()
         self._asked = 0
         self._covered = 0
+        self._busy = False
+        self._waiting: list[Any] = []
 
     def sync(self, fd: int) -> None:
-        with self._count:
+        with self._lock:
             self._asked += 1
             mine = self._asked
-        with self._turn:
-            with self._count:
+        while True:
+            with self._lock:
                 if self._covered >= mine:
                     return  # an fsync that began after this rename has ended
-                covers = self._asked
+                if not self._busy:
+                    self._busy, covers = True, self._asked
+                    break
+                wake = allocate_lock()
+                wake.acquire()
+                self._waiting.append(wake)
+            wake.acquire()  # released when the running fsync ends
+        try:
             with contextlib.suppress(OSError):
                 os.fsync(fd)
-            with self._count:
-                self._covered = max(self._covered, covers)
+        finally:
+            with self._lock:
+                self._busy, self._covered = False, max(self._covered, covers)
+                waiting, self._waiting = self._waiting, []
+            for wake in waiting:
+                wake.release()
 
 
 _syncs: dict[tuple[int, int], _SharedSync] = {}
