@@ -174,6 +174,35 @@ def test_bad_input_is_refused_before_anything_is_sent_or_queued(emu: Emulator, t
     assert Outbox(tmp_path / "ob").entries() == []
 
 
+def test_a_load_reads_again_only_the_files_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gosms.delivery.outbox as outbox_module
+
+    # Files count as settled at once here (the outbox waits two seconds after a change to trust one).
+    monkeypatch.setattr(outbox_module, "SETTLED", -60.0)
+    parsed: list[str] = []
+    real_parse = outbox_module.parse_entry
+
+    def counting(raw: bytes, name: str, state: str) -> outbox_module.Entry:
+        parsed.append(name)
+        return real_parse(raw, name, state)
+
+    monkeypatch.setattr(outbox_module, "parse_entry", counting)
+    outbox = Outbox(tmp_path / "ob")
+    with quick_client("http://127.0.0.1:9/v1") as client:  # queueing sends nothing
+        first, second = (outbox.add(client, PHONE, f"host{n}: DOWN") for n in range(2))
+    assert [e.message for e in outbox.entries()] == ["host0: DOWN", "host1: DOWN"]
+    parsed.clear()
+    loaded = outbox.entries()
+    assert parsed == []  # both unchanged: none read again
+    loaded[0].parts.append("changed in memory only")  # a caller's copy: the outbox's own is not touched
+    path = tmp_path / "ob" / "new" / f"{second.id}.json"
+    path.write_text(path.read_text().replace("host1: DOWN", "host9: DOWN"))  # the same size, edited in place
+    assert [e.parts for e in outbox.entries()] == [["host0: DOWN"], ["host9: DOWN"]]
+    assert parsed == [path.name]
+    (tmp_path / "ob" / "new" / f"{first.id}.json").unlink()
+    assert [e.id for e in outbox.entries()] == [second.id]
+
+
 def test_transient_means_what_the_core_says() -> None:
     from gosms.wire.errors import APIError, ProtocolError, RateLimitError
 

@@ -21,6 +21,7 @@ import errno
 import math
 import os
 import stat
+from _thread import allocate_lock  # threading's own base: loading it costs a notifier nothing
 
 try:
     import fcntl
@@ -153,6 +154,7 @@ class Folders:
     def __init__(self, root: PathText, names: Sequence[str], *, create: bool) -> None:
         self.root = root
         self._fds: dict[str, int] = {}
+        self._inodes: dict[str, tuple[int, int]] = {}
         self.exists = True
         try:
             self._open(names, create)
@@ -161,37 +163,48 @@ class Folders:
             raise
 
     def _open(self, names: Sequence[str], create: bool) -> None:
-        if create:
-            with contextlib.suppress(FileExistsError):
-                os.makedirs(self.root, 0o700)  # the mode is the outbox's own; parents get the usual one
+        # Opened first and made only when missing: every write of an alert opens its folders, and
+        # a folder that exists (nearly always) then costs one call, not a refused mkdir as well.
         try:
             # The outbox's own path may be a link the user made; what is checked is the folder the
             # handle holds, and every later step goes through it.
-            self._fds[""] = self._checked(os.open(self.root, _DIR_FLAGS), str(self.root))
+            root = os.open(self.root, _DIR_FLAGS)
         except FileNotFoundError:
-            if create:
-                raise
-            self.exists = False
-            return
+            if not create:
+                self.exists = False
+                return
+            with contextlib.suppress(FileExistsError):
+                os.makedirs(self.root, 0o700)  # the mode is the outbox's own; parents get the usual one
+            root = os.open(self.root, _DIR_FLAGS)
+        self._fds[""] = self._checked(root, str(self.root))
         for name in names:
-            if create:
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(name, 0o700, dir_fd=self._fds[""])
             try:
-                fd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+                fd = self._open_folder(name, create)
             except FileNotFoundError:
                 continue  # read-only use of an outbox that never had this state
             except OSError as exc:
                 raise self._refused(os.path.join(self.root, name), "it is a symbolic link or not a folder"
                                     if exc.errno in (errno.ELOOP, errno.ENOTDIR)
                                     else (exc.strerror or str(exc))) from None
-            self._fds[name] = self._checked(fd, os.path.join(self.root, name))
+            self._fds[name] = self._checked(fd, os.path.join(self.root, name), name)
 
-    def _checked(self, fd: int, path: str) -> int:
-        problem = _untrusted(os.fstat(fd))
+    def _open_folder(self, name: str, create: bool) -> int:
+        try:
+            return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+        except FileNotFoundError:
+            if not create:
+                raise
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=self._fds[""])
+        return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=self._fds[""])
+
+    def _checked(self, fd: int, path: str, name: str = "") -> int:
+        st = os.fstat(fd)
+        problem = _untrusted(st)
         if problem:
             os.close(fd)
             raise self._refused(path, problem)
+        self._inodes[name] = (st.st_dev, st.st_ino)
         return fd
 
     def _refused(self, path: str, problem: str) -> ConfigError:
@@ -258,7 +271,11 @@ class Folders:
             os.close(fd)
 
     def age(self, folder: str, name: str, now: float) -> float:
-        return now - os.stat(name, dir_fd=self._fds[folder], follow_symlinks=False).st_mtime
+        return now - self.stat(folder, name).st_mtime
+
+    def stat(self, folder: str, name: str) -> os.stat_result:
+        """The file's own status (a link's, never its target's)."""
+        return os.stat(name, dir_fd=self._fds[folder], follow_symlinks=False)
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -280,7 +297,7 @@ class Folders:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=tmp_fd)
             raise
-        self._sync(folder)
+        _shared_sync(self._inodes[folder]).sync(self._fds[folder])
 
     def move(self, source: str, target: str, name: str) -> None:
         """One atomic rename: the file is in one folder or the other, never in both or neither."""
@@ -334,6 +351,63 @@ class Folders:
         """Make a rename or unlink survive a power cut, where the platform allows it."""
         with contextlib.suppress(OSError):
             os.fsync(self._fds[folder])
+
+
+class _SharedSync:
+    """One folder's fsync, shared by the writers whose renames it covers (a group commit).
+
+    A rename survives a power cut once its folder is fsynced; an fsync that began after a rename
+    covers it, whoever called it.  Writers that finish a rename while another's fsync of the folder
+    runs wait for it to end, and the first of them then fsyncs once for all, so fifty alerts posted
+    at once cost a few folder fsyncs, not fifty queued one behind the other.  One writer alone
+    fsyncs each time.  (threading.Condition's way, on _thread's locks: a notifier handing its alert
+    over does not load threading.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = allocate_lock()
+        self._asked = 0
+        self._covered = 0
+        self._busy = False
+        self._waiting: list[Any] = []
+
+    def sync(self, fd: int) -> None:
+        with self._lock:
+            self._asked += 1
+            mine = self._asked
+        while True:
+            with self._lock:
+                if self._covered >= mine:
+                    return  # an fsync that began after this rename has ended
+                if not self._busy:
+                    self._busy, covers = True, self._asked
+                    break
+                wake = allocate_lock()
+                wake.acquire()
+                self._waiting.append(wake)
+            wake.acquire()  # released when the running fsync ends
+        try:
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
+        finally:
+            with self._lock:
+                self._busy, self._covered = False, max(self._covered, covers)
+                waiting, self._waiting = self._waiting, []
+            for wake in waiting:
+                wake.release()
+
+
+_syncs: dict[tuple[int, int], _SharedSync] = {}
+_syncs_lock = allocate_lock()
+
+
+def _shared_sync(inode: tuple[int, int]) -> _SharedSync:
+    """The shared fsync of the folder with this device and inode number."""
+    with _syncs_lock:
+        group = _syncs.get(inode)
+        if group is None:
+            group = _syncs[inode] = _SharedSync()
+        return group
 
 
 @contextlib.contextmanager

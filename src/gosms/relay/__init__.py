@@ -7,5 +7,6 @@ outbox's own runner, so a post the relay accepted survives a crash of the relay 
 outage that follows it.
 
 Modules: :mod:`.compose` (payloads to text, no I/O), :mod:`.routes` (who gets which group),
-:mod:`.server` (the HTTP service and its runner), :mod:`.command` (the ``gosms relay`` options).
+:mod:`.server` (the service: a post checked and queued, and its runner), :mod:`.web` (its HTTP front end on
+aiohttp), :mod:`.refusal` (the answer to a post not taken), :mod:`.command` (the ``gosms relay`` options).
 """

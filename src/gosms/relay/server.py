@@ -11,37 +11,39 @@ account's rate with everything the outbox does: recovery of lost answers, digest
 A webhook receiver faces whatever can reach its port, so the service is defensive: every
 connection has a read timeout (a client that stalls mid-body is dropped), a body must announce its
 length and stay under ``max_body`` (413, read no further), and off 127.0.0.1 a bearer token is
-required (compared in constant time; 401 otherwise).  A rejected post queues nothing.  Neither the
-GoSMS token nor the relay's own token is ever written into an answer or a log line.
+required (compared in constant time; 401 otherwise); :mod:`.web` holds that HTTP side.  A rejected
+post queues nothing.  Neither the GoSMS token nor the relay's own token is ever written into an
+answer or a log line.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from ..delivery.handoff import alert_fields
 from ..wire.config import Token, redact
 from ..wire.errors import ConfigError, GoSMSError, ValidationError
 from ..wire.folding import FoldPolicy
 from .compose import Notification, PayloadError, compose, folding_subject, parse_alertmanager, parse_grafana
+from .refusal import Refusal
 from .routes import Routes, check_numbers
 
 if TYPE_CHECKING:
     from ..clients.sync import Client
+    from ..delivery.entry import Entry
     from ..delivery.outbox import FlushReport, Outbox
+    from .web import Front
 
 __all__ = [
     "DEFAULT_LISTEN",
@@ -60,9 +62,7 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_READ_TIMEOUT = 10.0
 """Seconds a connection may stay silent while the relay reads a request from it."""
 MAX_CONNECTIONS = 256
-"""Connections served at once (a thread each); Alertmanager keeps a few, a storm of posts some dozens."""
-DISCARD_LIMIT = 16 * 1024 * 1024
-"""Bytes of a refused (413) body read and dropped before the connection closes."""
+"""Connections open at once; Alertmanager keeps a few, a storm of posts some dozens."""
 DEFAULT_INTERVAL = 60.0
 """Seconds between flushes when no entry arrives (retries, entries the runner was not told of)."""
 
@@ -143,50 +143,18 @@ class _Seen:
             self._claimed.pop((key, number), None)
 
 
-class _Answer(Exception):
-    """An answer decided while reading a request: its status and the sentence for the sender."""
+@dataclass
+class _Post:
+    """A post read and checked, its entries made but not written yet (:meth:`Relay.check`)."""
 
-    def __init__(self, status: int, message: str, *, close: bool = False,
-                 headers: Optional[Mapping[str, str]] = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.close = close
-        self.headers = dict(headers or {})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # Alertmanager posts each group at once after an outage: let them queue
-    relay: Relay
-    slots: threading.BoundedSemaphore
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """A thread per connection, up to :data:`MAX_CONNECTIONS`; beyond, the connection is closed at once.
-
-        Each connection holds its thread for at most the read timeout while it sends nothing, so a
-        flood of idle connections costs a bounded number of threads, not the process.
-        """
-        if not self.slots.acquire(blocking=False):
-            log.warning("relay: %d connections open already; one from %s closed unread", MAX_CONNECTIONS,
-                        client_address[0])
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A sender that hangs up (a reset keep-alive connection) is routine: a line, not a traceback."""
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):
-            log.debug("relay: connection from %s ended: %s", client_address[0], exc)
-        else:
-            log.error("relay: error on a connection from %s", client_address[0], exc_info=exc)
+    key: str
+    numbers: tuple[str, ...]
+    text: str
+    source: str
+    sender: str
+    """Who posted it, as a log line names it (``Alertmanager receiver sms``...)."""
+    entries: list[Entry] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
 
 
 class Relay:
@@ -225,8 +193,8 @@ class Relay:
         """True while this relay is the outbox's runner; False when another runner drains it."""
         self._seen = _Seen(outbox)
         self._stop = threading.Event()
-        self._server: Optional[_Server] = None
-        self._threads: list[threading.Thread] = []
+        self._front: Optional[Front] = None
+        self._runner: Optional[threading.Thread] = None
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -235,26 +203,33 @@ class Relay:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def connections(self) -> int:
+        """Connections open now."""
+        return 0 if self._front is None else self._front.connections
+
     def start(self) -> Relay:
-        """Bind the port and start serving and sending, each in a thread of its own."""
-        handler = type("RelayHandler", (_Handler,), {"timeout": self.read_timeout})
-        server_class = type("RelayServer", (_Server,), {
-            "address_family": socket.AF_INET6 if ":" in self.host else socket.AF_INET})
+        """Bind the port, then serve (an event loop's thread) and send (the runner's thread)."""
         try:
-            server = server_class((self.host, self.port), handler)
+            from .web import Front
+        except ImportError as exc:
+            raise ConfigError(f"gosms relay needs aiohttp ({exc}): install gosms-ops with its relay extra, "
+                              "pip install 'gosms-ops[relay]'.") from None
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(128)  # Alertmanager posts each group at once after an outage: let them queue
         except OSError as exc:
+            sock.close()
             raise ConfigError(f"Cannot listen on {self.host}:{self.port} ({exc.strerror or exc}): choose a free "
                               "address and port for --listen.") from None
-        server.relay = self
-        server.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._server = server
-        self.port = server.server_address[1]
-        runner = threading.Thread(target=self._run, name="gosms-relay-runner", daemon=True)
-        serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
-                                   name="gosms-relay-http", daemon=True)
-        self._threads = [runner, serving]
-        for thread in self._threads:
-            thread.start()
+        self.port = sock.getsockname()[1]
+        self._front = Front(self, sock, max_connections=MAX_CONNECTIONS)
+        self._runner = threading.Thread(target=self._run, name="gosms-relay-runner", daemon=True)
+        self._runner.start()
+        self._front.start()
         log.info("relay listening on %s (POST /alertmanager, /grafana)%s", self.url,
                  "; bearer token required" if self.auth else "")
         return self
@@ -262,11 +237,10 @@ class Relay:
     def stop(self, timeout: float = 60.0) -> None:
         """Stop taking posts, let the runner finish the alert it is sending, then return."""
         self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout)
+        if self._front is not None:
+            self._front.stop(timeout)
+        if self._runner is not None:
+            self._runner.join(timeout)
 
     def stop_soon(self) -> None:
         """Ask :meth:`wait` to return (safe from a signal handler: it only sets a flag)."""
@@ -294,19 +268,26 @@ class Relay:
         ok = hmac.compare_digest(given.strip().encode("utf-8"), expected)
         return ok and scheme.lower() == "bearer"
 
-    def accept(self, path: str, query: str, body: bytes) -> dict[str, Any]:
-        """Queue the SMS a post asks for and say what was queued; :class:`_Answer` when it cannot."""
+    def known(self, path: str) -> bool:
+        return path in PARSERS
+
+    def check(self, path: str, query: str, body: bytes) -> _Post:
+        """Read a post and make the entries it asks for, not written yet; :class:`Refusal` when it is not taken.
+
+        Runs on the front end's loop: parsing and wording cost CPU, not waits.  The numbers it
+        takes are claimed against the sender's retries until :meth:`queue` writes them or fails.
+        """
         parse = PARSERS[path]
         try:
             doc = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
-            raise _Answer(400, "the body is not UTF-8 text: send the webhook's JSON") from None
+            raise Refusal(400, "the body is not UTF-8 text: send the webhook's JSON") from None
         except ValueError as exc:
-            raise _Answer(400, f"the body is not JSON ({exc}): send the webhook's JSON") from None
+            raise Refusal(400, f"the body is not JSON ({exc}): send the webhook's JSON") from None
         try:
             note = parse(doc)
         except PayloadError as exc:
-            raise _Answer(400, str(exc)) from None
+            raise Refusal(400, str(exc)) from None
         numbers = self._recipients(note, query)
         text = self.scrub(compose(note))  # a label that quotes a token does not carry it into an SMS
         key = post_key(path, doc)
@@ -314,24 +295,54 @@ class Relay:
         # Host and service come from labels, which may quote a secret as the text may: scrubbed alike.
         kind, host, service, severity = (self.scrub(part) for part in folding_subject(note))
         alert = alert_fields(kind, host, service, severity, self.fold)
-        queued, repeated = [], []
+        post = _Post(key, numbers, text, source, note.source)
         for number in numbers:
             if not self._seen.claim(key, number):
-                repeated.append(number)  # the sender's retry of a post already queued: not twice
+                post.repeated.append(number)  # the sender's retry of a post already queued: not twice
                 continue
             try:
-                queued.append(self.outbox.add(self.client, number, text, source=source, alert=alert).id)
-            except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
+                post.entries.append(self.outbox.prepare(self.client, number, text, source=source, alert=alert))
+            except GoSMSError as exc:
+                self._release(post, post.entries)
                 self._seen.release(key, number)
-                log.error("relay: could not queue %s: %s", source, exc)
-                raise _Answer(503, f"the alert could not be kept in the outbox: {exc}") from None
-        if queued:
-            log.info("relay: queued %r for %s (%s)", text, ", ".join(n for n in numbers if n not in repeated), source)
-        if repeated:
-            log.info("relay: %s repeated a post queued already for %s; not queued again", note.source,
-                     ", ".join(repeated))
-        return {"ok": True, "queued": len(queued), "ids": queued, "to": list(numbers), "repeated": repeated,
-                "message": text}
+                raise self._unkept(post, exc) from None
+        return post
+
+    def queue(self, post: _Post) -> dict[str, Any]:
+        """Write the post's entries into the outbox (fsynced), in a writer thread; the answer's document."""
+        for n, entry in enumerate(post.entries):
+            try:
+                self.outbox.keep(entry)
+            except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
+                self._release(post, post.entries[n:])
+                raise self._unkept(post, exc) from None
+        if post.entries:
+            log.info("relay: queued %r for %s (%s)", post.text,
+                     ", ".join(n for n in post.numbers if n not in post.repeated), post.source)
+        if post.repeated:
+            log.info("relay: %s repeated a post queued already for %s; not queued again", post.sender,
+                     ", ".join(post.repeated))
+        return {"ok": True, "queued": len(post.entries), "ids": [e.id for e in post.entries], "to": list(post.numbers),
+                "repeated": post.repeated, "message": post.text}
+
+    def _release(self, post: _Post, entries: list[Entry]) -> None:
+        for entry in entries:
+            self._seen.release(post.key, entry.phone_number)
+
+    @staticmethod
+    def _unkept(post: _Post, exc: GoSMSError) -> Refusal:
+        log.error("relay: could not queue %s: %s", post.source, exc)
+        return Refusal(503, f"the alert could not be kept in the outbox: {exc}")
+
+    def accept(self, path: str, query: str, body: bytes) -> dict[str, Any]:
+        """Queue the SMS a post asks for and say what was queued (:meth:`check`, then :meth:`queue`)."""
+        return self.queue(self.check(path, query, body))
+
+    def health(self) -> dict[str, Any]:
+        return {"ok": True, "runner": self.runner_held}
+
+    def render(self, document: Mapping[str, Any]) -> bytes:
+        return self.scrub(json.dumps(document, ensure_ascii=False)).encode("utf-8") + b"\n"
 
     def _recipients(self, note: Notification, query: str) -> tuple[str, ...]:
         asked = [n for value in parse_qs(query).get("to", []) for n in value.split(",") if n]
@@ -339,9 +350,9 @@ class Relay:
             try:
                 return check_numbers(asked)
             except ValidationError as exc:
-                raise _Answer(400, f"?to= {exc}") from None
+                raise Refusal(400, f"?to= {exc}") from None
         if self.routes is None:
-            raise _Answer(400, "no recipient: add ?to=NUMBER to the webhook URL (repeat it for more), or start "
+            raise Refusal(400, "no recipient: add ?to=NUMBER to the webhook URL (repeat it for more), or start "
                                "the relay with --routes")
         found = self.routes.recipients(note.receiver, note.labels)
         if not found:
@@ -349,7 +360,7 @@ class Relay:
             # someone adds a route or a default and restarts the relay.
             log.error("relay: no route for receiver %r with labels %s, and no default", note.receiver,
                       dict(note.labels))
-            raise _Answer(500, f"no route in the routes file matches receiver {note.receiver!r} or these labels, "
+            raise Refusal(500, f"no route in the routes file matches receiver {note.receiver!r} or these labels, "
                                "and it has no 'default': add one and restart the relay")
         return tuple(found)
 
@@ -397,97 +408,4 @@ class Relay:
     def _failed(self, exc: GoSMSError) -> None:
         log.error("relay: flush failed: %s", self.scrub(str(exc)))
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "gosms-relay"
-    sys_version = ""
-
-    def do_POST(self) -> None:
-        try:
-            body = self._read()
-            url = urlsplit(self.path)
-            result = self.server.relay.accept(url.path, url.query, body)
-        except _Answer as answer:
-            self._answer(answer.status, {"ok": False, "error": answer.message}, close=answer.close,
-                         headers=answer.headers)
-            if answer.status == 413:
-                self._discard()
-        except Exception as exc:  # a bug: the sender must retry (5xx), and the relay must live on
-            log.exception("relay: unexpected error")
-            self._answer(500, {"ok": False, "error": f"internal error ({type(exc).__name__})"})
-        else:
-            self._answer(200, result)
-
-    def do_GET(self) -> None:
-        relay = self.server.relay
-        if urlsplit(self.path).path == "/healthz":
-            self._answer(200, {"ok": True, "runner": relay.runner_held})
-        else:
-            self._answer(404, {"ok": False, "error": "not found: POST to /alertmanager or /grafana"})
-
-    def do_PUT(self) -> None:
-        self.do_POST()
-
-    def _read(self) -> bytes:
-        relay = self.server.relay
-        path = urlsplit(self.path).path
-        if path not in PARSERS:
-            raise _Answer(404, f"not found: {path!r}; POST Alertmanager's webhook to /alertmanager and Grafana's "
-                               "to /grafana", close=True)
-        if not relay.authorized(self.headers.get("Authorization")):
-            raise _Answer(401, "a bearer token is required: set http_config.authorization (Alertmanager) or the "
-                               "Authorization header (Grafana) to the relay's --auth-token-file secret",
-                          close=True, headers={"WWW-Authenticate": 'Bearer realm="gosms relay"'})
-        if self.headers.get("Transfer-Encoding"):
-            raise _Answer(411, "send the body with a Content-Length, not chunked", close=True)
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            raise _Answer(411, "a Content-Length is required", close=True)
-        if not length_text.strip().isdigit():
-            raise _Answer(400, "the Content-Length is not a number", close=True)
-        length = int(length_text)
-        if length > relay.max_body:
-            raise _Answer(413, f"the body is {length} bytes, more than the relay takes ({relay.max_body}); lower "
-                               "max_alerts in the webhook config, or raise the relay's --max-body", close=True)
-        try:
-            body = self.rfile.read(length)
-        except (TimeoutError, socket.timeout):
-            raise _Answer(408, "the body did not arrive in time", close=True) from None
-        if len(body) < length:
-            raise _Answer(400, "the body is shorter than its Content-Length", close=True)
-        return body
-
-    def _discard(self) -> None:
-        """Read what a refused sender still sends, up to a bound: closing on unread data resets the
-        connection, and the sender would see a reset instead of the 413 that says why."""
-        left = DISCARD_LIMIT
-        with contextlib.suppress(OSError):
-            while left > 0:
-                chunk = self.rfile.read1(min(left, 65536))
-                if not chunk:
-                    break
-                left -= len(chunk)
-
-    def _answer(self, status: int, document: Mapping[str, Any], *, close: bool = False,
-                headers: Optional[Mapping[str, str]] = None) -> None:
-        data = self.server.relay.scrub(json.dumps(document, ensure_ascii=False)).encode("utf-8") + b"\n"
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            if close:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:  # the sender went away; it retries on its own
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The request line and status only (never headers, so never the Authorization header).
-        log.debug("relay: %s %s", self.address_string(), self.server.relay.scrub(format % args))
 

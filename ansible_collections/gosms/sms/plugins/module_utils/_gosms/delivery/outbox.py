@@ -45,6 +45,8 @@ usual configuration.  Files are mode 0600 and folders created 0700.
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import fcntl
 import json
 import os
@@ -94,9 +96,11 @@ filled up yesterday afternoon wakes someone for nothing."""
 KEEP_SENT = 24 * 3600.0
 """Seconds a delivered entry stays in ``sent/``: the ids a look-up must not mistake for another's."""
 LOCK_WAIT = 60.0
+"""Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
 SETTLED_RECHECK = 3600.0
 """Seconds after its verdict that a followed alert is still looked at, for a cancel refused (1010)."""
-"""Seconds a flush waits for another one (the timer's, a manual one) before giving up."""
+SETTLED = 2.0
+"""Seconds since its last change after which a file read once is not read again while it stays unchanged."""
 
 
 def default_directory(environ: Optional[Mapping[str, str]] = None) -> Path:
@@ -141,6 +145,9 @@ class Outbox:
         set by the runner and the ``gosms outbox`` commands).  None: every pending entry goes alone."""
         self.reserve_in_force: Callable[[], bool] = _never
         """Asked by each flush: whether the quota's reserve holds all but urgent alerts (the runner sets it)."""
+        self._parsed: dict[tuple[str, str], tuple[tuple[int, int, int], Entry]] = {}
+        """Entries read before, by state and file name, with the file's inode, change time and size
+        then: a flush reads again only the files that changed (see :meth:`_read`)."""
 
     def __repr__(self) -> str:
         return f"Outbox({str(self.directory)!r})"
@@ -215,12 +222,14 @@ class Outbox:
                                 wanted.add(name)
                 if ids is not None:
                     wanted &= {f"{i}.json" for i in ids}
+            listed: set[tuple[str, str]] = set()
             for state in STATES:
                 for name in files.names(state):
                     if wanted is not None and name not in wanted:
                         continue
+                    listed.add((state, name))
                     try:
-                        entry = parse_entry(files.read(state, name), name, state)
+                        entry = self._read(files, state, name)
                     except FileNotFoundError:
                         continue  # moved on by a flush between listing the folder and reading the file
                     except BadEntry as exc:
@@ -230,7 +239,33 @@ class Outbox:
                     if earlier is not None and tidy:
                         files.remove(earlier.state, name)
                     found[entry.id] = entry  # STATES is in order: a later state overrides
+            if wanted is None:  # every file was listed: forget those gone since (a copy is read: another
+                # thread's listing may add to the dictionary meanwhile, and a lost addition is only re-read)
+                self._parsed = {key: known for key, known in dict(self._parsed).items() if key in listed}
         return sorted((e for e in found.values() if e.state in states), key=lambda e: (e.created, e.id))
+
+    def _read(self, files: Folders, state: str, name: str) -> Entry:
+        """The entry in ``state``/``name``: parsed and checked again only when the file changed.
+
+        A runner flushes whenever an alert arrives, and each flush looks at every entry (the sent
+        ones' ids keep a look-up honest, folding reads the history): with a day of sent alerts that
+        was thousands of files read, parsed and checked per flush, in a storm per alert.  Every
+        write gives an entry a new file (a new inode), and any other change to a file moves its
+        change time, so a file whose inode, change time and size are those of its last reading
+        holds what was read then; a copy of that entry is returned, never the kept one.  Only files
+        settled for :data:`SETTLED` are kept: a freed inode may be given to the next file, and
+        change times tick coarsely, so a file rewritten twice within a tick could otherwise pass for
+        the one read before.
+        """
+        st = files.stat(state, name)
+        mark = (st.st_ino, st.st_ctime_ns, st.st_size)
+        known = self._parsed.get((state, name))
+        if known is not None and known[0] == mark:
+            return _copy(known[1])
+        entry = parse_entry(files.read(state, name), name, state)
+        if st.st_ctime < time.time() - SETTLED:
+            self._parsed[(state, name)] = (mark, _copy(entry))
+        return entry
 
     def _set_aside(self, files: Folders, state: str, name: str, reason: str, tidy: bool) -> Corrupt:
         if tidy:  # said once, when it is moved; a listing reports it in its own output
@@ -272,14 +307,35 @@ class Outbox:
         ``send_options`` are :meth:`gosms.Client.send`'s (``device_id``, ``to_sim``, ``callback_id``,
         ``invalid_chars``, ``long_message``, ``normalize``).
         """
+        return self.keep(self.prepare(client, phone_number, message, last_error=last_error, source=source,
+                                      alert=alert, **send_options))
+
+    def prepare(self, client: Client, phone_number: str, message: str, *, last_error: str = "", source: str = "",
+                alert: Optional[Mapping[str, Any]] = None, **send_options: Any) -> Entry:
+        """:meth:`add`'s entry, checked but not written yet: :meth:`keep` writes it.
+
+        Apart so that a server can check a post where it parses it and leave only the disk to a
+        worker thread (the relay's event loop does the first, its writers the second)."""
         from ..wire.outcomes import plan_send
 
         plan = plan_send(phone_number, message, **send_options)
-        return self._store(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
+        return self._entry(client.api_url, client.token, plan.recipients[0], plan.parts, device_id=plan.device_id,
                            to_sim=plan.to_sim, callback_id=plan.callback_id, last_error=last_error, source=source,
                            alert=alert)
 
-    def _store(
+    def keep(self, entry: Entry) -> Entry:
+        """Write an entry :meth:`prepare` made into ``new/`` (fsynced when this returns)."""
+        self._write(entry, "new")
+        return entry
+
+    def _store(self, api_url: str, token: Token, phone_number: str, parts: Sequence[str], *, state: str = "new",
+               **fields: Any) -> Entry:
+        """A new entry written straight into ``state`` (``fields``: :meth:`_entry`'s)."""
+        entry = self._entry(api_url, token, phone_number, parts, **fields)
+        self._write(entry, state)
+        return entry
+
+    def _entry(
         self,
         api_url: str,
         token: Token,
@@ -295,7 +351,6 @@ class Outbox:
         maybe_sent_since: Optional[float] = None,
         source: str = "",
         follow: Optional[dict[str, Any]] = None,
-        state: str = "new",
         alert: Optional[Mapping[str, Any]] = None,
     ) -> Entry:
         record = new_record(api_url, token, phone_number, parts, source=source, alert=alert, device_id=device_id,
@@ -305,7 +360,6 @@ class Outbox:
                       maybe_sent_since=maybe_sent_since)
         if follow is not None:
             entry.follow = dict(follow, key=entry.id)
-        self._write(entry, state)
         return entry
 
     # -- the runner -------------------------------------------------------------------------------
@@ -519,6 +573,15 @@ def _deliver_part(client: Client, entry: Entry, part: str, known: set[str]) -> f
 
 def _never() -> bool:
     return False
+
+
+def _copy(entry: Entry) -> Entry:
+    """An entry of its own: the lists and the follow record copied, not shared."""
+    fresh = dataclasses.replace(entry, parts=list(entry.parts), sent_ids=list(entry.sent_ids),
+                                carries=list(entry.carries))
+    if entry.follow is not None:
+        fresh.follow = copy.deepcopy(entry.follow)
+    return fresh
 
 
 def _duration(seconds: float) -> str:
