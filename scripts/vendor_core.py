@@ -76,20 +76,24 @@ def _resolve(name: str, level: int, module: str) -> str:
     return ".".join([*base, *([module] if module else [])])
 
 
+def guarded(tree: ast.AST) -> set[int]:
+    """Nodes whose imports may be missing without harm: under ``if TYPE_CHECKING:`` (only the type
+    checker reads them) or tried with a fallback on ``ImportError`` (the fallback runs instead)."""
+    blocks = [block.body for block in ast.walk(tree)
+              if isinstance(block, ast.If) and ast.unparse(block.test).endswith("TYPE_CHECKING")]
+    blocks += [block.body for block in ast.walk(tree) if isinstance(block, ast.Try)
+               and any("ImportError" in ast.unparse(h.type or ast.Name("")) for h in block.handlers)]
+    return {id(node) for body in blocks for statement in body for node in ast.walk(statement)}
+
+
 def imports_outside(name: str, source: str, allowed: set[str]) -> list[str]:
     """Imports that would not resolve on a bare Python: third-party, or core modules left out."""
     bad = []
     packages = {n.rsplit(".", 1)[0] for n in allowed if "." in n}
     tree = ast.parse(source, filename=_path(name))
-    # Imports under ``if TYPE_CHECKING:`` never run: only the type checker reads them.
-    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
-                   and ast.unparse(block.test).endswith("TYPE_CHECKING") for s in block.body for n in ast.walk(s)}
-    # Imports tried with a fallback on ImportError may be missing: the fallback runs instead.
-    optional = {id(n) for block in ast.walk(tree) if isinstance(block, ast.Try)
-                and any("ImportError" in ast.unparse(h.type or ast.Name("")) for h in block.handlers)
-                for s in block.body for n in ast.walk(s)}
+    skipped = guarded(tree)
     for node in ast.walk(tree):
-        if id(node) in typing_only or id(node) in optional:
+        if id(node) in skipped:
             continue
         if isinstance(node, ast.Import):
             roots = [alias.name.split(".")[0] for alias in node.names]

@@ -54,9 +54,15 @@ def test_a_drifted_copy_is_found(tmp_path, monkeypatch):
 
 
 def imported_roots(path):
-    """Top-level names a file imports absolutely, anywhere in it (lazy imports included)."""
+    """Top-level names a file imports absolutely, anywhere in it (lazy imports included), but for
+    those only the type checker reads or that have a fallback (the copy's record.py tries the
+    interpreter's own SHA-256 under its name of each Python version, then hashlib)."""
     roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skipped = vendor_core.guarded(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             roots.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
