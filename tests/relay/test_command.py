@@ -99,6 +99,47 @@ def test_sigterm_stops_the_relay_cleanly_with_exit_0(tmp_path) -> None:
         assert_no_secret(log)
 
 
+def test_a_relay_killed_in_the_middle_of_a_batch_write_loses_no_answered_post_and_sends_none_twice(tmp_path) -> None:
+    # The writer thread writes every post waiting as one batch, the folder fsynced once for all, and only
+    # then answers them: a kill -9 after some files of a batch are in new/ (GOSMS_TEST_KILL_AT stops the
+    # process there for real) must leave every post answered 200 on disk, and the posts of the killed
+    # batch, retried by their sender as Alertmanager retries, must each go out once.
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gosms import Outbox
+    from gosms.delivery.spool import ENV_KILL_AT
+    from gosms.emulator import Emulator
+
+    def send(url: str, n: int) -> int:
+        try:
+            return post(f"{url}/alertmanager?to={PHONE}", alertmanager_payload([{"alertname": f"Batch{n}"}]))[0]
+        except (OSError, http.client.HTTPException):
+            return 0  # killed before answering: the sender retries
+
+    outbox = tmp_path / "outbox"
+    with Emulator(tokens=[SECRET]) as emu:
+        relay = RelayProcess(emu.url, outbox, f"127.0.0.1:{_free_port()}", log=tmp_path / "relay.log")
+        relay.env[ENV_KILL_AT] = "write-new:8"
+        relay.start()
+        with ThreadPoolExecutor(20) as pool:
+            statuses = list(pool.map(lambda n: send(relay.url, n), range(20)))
+        assert relay.proc is not None and relay.proc.wait(60) == -9
+        answered = [n for n, status in enumerate(statuses) if status == 200]
+        assert len(answered) < 20, statuses  # the post being written when the kill came was not answered
+        kept = " ".join(entry.message for entry in Outbox(outbox).entries())
+        assert all(f"Batch{n}" in kept for n in answered), (answered, kept)
+
+        del relay.env[ENV_KILL_AT]
+        relay.start()
+        retried = [send(relay.url, n) for n in range(20) if n not in answered]
+        assert retried == [200] * (20 - len(answered))
+        wait_for(lambda: len(emu.messages()) >= 20, 90, "the twenty SMS")
+        relay.stop()
+        texts = sorted(m["message"] for m in emu.messages())
+        assert texts == sorted(f"FIRING 1: Batch{n}" for n in range(20)), texts
+
+
 def _free_port() -> int:
     import socket
 

@@ -26,9 +26,9 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qs
 
 from ..delivery.handoff import alert_fields
@@ -309,13 +309,29 @@ class Relay:
         return post
 
     def queue(self, post: _Post) -> dict[str, Any]:
-        """Write the post's entries into the outbox (fsynced), in a writer thread; the answer's document."""
-        for n, entry in enumerate(post.entries):
-            try:
-                self.outbox.keep(entry)
-            except GoSMSError as exc:  # the folder cannot be written: a 5xx makes the sender retry
-                self._release(post, post.entries[n:])
-                raise self._unkept(post, exc) from None
+        """Write the post's entries into the outbox (fsynced); the answer's document."""
+        outcome = self.queue_all([post])[0]
+        if isinstance(outcome, Refusal):
+            raise outcome
+        return outcome
+
+    def queue_all(self, posts: Sequence[_Post]) -> list[Union[dict[str, Any], Refusal]]:
+        """Write the entries of every post waiting into the outbox at once (each file fsynced, the folder
+        once), in the front end's writer thread; each post's answer document, or the :class:`Refusal`
+        (503) of a post whose entries could not all be kept."""
+        entries = [entry for post in posts for entry in post.entries]
+        errors = iter(self.outbox.keep_all(entries) if entries else [])
+        outcomes: list[Union[dict[str, Any], Refusal]] = []
+        for post in posts:
+            failed = [(entry, error) for entry, error in zip(post.entries, errors) if error is not None]
+            if failed:  # the folder cannot be written: a 5xx makes the sender retry what was not kept
+                self._release(post, [entry for entry, _error in failed])
+                outcomes.append(self._unkept(post, failed[0][1]))
+            else:
+                outcomes.append(self._answer(post))
+        return outcomes
+
+    def _answer(self, post: _Post) -> dict[str, Any]:
         if post.entries:
             log.info("relay: queued %r for %s (%s)", post.text,
                      ", ".join(n for n in post.numbers if n not in post.repeated), post.source)

@@ -18,11 +18,11 @@ what the sender still sends is read and dropped for a while so that it sees the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Protocol
 
 from aiohttp import web
@@ -37,9 +37,10 @@ log = logging.getLogger("gosms.relay")
 
 SERVER = "gosms-relay"
 """The ``Server`` header of every answer (not aiohttp's, which names versions)."""
-WRITERS = 64
-"""Threads writing entries at once: as many as a storm has posts in flight, so that none waits for a
-writer while the disk could take its fsync beside the others'."""
+WRITERS = 1
+"""Threads writing entries: one, taking every post waiting at once (a group commit).  Sixty-four
+writers, one post each, spent the loop's time at the interpreter's lock: each woke for its fsync
+and for its answer, and the loop waited its turn behind them."""
 LINGER = 10.0
 """Seconds a refused body (413) is still read and dropped before the connection closes."""
 
@@ -57,8 +58,9 @@ class Service(Protocol):
     def check(self, path: str, query: str, body: bytes) -> Any:
         """The post read and checked, on the loop; :class:`Refusal` when it is not taken."""
 
-    def queue(self, checked: Any) -> Mapping[str, Any]:
-        """Write what :meth:`check` returned into the outbox, in a writer thread; the answer's document."""
+    def queue_all(self, checked: Sequence[Any]) -> Sequence[Any]:
+        """Write what :meth:`check` returned for the posts waiting into the outbox at once, in the writer
+        thread; each post's answer document, or the :class:`Refusal` it gets."""
 
     def health(self) -> Mapping[str, Any]: ...
 
@@ -132,7 +134,7 @@ class Front:
         self.connections = 0
         """Connections open now (read on the loop's thread; a test may watch it)."""
         self._sock = sock
-        self._pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="gosms-relay-writer")
+        self._writer = _Writer(service)
         self._ready = threading.Event()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._stopping: Optional[asyncio.Event] = None
@@ -151,7 +153,7 @@ class Front:
         if loop is not None and stopping is not None and self._thread.is_alive():
             loop.call_soon_threadsafe(stopping.set)
             self._thread.join(timeout)
-        self._pool.shutdown(wait=True)
+        self._writer.stop()
 
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()
@@ -218,7 +220,7 @@ class Front:
                               headers={"Allow": "GET, POST, PUT"})
             body = await self._read(request, path)
             checked = service.check(path, request.rel_url.raw_query_string, body)
-            result = await asyncio.get_running_loop().run_in_executor(self._pool, service.queue, checked)
+            result = await self._writer.write(checked)
         except Refusal as refusal:
             return refusal.status, {"ok": False, "error": refusal.message}, refusal.close, refusal.headers
         except Exception as exc:  # a bug: the sender must retry (5xx), and the relay must live on
@@ -252,3 +254,67 @@ class Front:
             raise Refusal(408, "the body did not arrive in time", close=True) from None
         except asyncio.IncompleteReadError:
             raise Refusal(400, "the body is shorter than its Content-Length", close=True) from None
+
+
+class _Writer:
+    """The writer thread: it takes every checked post waiting, writes them all (each file fsynced, the
+    folder once), then wakes their handlers with one call into the loop.
+
+    A post's future is resolved only after :meth:`Service.queue_all` returned, so its 200 still
+    means its file and the folder's rename are fsynced; a kill before that loses only posts that
+    were never answered, which the sender retries.
+    """
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        self._waiting: list[tuple[Any, asyncio.Future[Any]]] = []
+        self._stopping = False
+        self._threads = [threading.Thread(target=self._work, name="gosms-relay-writer", daemon=True)
+                         for _ in range(WRITERS)]
+        for thread in self._threads:
+            thread.start()
+
+    def write(self, checked: Any) -> asyncio.Future[Any]:
+        """On the loop: a future resolved with the post's answer document once it is on disk."""
+        future = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._waiting.append((checked, future))
+            if len(self._waiting) == 1:
+                self._ready.notify()
+        return future
+
+    def stop(self) -> None:
+        """Write what is waiting, then end the thread."""
+        with self._lock:
+            self._stopping = True
+            self._ready.notify_all()
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting and not self._stopping:
+                    self._ready.wait()
+                batch, self._waiting = self._waiting, []
+                if not batch:
+                    return
+            try:
+                outcomes: Sequence[Any] = self.service.queue_all([checked for checked, _future in batch])
+            except Exception as exc:  # a bug: each post gets its 500, and the writer lives on
+                outcomes = [exc] * len(batch)
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits for these answers
+                batch[0][1].get_loop().call_soon_threadsafe(_settle, batch, outcomes)
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: Sequence[Any]) -> None:
+    """On the loop: each written post's handler resumes with its answer (or its refusal raised)."""
+    for (_checked, future), outcome in zip(batch, outcomes):
+        if future.done():  # its connection was closed meanwhile
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

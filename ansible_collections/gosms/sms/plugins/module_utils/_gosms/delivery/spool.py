@@ -284,8 +284,11 @@ class Folders:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def put(self, folder: str, name: str, data: bytes) -> None:
-        """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one."""
+    def put(self, folder: str, name: str, data: bytes, *, sync: bool = True) -> None:
+        """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one.
+
+        ``sync=False`` leaves the folder's fsync (what makes the rename last) to :meth:`sync`, called
+        once after a batch of puts: the file itself is fsynced either way."""
         tmp_fd = self._fds["tmp"]
         temp = f"{name}.{os.urandom(4).hex()}.part"  # secrets.token_hex(4), without loading secrets
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
@@ -302,6 +305,11 @@ class Folders:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=tmp_fd)
             raise
+        if sync:
+            self.sync(folder)
+
+    def sync(self, folder: str) -> None:
+        """Make the renames into ``folder`` so far last: one fsync of it, shared with other writers'."""
         _shared_sync(self._inodes[folder]).sync(self._fds[folder])
 
     def move(self, source: str, target: str, name: str) -> None:
