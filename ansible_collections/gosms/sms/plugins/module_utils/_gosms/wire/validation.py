@@ -109,6 +109,16 @@ def _char_ok(ch: str) -> bool:
     return cat[0] in ("L", "P")
 
 
+_ASCII_OK = frozenset(chr(code) for code in range(128) if _char_ok(chr(code)))
+"""ASCII characters the API accepts.  ASCII has no combining marks, so an ASCII text made of them is
+sent as typed: the common case (an alert's English text) skips the per-character work below."""
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is ASCII the API accepts as it is (nothing to compose, replace or refuse)."""
+    return text.isascii() and _ASCII_OK.issuperset(text)
+
+
 def _describe_char(ch: str) -> str:
     name = unicodedata.name(ch, "")
     shown = ch if ch.isprintable() and not ch.isspace() else ""
@@ -166,6 +176,8 @@ def _compose(text: str) -> tuple[str, Optional[tuple[int, str]]]:
     Only letter-and-mark clusters that composing makes acceptable change; everything else is sent
     as typed, so the position and character of a refusal are the caller's own.
     """
+    if _plain(text):
+        return text, None
     out: list[str] = []
     bad: Optional[tuple[int, str]] = None
     position = 0
@@ -267,6 +279,8 @@ def replace_invalid_chars(text: str) -> str:
     name too (``q`` + U+0301 → ``q(combining acute accent)``): nothing visible is dropped silently,
     and the result always passes the API's rule.
     """
+    if _plain(text):
+        return text
     out: list[str] = []
     changed = False
     for cluster in _clusters(text):
