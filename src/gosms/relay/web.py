@@ -4,10 +4,11 @@ Why a loop and not a thread per connection: in a storm Alertmanager posts dozens
 and fifty threads taking turns at the interpreter's lock spent a fifth of the relay's CPU switching
 between them, while the post itself is mostly waiting for the disk.  Here aiohttp (its C parser)
 reads each request on the loop, the relay checks and words the post there, and only the writing
-(the entry's file fsynced, renamed into ``new/``, the folder fsynced) goes to a pool of writer
-threads, whose fsyncs proceed side by side and share the folder's fsync
-(:class:`gosms.delivery.spool.Folders` groups them).  The answer leaves once the write returned:
-200 still means "on disk".
+goes to one writer thread, which takes every post waiting at once (a group commit): each entry's
+file written and fsynced, renamed into ``new/``, then the folder fsynced once for the batch, then
+all their handlers resumed with one call into the loop.  A post's answer leaves only after that:
+200 still means "on disk".  (Sixty-four writer threads, one post each, spent the loop's time at the
+interpreter's lock; one writer costs the loop nothing while it waits for the disk.)
 
 The defences of a webhook receiver stay: at most ``max_connections`` connections (more are closed
 at once), a connection silent for the read timeout is closed (before a request, between two, or
