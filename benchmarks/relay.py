@@ -1,39 +1,41 @@
 """Relay benchmark: 1,000 Alertmanager posts to ``gosms relay``, 50 at a time, then the drain at the cap.
 
-Run: ``.venv/bin/python benchmarks/relay.py [--posts 1000] [--concurrency 50] [--folder DIR]``.  The
+Run: ``.venv/bin/python benchmarks/relay.py [--posts 1000] [--concurrency 50] [--folder DIR] [--no-drain]``.  The
 real ``gosms relay`` command runs in a subprocess against the emulator; each post is one notification
 group (a firing alert of its own) for one number, answered only once its SMS is fsynced in the outbox.
 The relay's runner sends while the posts arrive, at the account's cap (10 requests per second), so
 the posts are answered in the middle of a drain, as in a real storm.  The posts come from one asyncio
 loop over 50 kept-alive connections, each a whole HTTP/1.1 request and answer: Alertmanager (Go)
 costs little CPU per post, and fifty Python threads with http.client took half a core from the relay
-they measured.  The outbox is made in /var/tmp, on a disk as /var/lib/gosms-relay is.  It printed, on
-2 shared CPUs with other test runs beside it::
+they measured.  The outbox is made in /var/tmp, on a disk as /var/lib/gosms-relay is.  ``--no-drain``
+stops once the posts are answered (development runs; the default waits for the drain and checks
+that nothing was lost or sent twice).  It printed, on 2 shared CPUs::
 
-    relay: 1000 posts, 50 at a time: median answer 45.5 ms (p90 59.3 ms, max 87.6 ms; goal <= 20 ms)
-    relay: 1060 posts/s taken; with 50 in flight that alone makes a mean answer of 47.2 ms
-    relay: the relay used 0.89 ms of CPU per post (its runner included), the senders 0.08 ms; one outbox
-    write alone takes 0.8 ms here, creating a file 259 us of CPU; load average 0.5 on 2 CPU(s)
+    relay: 1000 posts, 50 at a time: median answer 20.1 ms (p90 25.1 ms, max 28.7 ms; goal <= 20 ms)
+    relay: 2366 posts/s taken; with 50 in flight that alone makes a mean answer of 21.1 ms
+    relay: the relay used 0.35 ms of CPU per post (its runner included), the senders 0.06 ms; one outbox
+    write alone takes 0.5 ms here, creating a file 138 us of CPU; load average 0.1 on 2 CPU(s)
     relay: 1000/1000 answered 200 and 1000/1000 on disk in the outbox when the last post was answered
-    relay: drained 1000 SMS in 104.7 s from the first post, at the cap (10/s: about 100 s), the relay using
-    2.0 s of CPU after the posts; 0 duplicated, 0 lost
+    relay: drained 1000 SMS in 104.2 s from the first post, at the cap (10/s: about 100 s), the relay using
+    1.6 s of CPU after the posts; 0 duplicated, 0 lost
 
-Six runs gave medians of 39-46 ms (1,050-1,240 posts/s); the relay before (a thread per
-connection, each answer's body held by Nagle's algorithm until the sender's delayed ACK) gave 52-60 ms
-from the same senders.
+The relay writes the posts waiting as one batch from one writer thread (a group commit: each file
+fsynced, the folder once, the handlers resumed with one call into the loop).  Interleaved with the
+relay before it (64 writer threads, one post each), a minute apart and ``--no-drain``: medians of
+33.4-37.1 ms before (1,300-1,450 posts/s, 0.88-1.01 ms of relay CPU per post), 28.0-29.4 ms after
+(1,700-1,830 posts/s, 0.46-0.50 ms); on a file system where creating a file cost 85-120 us, 33.4 ms
+before and 19.6 ms after.  The relay before that (a thread per connection) gave 52-60 ms.
 
-What bounds it, measured inside the relay with a time stamp per step, 50 in flight: reading and
-wording a post on the event loop takes 0.15 ms, its write 2-5 ms (the file's fsync, the rename, the
-folder's fsync shared with the writes beside it); the rest of the answer is waiting for a turn, about
-5 ms before the loop reads the request and 9 ms before it resumes the post once written, while the
-loop, up to 64 writer threads and the runner share the interpreter's lock and two CPUs with other
-runs.  The relay spends 0.7-1.2 ms of CPU per post, 0.3 ms of it on the loop; at 50 in flight a 20 ms
-median means 2,500 posts/s, about 0.4 ms of CPU per post on a core of its own.
-
-The "creating a file" figure is this machine's: on ext4 without a journal, a folder where thousands
-of files were just removed makes each new file cost 0.1-0.5 ms of kernel CPU instead of 10 us, so a
-run right after another pays for the first one's clean-up (and in /tmp, which every test run fills
-and empties, nearly always).
+What bounds it now is the disk, not the relay's Python: on tmpfs (``--folder /dev/shm``, where an
+fsync proves nothing) the same relay answers in 12.7-13.3 ms median (3,500-3,900 posts/s, 0.2 ms of
+CPU per post), its event loop spending about 0.1 ms of CPU per post.  On /var/tmp the writer
+creates, fsyncs and renames a batch's files one after another, and creating a file here costs the
+kernel 0.1-0.8 ms of CPU: this machine's ext4 has no journal, and it passes over recently freed
+inodes, so a run after another (or after a test run that removed thousands of files) pays for that
+clean-up; the figure climbed from 85 to 807 us over six back-to-back runs.  A batch of fifty is then
+10-40 ms of one core.  Writing a batch from two threads measured no faster (fifty files from one
+thread or two: 30-35 ms alike), so neither more writer threads nor more relay processes would
+take it below that; on a disk where a file costs 10 us to create, the tmpfs figure is the guide.
 
 The exit status is non-zero only when a post was refused, an answered alert was not on disk, or an
 SMS was lost or duplicated: times depend on the machine and are reported, never judged.
