@@ -308,13 +308,6 @@ class Relay:
                 raise self._unkept(post, exc) from None
         return post
 
-    def queue(self, post: _Post) -> dict[str, Any]:
-        """Write the post's entries into the outbox (fsynced); the answer's document."""
-        outcome = self.queue_all([post])[0]
-        if isinstance(outcome, Refusal):
-            raise outcome
-        return outcome
-
     def queue_all(self, posts: Sequence[_Post]) -> list[Union[dict[str, Any], Refusal]]:
         """Write the entries of every post waiting into the outbox at once (each file fsynced, the folder
         once), in the front end's writer thread; each post's answer document, or the :class:`Refusal`
@@ -349,10 +342,6 @@ class Relay:
     def _unkept(post: _Post, exc: GoSMSError) -> Refusal:
         log.error("relay: could not queue %s: %s", post.source, exc)
         return Refusal(503, f"the alert could not be kept in the outbox: {exc}")
-
-    def accept(self, path: str, query: str, body: bytes) -> dict[str, Any]:
-        """Queue the SMS a post asks for and say what was queued (:meth:`check`, then :meth:`queue`)."""
-        return self.queue(self.check(path, query, body))
 
     def health(self) -> dict[str, Any]:
         return {"ok": True, "runner": self.runner_held}
