@@ -309,26 +309,27 @@ class Folders:
             self.sync(folder)
 
     def sync(self, folder: str) -> None:
-        """Make the renames into ``folder`` so far last: one fsync of it, shared with other writers'."""
+        """Make the renames and unlinks in ``folder`` so far survive a power cut, where the platform
+        allows it: one fsync of the folder, shared with other writers' (:class:`_SharedSync`)."""
         _shared_sync(self._inodes[folder]).sync(self._fds[folder])
 
     def move(self, source: str, target: str, name: str) -> None:
         """One atomic rename: the file is in one folder or the other, never in both or neither."""
         os.rename(name, name, src_dir_fd=self._fds[source], dst_dir_fd=self._fds[target])
-        self._sync(target)
-        self._sync(source)
+        self.sync(target)
+        self.sync(source)
 
     def remove(self, folder: str, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name, dir_fd=self._fds[folder])
-            self._sync(folder)
+            self.sync(folder)
 
     def set_aside(self, folder: str, name: str, reason: str) -> str:
         """Move a bad file (whatever it is: a link, a FIFO) to ``corrupt/``, the reason beside it."""
         target = f"{folder}-{name}"
         os.rename(name, target, src_dir_fd=self._fds[folder], dst_dir_fd=self._fds[CORRUPT])
         self.put(CORRUPT, f"{target}.reason", f"{folder}/{name}: {reason}\n".encode())
-        self._sync(folder)
+        self.sync(folder)
         return target
 
     def lock_file(self, name: str, *, create: bool = True) -> int:
@@ -359,11 +360,6 @@ class Folders:
         finally:
             os.close(fd)
         return False
-
-    def _sync(self, folder: str) -> None:
-        """Make a rename or unlink survive a power cut, where the platform allows it."""
-        with contextlib.suppress(OSError):
-            os.fsync(self._fds[folder])
 
 
 class _SharedSync:
