@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from .record import VERSION, account_fingerprint, new_record
+from .record import account_fingerprint, encode, new_record
 from .spool import RUNNER_LOCK, BadEntry, Folders, crash_point
 
 TYPE_CHECKING = False  # not typing's: a notifier handing its alert over loads this module (gosms/__init__)
@@ -129,11 +129,8 @@ def hand_over_text(directory: Union[str, os.PathLike[str]], api_url: str, secret
 
 
 def _write_new(files: Folders, records: Sequence[dict[str, Any]]) -> None:
-    import json
-
     for record in records:
-        data = json.dumps({**record, "version": VERSION}, ensure_ascii=False, indent=1).encode("utf-8")
-        files.put("new", f"{record['id']}.json", data)
+        files.put("new", f"{record['id']}.json", encode(record))
         crash_point("write-new")
 
 

@@ -48,7 +48,6 @@ import contextlib
 import copy
 import dataclasses
 import fcntl
-import json
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -67,7 +66,7 @@ from .entry import (
     account_fingerprint,
     parse_entry,
 )
-from .record import new_record
+from .record import encode, new_record
 from .spool import CORRUPT, ENV_OUTBOX, RUNNER_LOCK, BadEntry, Folders, corrupt_reason, crash_point, default_root
 
 if TYPE_CHECKING:
@@ -187,7 +186,7 @@ class Outbox:
         new content, which the next flush reads safely (a claim not yet moved was never sent; an
         answer recorded but not moved to ``sent/`` is found complete and not sent again).
         """
-        data = self._encoded(entry)
+        data = encode(entry.as_dict())
         name = f"{entry.id}.json"
         # Only the folders this write touches: a handed-over alert or a relay post pays for three
         # checked folders, not for every state's.
@@ -199,9 +198,6 @@ class Outbox:
                 crash_point(f"move-{state}")
         entry.state = state
 
-    @staticmethod
-    def _encoded(entry: Entry) -> bytes:
-        return json.dumps(entry.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
 
     def _load(self, states: Sequence[str], *, tidy: bool = False, bad: Optional[list[Corrupt]] = None,
               ids: Optional[Sequence[str]] = None, changed_since: Optional[float] = None) -> list[Entry]:
@@ -349,7 +345,7 @@ class Outbox:
             for entry in entries:
                 try:
                     with self._writing():
-                        files.put("new", f"{entry.id}.json", self._encoded(entry), sync=False)
+                        files.put("new", f"{entry.id}.json", encode(entry.as_dict()), sync=False)
                 except GoSMSError as exc:
                     errors.append(exc)
                     continue

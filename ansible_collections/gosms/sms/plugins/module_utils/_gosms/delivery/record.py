@@ -35,7 +35,7 @@ try:  # the interpreter's own SHA-256: hashlib would load OpenSSL first, which c
 except ImportError:  # pragma: no cover - a Python built without them
     from hashlib import sha256 as _sha256
 
-__all__ = ["ALERT_FIELDS", "VERSION", "account_fingerprint", "new_record"]
+__all__ = ["ALERT_FIELDS", "VERSION", "account_fingerprint", "encode", "new_record"]
 
 VERSION = 1
 """The entry format's version, written in every file."""
@@ -62,3 +62,11 @@ def new_record(api_url: str, token: Union[Token, str], phone_number: str, parts:
         "salt": salt, "device_id": device_id, "to_sim": to_sim, "callback_id": callback_id, "source": source}
     record.update((name, value) for name, value in (alert or {}).items() if name in ALERT_FIELDS)
     return record
+
+
+def encode(fields: Mapping[str, Any]) -> bytes:
+    """An entry file's bytes: the one format every writer of the outbox uses (the runner's states, a
+    hand-off, a relay's batch), with the format's :data:`VERSION`."""
+    import json  # here: a notifier loads it only once its alert is ready to be written
+
+    return json.dumps({**fields, "version": VERSION}, ensure_ascii=False, indent=1).encode("utf-8")
