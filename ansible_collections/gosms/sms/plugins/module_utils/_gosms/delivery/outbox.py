@@ -198,7 +198,6 @@ class Outbox:
                 crash_point(f"move-{state}")
         entry.state = state
 
-
     def _load(self, states: Sequence[str], *, tidy: bool = False, bad: Optional[list[Corrupt]] = None,
               ids: Optional[Sequence[str]] = None, changed_since: Optional[float] = None) -> list[Entry]:
         """Entries in these states, oldest first; a copy left by a crash yields to its later state.
