@@ -1,7 +1,7 @@
 """GoSMS.ru API client for operators who send alerts from their own Android phones.
 
 ``Client`` (requests) and ``AsyncClient`` (aiohttp, optional extra) share one sans-IO protocol
-layer, one error table (:mod:`gosms.wire.errors`) and one set of input rules (:mod:`gosms.wire.validation`).
+layer, one error table (:mod:`gosms.wire.error_table`) and one set of input rules (:mod:`gosms.wire.validation`).
 """
 
 from __future__ import annotations
@@ -18,21 +18,18 @@ if TYPE_CHECKING:
     from .clients.aio import AsyncClient
     from .clients.sync import Client
     from .delivery.outbox import Outbox
+    from .wire.codes import Category, ErrorInfo, Severity
     from .wire.config import DEFAULT_API_URL, Token
+    from .wire.error_table import TABLE, lookup
     from .wire.errors import (
-        TABLE,
         APIError,
-        Category,
         ConfigError,
         DeliveryTimeout,
-        ErrorInfo,
         GoSMSError,
         ProtocolError,
         RateLimitError,
-        Severity,
         TransportError,
         ValidationError,
-        lookup,
     )
     from .wire.flows import SendResult
     from .wire.hints import Hint, Setting
@@ -56,8 +53,10 @@ _HOME = {
     "clients.sync": ("Client",),
     "delivery.outbox": ("Outbox",),
     "wire.config": ("DEFAULT_API_URL", "Token"),
-    "wire.errors": ("TABLE", "APIError", "Category", "ConfigError", "DeliveryTimeout", "ErrorInfo", "GoSMSError",
-               "ProtocolError", "RateLimitError", "Severity", "TransportError", "ValidationError", "lookup"),
+    "wire.codes": ("Category", "ErrorInfo", "Severity"),
+    "wire.error_table": ("TABLE", "lookup"),
+    "wire.errors": ("APIError", "ConfigError", "DeliveryTimeout", "GoSMSError", "ProtocolError", "RateLimitError",
+                    "TransportError", "ValidationError"),
     "wire.flows": ("SendResult",),
     "wire.hints": ("Hint", "Setting"),
     "wire.models": ("HEARTBEAT_SECONDS", "Device", "Message", "MessageStatus", "Page"),

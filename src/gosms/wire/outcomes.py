@@ -16,7 +16,6 @@ from . import validation as v
 from .config import Token, redact_error
 from .errors import APIError, GoSMSError, TransportError, ValidationError
 from .flows import SendResult
-from .hints import Hint, Setting
 from .retry import RetryPolicy
 
 __all__ = [
@@ -52,6 +51,8 @@ def plan_send(
     """
     numbers = [to] if isinstance(to, (str, int)) else list(to)
     if not numbers:
+        from .hints import Hint, Setting  # the words of a refusal load only when there is one
+
         raise ValidationError(2001, reason="no_recipient", hint=Hint(Setting.RECIPIENT))
     check = v.normalize_phone if normalize else v.check_phone
     recipients: list[str] = []

@@ -12,25 +12,12 @@ from __future__ import annotations
 import os
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import ENV_TOKEN_FILE
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import (
-    APIError,
-    Category,
-    GoSMSError,
-    ProtocolError,
-    RateLimitError,
-    TransportError,
-    ValidationError,
-)
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.hints import ON, Setting
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.outcomes import plan_send, refused_for_all
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.validation import (
-    INVALID_CHARS_CHOICES,
-    LONG_MESSAGE_CHOICES,
-    check_device_id,
-    check_to_sim,
-)
-from ansible_collections.gosms.sms.plugins.module_utils.transport import open_client
+from ansible_collections.gosms.sms.plugins.module_utils import transport
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import config, errors, outcomes, validation
+
+# Modules, not names: AnsiballZ probes every name imported from a module as a possible sub-module.
+GoSMSError = errors.GoSMSError
+plan_send = outcomes.plan_send
 
 __all__ = [
     'CHOICES',
@@ -49,7 +36,7 @@ __all__ = [
     'sentence',
 ]
 
-CHOICES = dict(invalid_chars=list(INVALID_CHARS_CHOICES), long_message=list(LONG_MESSAGE_CHOICES))
+CHOICES = dict(invalid_chars=list(validation.INVALID_CHARS_CHOICES), long_message=list(validation.LONG_MESSAGE_CHOICES))
 """The choices of send's text options, from the core (a unit test keeps the documentation equal)."""
 
 NO_TOKEN = ('No GoSMS token: set the api_token option (for every gosms.sms task of a play at once with '
@@ -58,34 +45,35 @@ NO_TOKEN = ('No GoSMS token: set the api_token option (for every gosms.sms task 
 
 # What to do about failures that carry no GoSMS code, in the words of a playbook.
 REMEDIES = (
-    (RateLimitError, 'Fewer requests at once from this account: send to many numbers in one task, or '
-                     'limit the hosts sending at once with throttle on the task or serial on the play.'),
-    (TransportError, 'Check that the host running the task reaches the API (DNS, firewall, the proxy '
-                     'named by https_proxy), and api_url.'),
-    (ProtocolError, 'Something other than the GoSMS API answered (a proxy, a captive portal or a wrong '
-                    'address): check api_url.'),
+    (errors.RateLimitError, 'Fewer requests at once from this account: send to many numbers in one task, or '
+                            'limit the hosts sending at once with throttle on the task or serial on the play.'),
+    (errors.TransportError, 'Check that the host running the task reaches the API (DNS, firewall, the proxy '
+                            'named by https_proxy), and api_url.'),
+    (errors.ProtocolError, 'Something other than the GoSMS API answered (a proxy, a captive portal or a wrong '
+                           'address): check api_url.'),
 )
 
 
-# The options that set each of the core's settings, in order of preference: a hint names the first
-# one the module (or plugin) has, and nothing where it has none.
+# The options that set each of the core's settings (by the names of gosms.wire.hints.Setting, so the
+# hints load only when one is worded), in order of preference: a hint names the first one the module
+# (or plugin) has, and nothing where it has none.
 SETTING_OPTIONS = {
-    Setting.TOKEN: ('api_token',),
-    Setting.API_URL: ('api_url',),
-    Setting.ALLOW_INSECURE_HTTP: ('allow_insecure_http',),
-    Setting.RECIPIENT: ('to',),
-    Setting.NORMALIZE: ('normalize',),
-    Setting.MESSAGE: ('msg',),
-    Setting.INVALID_CHARS: ('invalid_chars',),
-    Setting.LONG_MESSAGE: ('long_message',),
-    Setting.DEVICE_ID: ('device_id', 'id'),
-    Setting.TO_SIM: ('to_sim',),
-    Setting.CALLBACK_ID: ('callback_id',),
-    Setting.MESSAGE_ID: ('id',),
-    Setting.LIMIT: ('limit',),
-    Setting.OFFSET: ('offset',),
-    Setting.IS_ACTIVE: ('state',),
-    Setting.TIMEOUT: ('timeout',),
+    'TOKEN': ('api_token',),
+    'API_URL': ('api_url',),
+    'ALLOW_INSECURE_HTTP': ('allow_insecure_http',),
+    'RECIPIENT': ('to',),
+    'NORMALIZE': ('normalize',),
+    'MESSAGE': ('msg',),
+    'INVALID_CHARS': ('invalid_chars',),
+    'LONG_MESSAGE': ('long_message',),
+    'DEVICE_ID': ('device_id', 'id'),
+    'TO_SIM': ('to_sim',),
+    'CALLBACK_ID': ('callback_id',),
+    'MESSAGE_ID': ('id',),
+    'LIMIT': ('limit',),
+    'OFFSET': ('offset',),
+    'IS_ACTIVE': ('state',),
+    'TIMEOUT': ('timeout',),
 }
 
 
@@ -93,11 +81,13 @@ def hint_text(hint, options):
     """The core's hint as a sentence naming one of ``options`` (a module's or plugin's option names)."""
     if hint is None:
         return ''
-    option = next((name for name in SETTING_OPTIONS.get(hint.setting, ()) if name in options), None)
+    option = next((name for name in SETTING_OPTIONS.get(hint.setting.name, ()) if name in options), None)
     if option is None:
         return ''
     if hint.value is None:
         return f'Check the {option} option.'
+    from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.hints import ON
+
     return f"Or set {option}: {'true' if hint.value == ON else hint.value}."
 
 
@@ -126,17 +116,17 @@ def argument_spec(**options):
 def connect(module):
     """The core's client for the connection options; a configuration problem fails the task."""
     params = module.params
-    if not params['api_token'] and not os.environ.get(ENV_TOKEN_FILE):
+    if not params['api_token'] and not os.environ.get(config.ENV_TOKEN_FILE):
         module.fail_json(msg=NO_TOKEN, error_type='ConfigError')
     try:
-        return open_client(**dict((name, params[name]) for name in connection_argument_spec()))
-    except GoSMSError as exc:
+        return transport.open_client(**dict((name, params[name]) for name in connection_argument_spec()))
+    except errors.GoSMSError as exc:
         fail(module, exc)
 
 
 def is_not_found(exc):
     """True when the API said the thing asked about does not exist."""
-    return isinstance(exc, APIError) and exc.info.category is Category.NOT_FOUND
+    return isinstance(exc, errors.APIError) and exc.info.category is errors.Category.NOT_FOUND
 
 
 def error_details(exc):
@@ -146,20 +136,20 @@ def error_details(exc):
     limit outlasting the deadline, an unreachable API, a proxy answering) carries its HTTP status
     as ``error_code`` where there is one, its sentence as ``description`` and what to do as ``remedy``.
     """
-    if isinstance(exc, APIError):
+    if isinstance(exc, errors.APIError):
         details = exc.as_dict()
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, errors.ValidationError):
             details['field'] = exc.field
         return details
     details = dict(error_type=type(exc).__name__, description=str(exc))
-    if isinstance(exc, RateLimitError):
+    if isinstance(exc, errors.RateLimitError):
         details['http_status'] = 429
     http_status = getattr(exc, 'http_status', None)
     if http_status is not None:
         details['http_status'] = http_status
     if 'http_status' in details:
         details['error_code'] = details['http_status']
-    if isinstance(exc, TransportError):
+    if isinstance(exc, errors.TransportError):
         details['maybe_sent'] = bool(exc.sent)
     remedy = next((text for kind, text in REMEDIES if isinstance(exc, kind)), None)
     if remedy is not None:
@@ -170,7 +160,7 @@ def error_details(exc):
 def sentence(exc, options):
     """The error's sentence, ending in what to do, its hint naming one of ``options``."""
     hint = hint_text(getattr(exc, 'hint', None), options)
-    if isinstance(exc, APIError):
+    if isinstance(exc, errors.APIError):
         return exc.sentence(hint)
     text = str(exc)
     remedy = error_details(exc).get('remedy')
@@ -188,7 +178,7 @@ def failure_message(bulk, options):
     refusals = {}
     for recipient in bulk.failed:
         refusals.setdefault(sentence(recipient.error, options), []).append(recipient.phone_number)
-    if not bulk.sent and len(refusals) == 1 and refused_for_all(bulk.failed[0].error):
+    if not bulk.sent and len(refusals) == 1 and outcomes.refused_for_all(bulk.failed[0].error):
         return next(iter(refusals))
     said = ' '.join(f"{', '.join(numbers)}: {text if text.endswith('.') else text + '.'}"
                     for text, numbers in refusals.items())
@@ -240,11 +230,11 @@ def parse_routes(values):
             raise RouteError(position, value, reason='neither text nor a dictionary')
         try:
             if isinstance(value, dict):
-                device_id = check_device_id(value.get('device_id'))
+                device_id = validation.check_device_id(value.get('device_id'))
                 sim = value.get('to_sim')
-                routes.append(Route(device_id, None if sim is None else check_to_sim(sim, device_id)))
+                routes.append(Route(device_id, None if sim is None else validation.check_to_sim(sim, device_id)))
             else:
                 routes.append(parse_route(value))
-        except ValidationError as exc:
+        except errors.ValidationError as exc:
             raise RouteError(position, value, exc) from None
     return routes

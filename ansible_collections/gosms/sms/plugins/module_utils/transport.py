@@ -17,15 +17,9 @@ import urllib.error
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.clients.base import BaseClient
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.transports.stdlib import (
-    read_answer,
-    urllib_failure,
-    urllib_timeout,
-)
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import flows
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.protocol import USER_AGENT
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.retry import RetryPolicy
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.clients import base
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.transports import stdlib
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import flows, protocol, retry
 
 DEFAULT_TIMEOUT = 20.0
 """Seconds for each connect and each read: finite, so a dead gateway never hangs a play."""
@@ -40,7 +34,7 @@ def _failure(exc, host):
         return flows.Failure(f'The TLS certificate of {host} is not trusted ({exc.reason.verify_message}): set '
                              'ca_path to the CA that signed it, or validate_certs to false for a test server.',
                              sent=False)
-    return urllib_failure(exc, host)
+    return stdlib.urllib_failure(exc, host)
 
 
 class OpenURL:
@@ -49,15 +43,15 @@ class OpenURL:
     def __init__(self, validate_certs=True, ca_path=None, client_cert=None, client_key=None, use_proxy=True):
         # The token travels in the request's own Authorization header: no netrc, no cookies kept.
         self._http = Request(validate_certs=validate_certs, ca_path=ca_path, client_cert=client_cert,
-                             client_key=client_key, use_proxy=use_proxy, http_agent=USER_AGENT,
+                             client_key=client_key, use_proxy=use_proxy, http_agent=protocol.USER_AGENT,
                              follow_redirects='none', use_netrc=False)
 
     def exchange(self, request, host, timeout):
         """The server's answer, or a Failure saying whether the request may have arrived."""
-        seconds = urllib_timeout(timeout)
-        return read_answer(lambda: self._http.open(request.method, request.url, data=request.body,
-                                                   headers=dict(request.headers), timeout=seconds),
-                           host, _failure, (UrlsConnectionError,))
+        seconds = stdlib.urllib_timeout(timeout)
+        return stdlib.read_answer(lambda: self._http.open(request.method, request.url, data=request.body,
+                                                          headers=dict(request.headers), timeout=seconds),
+                                  host, _failure, (UrlsConnectionError,))
 
     def close(self):
         """Nothing is kept open between requests."""
@@ -70,6 +64,6 @@ def open_client(api_token, api_url=None, allow_insecure_http=False, timeout=None
     (certificates, proxy).  Raises the core's ConfigError for a missing token or an unsafe
     address, before any request.
     """
-    return BaseClient(api_token or None, api_url=api_url or None, allow_insecure_http=allow_insecure_http,
-                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout, retry=RetryPolicy(),
-                      transport=OpenURL(**http))
+    return base.BaseClient(api_token or None, api_url=api_url or None, allow_insecure_http=allow_insecure_http,
+                           timeout=DEFAULT_TIMEOUT if timeout is None else timeout, retry=retry.RetryPolicy(),
+                           transport=OpenURL(**http))

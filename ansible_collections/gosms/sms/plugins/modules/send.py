@@ -371,20 +371,8 @@ remedy:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.retry import DEFAULT_DELIVER_WITHIN
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
-    CHOICES,
-    GoSMSError,
-    RouteError,
-    argument_spec,
-    connect,
-    error_details,
-    fail,
-    failure_message,
-    parse_routes,
-    plan_send,
-    sentence,
-)
+from ansible_collections.gosms.sms.plugins.module_utils import gosms_api as api
+from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import retry
 
 UNDELIVERED_REMEDY = ('Check the phones of routes in My Devices in the GoSMS control panel (last seen, app '
                       'running, SIM credit), add a route through another phone, or give each route more '
@@ -408,9 +396,9 @@ def wait_for_delivery(module, client, result):
         for message_id in recipient['ids']:
             try:
                 messages.append(client.wait_for_delivery(message_id, timeout=max(0.0, deadline - time.monotonic())))
-            except GoSMSError as exc:
-                fail(module, exc, msg='Sent, but delivery could not be checked: '
-                     + sentence(exc, module.argument_spec), **result)
+            except api.GoSMSError as exc:
+                api.fail(module, exc, msg='Sent, but delivery could not be checked: '
+                         + api.sentence(exc, module.argument_spec), **result)
         recipient['delivery'] = [m.as_dict() for m in messages]
         recipient['delivered'] = all(m.final and not m.failed for m in messages)
         if not recipient['delivered']:
@@ -442,8 +430,8 @@ def deliver(module, client, routes, within, options):
     p = module.params
     try:
         records = client.deliver(p['to'], p['msg'], routes=routes, deliver_within=within, **options)
-    except GoSMSError as exc:  # input only: the core checks everything before the first request
-        fail(module, exc, changed=False)
+    except api.GoSMSError as exc:  # input only: the core checks everything before the first request
+        api.fail(module, exc, changed=False)
     recipients = [recipient_result(r) for r in records]
     result = dict(
         changed=any(r['ids'] for r in recipients),
@@ -470,14 +458,14 @@ def deliver(module, client, routes, within, options):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=api.argument_spec(
             to=dict(type='list', elements='str', required=True),
             msg=dict(type='str', required=True, aliases=['text']),
             device_id=dict(type='str'),
             to_sim=dict(type='int'),
             callback_id=dict(type='str'),
-            invalid_chars=dict(type='str', default='fail', choices=CHOICES['invalid_chars']),
-            long_message=dict(type='str', default='fail', choices=CHOICES['long_message']),
+            invalid_chars=dict(type='str', default='fail', choices=api.CHOICES['invalid_chars']),
+            long_message=dict(type='str', default='fail', choices=api.CHOICES['long_message']),
             normalize=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=120),
@@ -487,23 +475,23 @@ def main():
         mutually_exclusive=[('wait', 'wait_for_delivery'), ('wait', 'routes')],
         supports_check_mode=True,
     )
-    client = connect(module)
+    client = api.connect(module)
     p = module.params
     options = dict(device_id=p['device_id'], to_sim=p['to_sim'], callback_id=p['callback_id'],
                    invalid_chars=p['invalid_chars'], long_message=p['long_message'], normalize=p['normalize'])
     try:
-        plan = plan_send(p['to'], p['msg'], **options)
-    except GoSMSError as exc:
-        fail(module, exc, changed=False)
+        plan = api.plan_send(p['to'], p['msg'], **options)
+    except api.GoSMSError as exc:
+        api.fail(module, exc, changed=False)
     try:
-        routes = parse_routes(p['routes'])
-    except RouteError as exc:
+        routes = api.parse_routes(p['routes'])
+    except api.RouteError as exc:
         if exc.error is None:
             module.fail_json(msg=str(exc), changed=False)
-        fail(module, exc.error, msg=str(exc), changed=False)
+        api.fail(module, exc.error, msg=str(exc), changed=False)
     within = p['wait_for_delivery']
     if within is None and routes:
-        within = DEFAULT_DELIVER_WITHIN  # routes only fail over while the task follows: the core's default time
+        within = retry.DEFAULT_DELIVER_WITHIN  # routes only fail over while the task follows: the core's default time
     if within is not None and within < 0:
         module.fail_json(msg='wait_for_delivery must be 0 (send without following) or the seconds each route '
                              f'gets to deliver, not {within:g}.', changed=False)
@@ -520,7 +508,7 @@ def main():
     recipients = [r.as_dict() for r in bulk.results]
     for data, recipient in zip(recipients, bulk.results):
         if recipient.error is not None:  # every failure with its code and remedy, worded in the options
-            data.update(error_details(recipient.error), error=sentence(recipient.error, module.argument_spec),
+            data.update(api.error_details(recipient.error), error=api.sentence(recipient.error, module.argument_spec),
                         maybe_sent=data['maybe_sent'])
     result = dict(
         changed=bool(bulk.ids) or any(r.get('maybe_sent') for r in recipients),
@@ -531,7 +519,7 @@ def main():
         not_sent_to=[r.phone_number for r in bulk.failed],
     )
     if not bulk.ok:
-        fail(module, bulk.failed[0].error, msg=failure_message(bulk, module.argument_spec), **result)
+        api.fail(module, bulk.failed[0].error, msg=api.failure_message(bulk, module.argument_spec), **result)
 
     if p['wait']:
         undelivered = wait_for_delivery(module, client, result)

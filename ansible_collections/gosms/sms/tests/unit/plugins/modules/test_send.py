@@ -97,7 +97,7 @@ def test_a_refused_number_does_not_stop_the_others(run_module, emulator):
 
 def test_a_rate_limit_outlasting_the_deadline_has_a_code_and_a_remedy(run_module, emulator, monkeypatch):
     # Users get the core's 60 s deadline; the test cannot wait that long, so it is shortened.
-    monkeypatch.setattr(transport, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
+    monkeypatch.setattr(transport.retry, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
     emulator.add_fault('status', 'send', count=None, status=429)
     out = run_module(send, dict(to=PHONES[0], msg='hi'))
     assert out.failed
@@ -110,7 +110,7 @@ def test_a_rate_limit_outlasting_the_deadline_has_a_code_and_a_remedy(run_module
 
 def test_an_api_out_of_reach_for_a_whole_deadline_is_not_asked_again_per_number(run_module, emulator, monkeypatch):
     # Users get the core's 60 s deadline; the test cannot wait that long, so it is shortened.
-    monkeypatch.setattr(transport, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
+    monkeypatch.setattr(transport.retry, 'RetryPolicy', functools.partial(RetryPolicy, deadline=1.5, base=0.1))
     emulator.add_fault('status', 'send', count=None, status=429)
     out = run_module(send, dict(to=PHONES, msg='hi'))
     assert out.failed
