@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from .clients.aio import AsyncClient
     from .clients.sync import Client
     from .delivery.outbox import Outbox
-    from .wire.codes import Category, ErrorInfo, Severity
+    from .wire.codes import Category, Severity
     from .wire.config import DEFAULT_API_URL, Token
-    from .wire.error_table import TABLE, lookup
+    from .wire.error_table import TABLE, ErrorInfo, lookup
     from .wire.errors import (
         APIError,
         ConfigError,
@@ -53,8 +53,8 @@ _HOME = {
     "clients.sync": ("Client",),
     "delivery.outbox": ("Outbox",),
     "wire.config": ("DEFAULT_API_URL", "Token"),
-    "wire.codes": ("Category", "ErrorInfo", "Severity"),
-    "wire.error_table": ("TABLE", "lookup"),
+    "wire.codes": ("Category", "Severity"),
+    "wire.error_table": ("TABLE", "ErrorInfo", "lookup"),
     "wire.errors": ("APIError", "ConfigError", "DeliveryTimeout", "GoSMSError", "ProtocolError", "RateLimitError",
                     "TransportError", "ValidationError"),
     "wire.flows": ("SendResult",),

@@ -2,8 +2,8 @@
 
 An :class:`APIError` carries its row of the one error table (:mod:`gosms.wire.error_table`: codes,
 texts, remedies, monitoring states).  The table and the hints' words load when an error is made,
-not when this module is: a run that goes well never pays for them.  ``TABLE`` and ``lookup`` are
-still importable from here, as they always were.
+not when this module is: a run that goes well never pays for them.  ``TABLE``, ``ErrorInfo`` and
+``lookup`` are still importable from here, as they always were.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
-from .codes import Category, ErrorInfo, Severity
+from .codes import Category, Severity
 
 if TYPE_CHECKING:
-    from .error_table import TABLE, lookup
+    from .error_table import TABLE, ErrorInfo, lookup
     from .hints import Hint
 
 __all__ = [
@@ -35,8 +35,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``TABLE`` and ``lookup``, loaded from the table's module on first use."""
-    if name in ("TABLE", "lookup"):
+    """``TABLE``, ``ErrorInfo`` and ``lookup``, loaded from the table's module on first use."""
+    if name in ("TABLE", "ErrorInfo", "lookup"):
         from . import error_table
 
         return getattr(error_table, name)

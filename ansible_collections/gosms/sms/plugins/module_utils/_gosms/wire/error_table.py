@@ -26,16 +26,57 @@ The exceptions (:mod:`gosms.wire.errors`) load this module when they explain a c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any, Optional
 
 from . import codes as _codes
 Category = _codes.Category
-ErrorInfo = _codes.ErrorInfo
 Severity = _codes.Severity
 from . import hints as _hints
 Setting = _hints.Setting
 
-__all__ = ["TABLE", "lookup"]
+__all__ = ["TABLE", "ErrorInfo", "lookup"]
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """One row of the table: what the code means and what an operator does about it."""
+
+    code: int
+    description: str
+    remedy: str
+    category: Category
+    retryable: bool
+    severity: Severity
+    description_ru: str
+    remedy_ru: str
+    field: Optional[str] = None
+    """The request field a validation code is about, so callers can point at it."""
+    setting: Optional[Setting] = None
+    """The setting a user changes to fix this code, if one does (adapters name it in their words)."""
+    retry_after: float = 0.0
+    """For retryable codes: how long to wait before a retry can succeed."""
+    known: bool = True
+    pages: tuple[str, ...] = ("en", "ru")
+    """The doc pages listing the code: ``description`` is the English page's text where "en" is listed,
+    else a faithful translation of the Russian page's; ``description_ru`` is always the Russian page's."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row for JSON output (``gosms errors --json``)."""
+        return {
+            "code": self.code,
+            "description": self.description,
+            "remedy": self.remedy,
+            "category": self.category.value,
+            "retryable": self.retryable,
+            "severity": self.severity.name,
+            "description_ru": self.description_ru,
+            "remedy_ru": self.remedy_ru,
+            "field": self.field,
+            "setting": self.setting.value if self.setting is not None else None,
+            "retry_after": self.retry_after,
+            "pages": list(self.pages),
+        }
 
 
 _PANEL = "https://cms.gosms.ru"

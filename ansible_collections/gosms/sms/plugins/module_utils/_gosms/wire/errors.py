@@ -8,8 +8,8 @@
 
 An :class:`APIError` carries its row of the one error table (:mod:`gosms.wire.error_table`: codes,
 texts, remedies, monitoring states).  The table and the hints' words load when an error is made,
-not when this module is: a run that goes well never pays for them.  ``TABLE`` and ``lookup`` are
-still importable from here, as they always were.
+not when this module is: a run that goes well never pays for them.  ``TABLE``, ``ErrorInfo`` and
+``lookup`` are still importable from here, as they always were.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from . import codes as _codes
 Category = _codes.Category
-ErrorInfo = _codes.ErrorInfo
 Severity = _codes.Severity
 
 if TYPE_CHECKING:
     from . import error_table as _error_table
     TABLE = _error_table.TABLE
+    ErrorInfo = _error_table.ErrorInfo
     lookup = _error_table.lookup
     from . import hints as _hints
     Hint = _hints.Hint
@@ -47,8 +47,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``TABLE`` and ``lookup``, loaded from the table's module on first use."""
-    if name in ("TABLE", "lookup"):
+    """``TABLE``, ``ErrorInfo`` and ``lookup``, loaded from the table's module on first use."""
+    if name in ("TABLE", "ErrorInfo", "lookup"):
         from . import error_table
 
         return getattr(error_table, name)
