@@ -145,7 +145,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     try:
         client = CheckClient(api_url=args.api_url, token_file=args.token_file,
-                        allow_insecure_http=args.allow_insecure_http, transport=StdlibHTTP())
+                             allow_insecure_http=args.allow_insecure_http, transport=StdlibHTTP())
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         unknown_exit(explain(exc, CHECK_FLAGS))
     _trace_http(args.verbose)

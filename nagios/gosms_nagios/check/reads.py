@@ -3,10 +3,11 @@
 A full check reads the newest page of the message list for three parts: the account check (its
 proof that address, token and account work), the quota (the first page of its count) and the
 delivery window (the last N messages).  Every request takes a turn of the account's rate budget,
-which all gosms processes of the account on this machine share (10 list reads a second per
-account, the notifier following its alerts among them).  Asked three times, the same page took
-three turns, and where the budget was busy the later reads slept for a turn: measured in the
-benchmark, up to 0.16 s in a check whose own work takes 0.07 s.
+which all gosms processes of the account on this machine share (10 requests a second per
+endpoint, as the API allows; other checks, ``gosms usage`` and the following of alerts read the
+list too).  Asked three times, the same page took three turns, and where the budget was busy the
+later reads slept for a turn: measured in the benchmark, up to 0.16 s in a check whose own work
+takes 0.07 s.
 
 So the parts ask for the same page (the account check for the size the others read), and the
 client keeps each successful GET answer for the rest of the run and hands it to the next flow that
