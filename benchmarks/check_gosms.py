@@ -9,7 +9,9 @@ series alike; medians are compared.  Printed: median wall time and peak resident
 
 - account check <= 1.15x the bare call (the same Python: the venv's console script, and the single
   file check_gosms.pyz under /usr/bin/python3 against a bare call by that Python);
-- full check (quota, phone, delivery) <= 1.3x the account check;
+- full check (quota, phone, delivery) <= 1.2x the account check (it reads the message list once,
+  as the account check does, and the phone once: its wall time should follow its CPU time, with no
+  wait for the account's rate budget, which every check of the series below shares);
 - peak memory <= 40 MB.
 
 Nothing is asserted about time (machines differ); the script only fails when a check does not
@@ -43,7 +45,7 @@ BASELINE = (
     "headers={'Authorization': 'Bearer ' + os.environ['GOSMS_TOKEN']}, timeout=10).raise_for_status()"
 )
 GOAL_ACCOUNT = 1.15
-GOAL_FULL = 1.3
+GOAL_FULL = 1.2
 GOAL_MB = 40.0
 
 
@@ -117,6 +119,20 @@ def ratio_line(label: str, slow: Series, fast: Series, goal: float) -> str:
             f"   CPU {slow.cpu / fast.cpu:.2f}x")
 
 
+def api_requests(emu: Emulator, one: Series) -> str:
+    """The endpoints one more run of ``one`` asks, counted in the emulator's log (outside the timing).
+
+    Each request takes a turn of the account's rate budget, which all processes of the account
+    share: a check that asks more than it needs waits for turns where the budget is busy.
+    """
+    emu.clear_requests()
+    measure(one.argv, one.env)
+    counts: dict[str, int] = {}
+    for entry in emu.requests():
+        counts[str(entry["endpoint"])] = counts.get(str(entry["endpoint"]), 0) + 1
+    return ", ".join(f"{endpoint} {count}" for endpoint, count in counts.items())
+
+
 def build_single_files(out: Path) -> Path:
     """The .pyz files from this checkout, with bytecode for the system Python (as a packager builds them)."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_single_files.py"), "--out", str(out),
@@ -160,6 +176,9 @@ def main() -> int:
             sys_full = Series("check_gosms.pyz, quota+phone+delivery", [pyz, *full_args], env)
             series += [sys_base, sys_account, sys_full]
         run_interleaved(series, args.runs, between=lambda: time.sleep(0.05))
+        asked = {one.name: api_requests(emu, one) for one in (account, full)}
+    for name, endpoints in asked.items():
+        print(f"  API requests of one run, {name}: {endpoints}")
     print(ratio_line("account check / bare requests.get (venv):", account, base, GOAL_ACCOUNT))
     print(ratio_line("full check / account check (venv):", full, account, GOAL_FULL))
     if single:

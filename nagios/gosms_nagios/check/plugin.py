@@ -13,6 +13,7 @@ import nagiosplugin  # type: ignore[import-untyped]
 from gosms.clients.sync import Client
 from gosms.transports.stdlib import StdlibHTTP
 from gosms.wire.errors import GoSMSError
+from gosms.wire.validation import MAX_PAGE_LIMIT
 
 from ..common.budget import Budget, budget_for_timeout
 from ..common.hint_words import CHECK_FLAGS, explain
@@ -29,6 +30,7 @@ from .contexts import (
     QuotaContext,
     SkippedContext,
 )
+from .reads import CheckClient
 from .resources import Account, Delivery, Phone, Quota, Session
 from .summary import GoSMSSummary
 
@@ -67,9 +69,25 @@ class GoSMSCheck(nagiosplugin.Check):  # type: ignore[misc]
 
 
 
+def first_page(args: argparse.Namespace) -> int:
+    """How many of the newest messages the account check reads: the page a later part reads as well.
+
+    The quota's count starts with a page of its size, and the delivery window is the first
+    ``--delivery-window`` messages (a page of up to the API's maximum); a plain account check asks
+    for one message, the cheapest read.
+    """
+    if args.quota:
+        from gosms.wire.usage import PAGE_SIZE  # only a quota check counts the month
+
+        return PAGE_SIZE
+    if args.delivery_window:
+        return int(min(args.delivery_window, MAX_PAGE_LIMIT))
+    return 1
+
+
 def build_check(args: argparse.Namespace, client: Client, budget: Budget) -> Any:
     """The nagiosplugin Check for these arguments: the account always, the rest when asked for."""
-    session = Session(client, budget)
+    session = Session(client, budget, first_page(args))
     objects: list[Any] = [
         Account(session),
         ApiTimeContext(),
@@ -126,8 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         sys.stdout.reconfigure(errors="replace")
     args = parse_args(argv)
     try:
-        client = Client(api_url=args.api_url, token_file=args.token_file,
-                        allow_insecure_http=args.allow_insecure_http, transport=StdlibHTTP())
+        client = CheckClient(api_url=args.api_url, token_file=args.token_file,
+                             allow_insecure_http=args.allow_insecure_http, transport=StdlibHTTP())
     except GoSMSError as exc:  # ConfigError: no token, unreadable token file, unsafe URL
         unknown_exit(explain(exc, CHECK_FLAGS))
     _trace_http(args.verbose)

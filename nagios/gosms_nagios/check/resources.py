@@ -36,11 +36,18 @@ log = logging.getLogger("nagiosplugin.gosms_nagios")
 
 
 class Session:
-    """The client, the time budget, and whether the account check passed."""
+    """The client, the time budget, and whether the account check passed.
 
-    def __init__(self, client: Client, budget: Budget) -> None:
+    ``first_page`` is how many of the newest messages the account check asks for: 1, the cheapest,
+    unless the quota or the delivery part reads the newest page anyway.  Then the account check asks
+    for that very page, and the client (:class:`~gosms_nagios.check.reads.CheckClient`) gives the
+    same answer to the part that reads it next, so the run reads the list once, not two or three times.
+    """
+
+    def __init__(self, client: Client, budget: Budget, first_page: int = 1) -> None:
         self.client = client
         self.budget = budget
+        self.first_page = first_page
         self.account_error: Optional[GoSMSError] = None
 
     def call(self, operation: Callable[[], T]) -> T:
@@ -88,7 +95,7 @@ class Account(_Part):
     def probe(self) -> list[Any]:
         started = time.monotonic()
         try:
-            self.session.call(self.session.client.check_account)
+            self.session.call(self._ask)
         except APIError as exc:  # the API answered, with an error: its response time is still real
             self.session.account_error = exc
             # Performance data only: a line "OK: API answered" would contradict the error above it.
@@ -97,6 +104,10 @@ class Account(_Part):
             self.session.account_error = exc
             return [self.failed(exc)]
         return [self._timing(started)]
+
+    def _ask(self) -> Any:
+        client, size = self.session.client, self.session.first_page
+        return client.check_account() if size == 1 else client.list(limit=size, offset=1)
 
     @staticmethod
     def _timing(started: float, context: str = "api_time") -> Any:
@@ -212,7 +223,8 @@ class Delivery(_Part):
         skipped = self.skipped()
         if skipped is not None:
             return [skipped]
-        page_size = min(self.window, MAX_PAGE_LIMIT)
+        # the page the account check read when it is larger (the quota's): answered without a request
+        page_size = max(min(self.window, MAX_PAGE_LIMIT), self.session.first_page)
         pages = math.ceil(self.window / page_size)
 
         def last_messages() -> list[Any]:
