@@ -9,6 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from ansible_collections.gosms.sms.plugins.module_utils import transport
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire import flows, protocol
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.config import Token
 from ansible_collections.gosms.sms.plugins.module_utils._gosms.wire.errors import APIError
@@ -90,3 +91,27 @@ def test_a_blocked_account_is_asked_once_per_sender_not_per_number(emulator):
     assert not result.sent and {r.error.code for r in result.failed} == {BLOCKED}
     sends = [r for r in emulator.requests() if r['endpoint'] == 'send']
     assert len(sends) == 1
+
+
+def test_one_tls_context_serves_every_request_of_a_task(emulator, monkeypatch):
+    # A spy on Ansible's own make_context (the real one runs): the context is made once, before the
+    # first request claims its turn, not once per request.
+    made = []
+    real = transport.make_context
+    monkeypatch.setattr(transport, 'make_context', lambda **kw: made.append(kw) or real(**kw))
+    client = open_client(emulator.token, emulator.url)
+    assert len(made) == 1
+    bulk = client.send_plan(plan_send(['79990000001', '79990000002', '79990000003'], 'hi'))
+    assert len(bulk.sent) == 3
+    assert len(made) == 1
+
+
+def test_options_that_make_no_context_leave_it_to_each_request(emulator, monkeypatch):
+    # A missing CA file (or an ansible-core whose make_context takes other arguments) fails here;
+    # each request then builds its context as Request always did, and reports the problem itself.
+    def refuse(**kw):
+        raise FileNotFoundError('no such CA file')
+
+    monkeypatch.setattr(transport, 'make_context', refuse)
+    client = open_client(emulator.token, emulator.url)
+    assert len(client.send_plan(plan_send('79990000001', 'hi')).sent) == 1
