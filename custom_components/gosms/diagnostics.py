@@ -1,4 +1,5 @@
-"""Diagnostics: settings and the last poll, without the token or any phone number."""
+"""Diagnostics: settings, the last poll and what waits for a digest, without the token, any phone
+number or any message text."""
 
 from __future__ import annotations
 
@@ -50,4 +51,6 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: GoSMSCo
             "month_count": data.month_count,
             "devices": {device_id: device.as_dict() for device_id, device in data.devices.items()},
         },
+        # Counts and times only: the numbers and texts waiting for a digest stay out.
+        "folding": folder.diagnostics() if (folder := entry.runtime_data.folder) is not None else None,
     }

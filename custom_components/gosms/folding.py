@@ -123,6 +123,24 @@ class Folder:
         """Notifications waiting for a digest, by number (for tests and troubleshooting)."""
         return {n: len(r.held) + len(r.sending) for n, r in self._numbers.items() if r.held or r.sending}
 
+    def diagnostics(self) -> dict[str, Any]:
+        """What waits and when it leaves, for the entry's diagnostics: counts and times, never a
+        number or a text (a support request should show a stuck digest without leaking the on-call)."""
+        now = _now()
+        policy = self.policy
+        dues = [d for rec in self._numbers.values() if (d := self._due(rec, now)) is not None]
+        waiting = self.waiting()
+        return {
+            "on": folds(self.entry),
+            "burst": policy.burst,
+            "window": policy.window,
+            "quota_reserve": self.reserve(),
+            "numbers_waiting": len(waiting),
+            "messages_waiting": sum(waiting.values()),
+            "digests_sending": sum(1 for rec in self._numbers.values() if rec.sending),
+            "next_digest_in": round(max(0.0, min(dues) - now), 1) if dues else None,
+        }
+
     async def async_load(self) -> None:
         """What waited when Home Assistant stopped; digests already due go out at once."""
         data = await self._store.async_load() or {}

@@ -10,6 +10,7 @@ timer is fired at the same moment with the harness's ``async_fire_time_changed``
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -31,6 +32,8 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .conftest import RECIPIENT_PHONE
 
@@ -236,3 +239,26 @@ async def test_with_the_quota_down_to_its_reserve_every_message_folds(
     await clock.advance(hass, 61)
     new = [m["message"] for m in emulator.messages()[95:]]
     assert len(new) == 1 and new[0].startswith("Digest ") and "2 alerts" in new[0], new
+
+
+async def test_diagnostics_show_what_waits_without_numbers_or_texts(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    clock: Clock,
+    init_integration: MockConfigEntry,
+) -> None:
+    for n in range(5):
+        await notify(hass, f"disk full on web0{n}")
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    folding = result["folding"]
+    assert folding["on"] is True and folding["burst"] == 3 and folding["window"] == 60
+    assert folding["numbers_waiting"] == 1 and folding["messages_waiting"] == 2
+    assert 0 < folding["next_digest_in"] <= 60
+    text = json.dumps(result)
+    assert RECIPIENT_PHONE not in text and "disk full" not in text
+
+    await clock.advance(hass, 61)
+    folding = (await get_diagnostics_for_config_entry(hass, hass_client, init_integration))["folding"]
+    assert folding["messages_waiting"] == 0 and folding["next_digest_in"] is None
+    assert len(emulator.messages()) == 4
