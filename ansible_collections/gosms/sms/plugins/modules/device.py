@@ -69,13 +69,7 @@ device:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import (
-    GoSMSError,
-    argument_spec,
-    connect,
-    fail,
-    is_not_found,
-)
+from ansible_collections.gosms.sms.plugins.module_utils import gosms_api as api
 
 
 def describe(device):
@@ -87,19 +81,19 @@ def describe(device):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=api.argument_spec(
             id=dict(type='str', required=True),
             state=dict(type='str', default='active', choices=['active', 'inactive', 'absent']),
         ),
         supports_check_mode=True,
     )
-    client = connect(module)
+    client = api.connect(module)
     device_id, state = module.params['id'], module.params['state']
     try:
         try:
             before = client.device(device_id).as_dict()
-        except GoSMSError as exc:
-            if not (state == 'absent' and is_not_found(exc)):
+        except api.GoSMSError as exc:
+            if not (state == 'absent' and api.is_not_found(exc)):
                 raise
             before = None
 
@@ -111,8 +105,8 @@ def main():
                 client.delete_device(device_id)
             else:
                 client.set_device_active(device_id, after['is_active'])
-    except GoSMSError as exc:
-        fail(module, exc, changed=False)
+    except api.GoSMSError as exc:
+        api.fail(module, exc, changed=False)
 
     result = dict(changed=changed, diff=dict(before=describe(before), after=describe(after)))
     if after is not None:

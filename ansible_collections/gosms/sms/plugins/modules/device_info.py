@@ -97,19 +97,19 @@ device:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, connect, fail
+from ansible_collections.gosms.sms.plugins.module_utils import gosms_api as api
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(id=dict(type='str', required=True)),
+        argument_spec=api.argument_spec(id=dict(type='str', required=True)),
         supports_check_mode=True,
     )
-    client = connect(module)
+    client = api.connect(module)
     try:
         device = client.device(module.params['id'])
-    except GoSMSError as exc:
-        fail(module, exc, changed=False)
+    except api.GoSMSError as exc:
+        api.fail(module, exc, changed=False)
     module.exit_json(changed=False, device=device.as_dict())
 
 

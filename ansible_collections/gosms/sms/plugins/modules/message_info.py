@@ -120,12 +120,12 @@ total_records:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gosms.sms.plugins.module_utils.gosms_api import GoSMSError, argument_spec, connect, fail
+from ansible_collections.gosms.sms.plugins.module_utils import gosms_api as api
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=api.argument_spec(
             id=dict(type='str'),
             search=dict(type='str'),
             limit=dict(type='int', default=100),
@@ -135,7 +135,7 @@ def main():
         mutually_exclusive=[('id', 'search'), ('id', 'all_pages'), ('offset', 'all_pages')],
         supports_check_mode=True,
     )
-    client = connect(module)
+    client = api.connect(module)
     p = module.params
     try:
         if p['id'] is not None:
@@ -146,8 +146,8 @@ def main():
         else:
             page = client.list(limit=p['limit'], offset=p['offset'], search=p['search'])
             messages, total = page.items, page.total_records
-    except GoSMSError as exc:
-        fail(module, exc, changed=False)
+    except api.GoSMSError as exc:
+        api.fail(module, exc, changed=False)
     module.exit_json(changed=False, messages=[m.as_dict() for m in messages], total_records=total)
 
 
