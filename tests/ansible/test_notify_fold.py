@@ -12,10 +12,8 @@ Waits are bounded polls on a condition; counts are asserted, never speed.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from typing import Any
 import pytest
 from ansible_support import BIN, RUN_TIMEOUT, ansible_env
 
-from gosms.delivery.outbox import Outbox
+from tests.support.outbox_runner import outbox_runner, until
 
 PAGERS = ("79990000011", "79990000012")
 RUNS = 6
@@ -39,13 +37,6 @@ FAILING = """\
 """
 
 
-def _until(condition: Any, seconds: float, what: str) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, f"gave up waiting {seconds:g} s for {what}"
-        time.sleep(0.2)
-
-
 def _env(tmp_path: Path, emulator: Any, **extra: str) -> dict[str, str]:
     env = ansible_env(tmp_path, emulator)
     env.update(ANSIBLE_CALLBACKS_ENABLED="gosms.sms.notify", GOSMS_NOTIFY_TO=",".join(PAGERS),
@@ -56,16 +47,9 @@ def _env(tmp_path: Path, emulator: Any, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def runner(tmp_path: Path, emulator: Any) -> Iterator[subprocess.Popen[str]]:
     """``gosms outbox run`` alive for the test's outbox (a long interval: it must wake on arrivals)."""
-    log = (tmp_path / "runner.log").open("w")
-    proc = subprocess.Popen([str(BIN / "gosms"), "outbox", "run", "--interval", "600"], env=_env(tmp_path, emulator),
-                            stdout=log, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    outbox = Outbox(tmp_path / "outbox")
-    _until(lambda: outbox.runner_alive() or proc.poll() is not None, 60, "the runner to start")
-    assert proc.poll() is None, (tmp_path / "runner.log").read_text()
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
-    log.close()
+    with outbox_runner([str(BIN / "gosms"), "outbox", "run", "--interval", "600"], _env(tmp_path, emulator),
+                       tmp_path / "outbox", tmp_path / "runner.log", cwd=tmp_path) as proc:
+        yield proc
 
 
 def _storm(tmp_path: Path, env: dict[str, str], runs: int) -> list[str]:
@@ -105,7 +89,7 @@ def test_runs_failing_in_a_storm_fold_into_a_digest_per_number(emulator, tmp_pat
         found[0] = _log(env, tmp_path)
         return len(found[0]) == RUNS * len(PAGERS) and all(a["state"] == "sent" and a["sms_ids"] for a in found[0])
 
-    _until(all_sent, 240, "every summary carried by a sent SMS")
+    until(all_sent, 240, "every summary carried by a sent SMS")
     records = found[0]
     sms = emulator.messages()
     for number in PAGERS:

@@ -6,27 +6,17 @@ others.  Waits are bounded polls on a condition.
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from core_helpers import PHONE, SECRET, run_cli, stored
 
-from gosms.delivery.outbox import Outbox
 from gosms.emulator import Emulator
+from tests.support.outbox_runner import outbox_runner, until
 
 ALERT = ["send", "--queue", "--to", PHONE, "--host", "db1", "--type", "PROBLEM"]
-
-
-def _until(condition: Any, seconds: float, what: str) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, f"gave up waiting {seconds:g} s for {what}"
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -35,17 +25,13 @@ def outbox_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def runner(emu: Emulator, outbox_dir: Path) -> Iterator[subprocess.Popen[str]]:
+def runner(emu: Emulator, outbox_dir: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     from core_helpers import _command  # the installed gosms, as run_cli runs it
 
     env = {"GOSMS_TOKEN": SECRET, "GOSMS_API_URL": emu.url, "PATH": "/usr/bin:/bin"}
-    proc = subprocess.Popen([*_command(), "outbox", "run", "--outbox", str(outbox_dir), "--interval", "600"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _until(lambda: Outbox(outbox_dir).runner_alive() or proc.poll() is not None, 60, "the runner to start")
-    assert proc.poll() is None, proc.communicate()
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
+    with outbox_runner([*_command(), "outbox", "run", "--outbox", str(outbox_dir), "--interval", "600"], env,
+                       outbox_dir, tmp_path / "runner.log") as proc:
+        yield proc
 
 
 def test_without_a_runner_the_command_sends_itself(emu: Emulator, outbox_dir: Path) -> None:
@@ -65,7 +51,7 @@ def test_with_a_runner_alive_the_alert_is_handed_over_on_disk_and_sent_within_mo
     (queued,) = document["queued"]
     assert any((outbox_dir / state / f"{queued['id']}.json").exists() for state in ("new", "sending", "sent"))
     # The runner's interval is 600 s: it sends because it noticed the arrival.
-    _until(lambda: [m["message"] for m in stored(emu)] == ["disk full"], 60, "the runner to send it")
+    until(lambda: [m["message"] for m in stored(emu)] == ["disk full"], 60, "the runner to send it")
     log = run_cli("--json", "outbox", "log", "--outbox", str(outbox_dir), emu=emu).json()
     (record,) = log["alerts"]
     assert record["state"] == "sent" and record["sms_ids"] == [stored(emu)[0]["id"]]
@@ -92,7 +78,7 @@ def test_a_folding_burst_sends_three_alone_and_a_digest(emu: Emulator, outbox_di
         log = run_cli("--json", "outbox", "log", "--outbox", str(outbox_dir), emu=emu).json()["alerts"]
         return len(log) == 8 and all(r["state"] == "sent" for r in log)
 
-    _until(settled, 90, "every alert sent")
+    until(settled, 90, "every alert sent")
     log = run_cli("--json", "outbox", "log", "--outbox", str(outbox_dir), emu=emu).json()["alerts"]
     texts = {m["id"]: m["message"] for m in stored(emu)}
     assert [texts[r["sms_ids"][0]] for r in log[:3]] == ["svc0 down", "svc1 down", "svc2 down"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -25,8 +24,8 @@ from typing import Any
 import pytest
 from nagios_support import SECRET, assert_no_secret
 
-from gosms.delivery.outbox import Outbox
 from gosms.emulator import Emulator
+from tests.support.outbox_runner import outbox_runner, until
 
 PAGER = "79991234567"
 FLAP_PAGER = "79991234568"
@@ -48,23 +47,9 @@ def _env(emu: Emulator, tmp_path: Path) -> dict[str, str]:
 def runner(single_files: Path, emu: Emulator, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     """``gosms outbox run`` alive for the test's outbox (its interval long: it must wake on arrivals)."""
     emu.set_scenario(rate_limit=10, rate_limit_mode="strict", lifecycle={"waiting": 0, "processing": 0, "sent": 0})
-    log = (tmp_path / "runner.log").open("w")
-    proc = subprocess.Popen([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600"],
-                            env=_env(emu, tmp_path), stdout=log, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    outbox = Outbox(tmp_path / "outbox")
-    _until(lambda: outbox.runner_alive() or proc.poll() is not None, 60, "the runner to start")
-    assert proc.poll() is None, (tmp_path / "runner.log").read_text()
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
-    log.close()
-
-
-def _until(condition: Any, seconds: float, what: str) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, f"gave up waiting {seconds:g} s for {what}"
-        time.sleep(0.2)
+    with outbox_runner([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600"], _env(emu, tmp_path),
+                       tmp_path / "outbox", tmp_path / "runner.log", cwd=tmp_path) as proc:
+        yield proc
 
 
 def _storm(notify: Path, env: dict[str, str], calls: Sequence[Sequence[str]]) -> float:
@@ -111,7 +96,7 @@ def _carried(single_files: Path, env: dict[str, str], expected: int) -> list[dic
         found[0] = _log(single_files, env)
         return len(found[0]) == expected and all(a["state"] == "sent" and a["sms_ids"] for a in found[0])
 
-    _until(all_sent, 240, f"{expected} alerts carried by sent SMS")
+    until(all_sent, 240, f"{expected} alerts carried by sent SMS")
     return found[0]
 
 
@@ -170,19 +155,12 @@ def test_with_5_percent_of_the_quota_left_a_warning_folds_and_a_critical_goes(
     emu.seed_messages(950)
     env = _env(emu, tmp_path)
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # the month's count, shared by runner, check and usage
-    log = (tmp_path / "runner.log").open("w")
-    proc = subprocess.Popen([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600", "--quota", "1000"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    try:
-        _until(lambda: Outbox(tmp_path / "outbox").runner_alive() or proc.poll() is not None, 60, "the runner")
+    with outbox_runner([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600", "--quota", "1000"],
+                       env, tmp_path / "outbox", tmp_path / "runner.log"):
         notify = single_files / "notify_gosms.pyz"
         _storm(notify, env, [_call("PROBLEM", "Disk", "WARNING", fold="3/3s")])
         _storm(notify, env, [_call("PROBLEM", "HTTP", "CRITICAL", fold="3/3s")])
         records = _carried(single_files, env, 2)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-        log.close()
     warning, critical = sorted(records, key=lambda r: r["service"])
     assert (warning["service"], warning["folded"], warning["fold_reason"]) == ("Disk", True, "reserve")
     assert (critical["service"], critical["folded"]) == ("HTTP", False)
@@ -270,27 +248,22 @@ def test_nagios4_with_50_services_going_critical_sends_at_most_4_sms(
     config = _nagios_objects(root, flip.plugin, 50, "3/45s")  # 50 notifiers fit one window even on a loaded runner
     env = {"GOSMS_API_URL": emu.url, "GOSMS_RUNTIME_DIR": str(root / "run"), "PATH": "/usr/bin:/bin",
            "HOME": str(root), "GOSMS_TOKEN_FILE": str(root / "gosms.token"), "GOSMS_OUTBOX": str(root / "outbox")}
-    runner_log = (root / "runner.log").open("w")
-    runner_proc = subprocess.Popen([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600"], env=env,
-                                   stdout=runner_log, stderr=subprocess.STDOUT)
     daemon = Daemon([NAGIOS4, str(config)], root / "console.log", {"GOSMS_API_URL": emu.url})
     logs = [root / "nagios.log"]
-    try:
-        _until(lambda: Outbox(root / "outbox").runner_alive(), 60, "the runner")
-        daemon.start()
-        flip.set(2, "HTTP CRITICAL - 500")
-        env.pop("GOSMS_TOKEN_FILE")
+    with outbox_runner([str(single_files / "gosms.pyz"), "outbox", "run", "--interval", "600"], env,
+                       root / "outbox", root / "runner.log"):
+        try:
+            daemon.start()
+            flip.set(2, "HTTP CRITICAL - 500")
+            env.pop("GOSMS_TOKEN_FILE")
 
-        def all_carried() -> bool:
-            records = _log(single_files, {**env, "GOSMS_TOKEN": SECRET})
-            return len(records) == 50 and all(r["state"] == "sent" for r in records)
+            def all_carried() -> bool:
+                records = _log(single_files, {**env, "GOSMS_TOKEN": SECRET})
+                return len(records) == 50 and all(r["state"] == "sent" for r in records)
 
-        wait_until(all_carried, daemon, "50 alerts carried by sent SMS", timeout=240, logs=logs)
-    finally:
-        daemon.stop()
-        runner_proc.send_signal(signal.SIGTERM)
-        runner_proc.wait(timeout=60)
-        runner_log.close()
+            wait_until(all_carried, daemon, "50 alerts carried by sent SMS", timeout=240, logs=logs)
+        finally:
+            daemon.stop()
     texts = [m["message"] for m in emu.messages()]
     print(f"Nagios 4, 50 services CRITICAL: {len(texts)} SMS: {texts}")
     assert len(texts) <= 4, texts

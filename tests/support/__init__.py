@@ -1,0 +1,2 @@
+"""Helpers shared by more than one test suite (the repository root is on ``sys.path``: suites run as
+``python -m pytest``)."""
