@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from gosms import Client
 from gosms.emulator import Emulator
+from tests.support.runtime import private_runtime_dir  # noqa: F401 - autouse: every test of the suite
 
 # Property tests: a fixed number of examples and no per-example deadline (CI shares 2 busy cores).
 # The default "ci" profile is derandomized and keeps no example database, so the test command checks
@@ -29,23 +30,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: takes tens of seconds (rate-limited bursts); part of the suite, deselect with "
         "-m 'not slow' for a quick run")
-
-
-@pytest.fixture(autouse=True, scope="session")
-def private_runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Budget files of the test accounts go to a folder of this run, not the user's runtime dir.
-
-    Each emulator listens on a port of its own, so each test's account has a budget of its own.
-    """
-    path = tmp_path_factory.mktemp("runtime")
-    path.chmod(0o700)
-    before = os.environ.get("GOSMS_RUNTIME_DIR")
-    os.environ["GOSMS_RUNTIME_DIR"] = str(path)
-    yield str(path)
-    if before is None:
-        del os.environ["GOSMS_RUNTIME_DIR"]
-    else:
-        os.environ["GOSMS_RUNTIME_DIR"] = before
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ to a free loopback port; the tests that must kill it with -9 start the real comm
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,20 +17,7 @@ from relay_helpers import FAST_RETRY, SECRET
 from gosms import Client, Outbox
 from gosms.emulator import Emulator
 from gosms.relay.server import Relay
-
-
-@pytest.fixture(autouse=True, scope="session")
-def private_runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Budget files of the test accounts go to a folder of this run, not the user's runtime dir."""
-    path = tmp_path_factory.mktemp("runtime")
-    path.chmod(0o700)
-    before = os.environ.get("GOSMS_RUNTIME_DIR")
-    os.environ["GOSMS_RUNTIME_DIR"] = str(path)
-    yield str(path)
-    if before is None:
-        del os.environ["GOSMS_RUNTIME_DIR"]
-    else:
-        os.environ["GOSMS_RUNTIME_DIR"] = before
+from tests.support.runtime import private_runtime_dir  # noqa: F401 - autouse: every test of the suite
 
 
 @pytest.fixture
