@@ -11,31 +11,35 @@ they measured.  The outbox is made in /var/tmp, on a disk as /var/lib/gosms-rela
 stops once the posts are answered (development runs; the default waits for the drain and checks
 that nothing was lost or sent twice).  It printed, on 2 shared CPUs::
 
-    relay: 1000 posts, 50 at a time: median answer 20.1 ms (p90 25.1 ms, max 28.7 ms; goal <= 20 ms)
-    relay: 2366 posts/s taken; with 50 in flight that alone makes a mean answer of 21.1 ms
-    relay: the relay used 0.35 ms of CPU per post (its runner included), the senders 0.06 ms; one outbox
-    write alone takes 0.5 ms here, creating a file 138 us of CPU; load average 0.1 on 2 CPU(s)
+    relay: 1000 posts, 50 at a time: median answer 15.7 ms (p90 25.3 ms, max 33.0 ms; goal <= 20 ms)
+    relay: 2854 posts/s taken; with 50 in flight that alone makes a mean answer of 17.5 ms
+    relay: the relay used 0.27 ms of CPU per post (its runner included), the senders 0.05 ms; one outbox
+    write alone takes 0.3 ms here, creating a file 10 us of CPU before the posts and 10 us after; load
+    average 1.9 on 2 CPU(s)
     relay: 1000/1000 answered 200 and 1000/1000 on disk in the outbox when the last post was answered
-    relay: drained 1000 SMS in 104.2 s from the first post, at the cap (10/s: about 100 s), the relay using
-    1.6 s of CPU after the posts; 0 duplicated, 0 lost
+    relay: drained 1000 SMS in 104.6 s from the first post, at the cap (10/s: about 100 s), the relay using
+    1.4 s of CPU after the posts; 0 duplicated, 0 lost
 
 The relay writes the posts waiting as one batch from one writer thread (a group commit: each file
-fsynced, the folder once, the handlers resumed with one call into the loop).  Interleaved with the
-relay before it (64 writer threads, one post each), a minute apart and ``--no-drain``: medians of
-33.4-37.1 ms before (1,300-1,450 posts/s, 0.88-1.01 ms of relay CPU per post), 28.0-29.4 ms after
-(1,700-1,830 posts/s, 0.46-0.50 ms); on a file system where creating a file cost 85-120 us, 33.4 ms
-before and 19.6 ms after.  The relay before that (a thread per connection) gave 52-60 ms.
+written, the batch's files fsynced together from eight threads, renamed, the folder fsynced once,
+the handlers resumed with one call into the loop).  Fsynced one after another, fifty files took
+9-11 ms of a batch here; together, 4-5 ms.  Interleaved with the relay before that change, each
+run in an inode group nothing was removed from lately (``--no-drain``): medians of 15.8-16.8 ms
+before, 11.5-18.8 ms after (11.5, 12.1, 12.8, 13.1, 15.6, 15.7, 17.3, 18.8), 0.26-0.32 ms of relay
+CPU per post alike.  Earlier designs: 64 writer threads, one post each, 33-37 ms; a thread per
+connection, 52-60 ms.
 
-What bounds it now is the disk, not the relay's Python: on tmpfs (``--folder /dev/shm``, where an
-fsync proves nothing) the same relay answers in 12.7-13.3 ms median (3,500-3,900 posts/s, 0.2 ms of
-CPU per post), its event loop spending about 0.1 ms of CPU per post.  On /var/tmp the writer
-creates, fsyncs and renames a batch's files one after another, and creating a file here costs the
-kernel 0.1-0.8 ms of CPU: this machine's ext4 has no journal, and it passes over recently freed
-inodes, so a run after another (or after a test run that removed thousands of files) pays for that
-clean-up; the figure climbed from 85 to 807 us over six back-to-back runs.  A batch of fifty is then
-10-40 ms of one core.  Writing a batch from two threads measured no faster (fifty files from one
-thread or two: 30-35 ms alike), so neither more writer threads nor more relay processes would
-take it below that; on a disk where a file costs 10 us to create, the tmpfs figure is the guide.
+What moves the median most is the file system, not the relay.  Each post is a new file, and this
+machine's ext4 has no journal: it passes over every inode freed in the last minute (six, while its
+inode table is not written back yet), so after a run whose clean-up removed a thousand files, or a
+test suite that removed thousands, creating a file costs 60-900 us of kernel CPU instead of 10, and
+the cost climbs as the relay's own files reach the freed inodes (the line above says it before and
+after the posts).  Run 20 s after one another, the same relays answered in 34.7-98.5 ms (before)
+and 18.5-69.7 ms (after), at 0.6-1.1 ms of CPU per post: space runs several minutes apart.  On
+tmpfs (``--folder /dev/shm``, where an fsync proves nothing) the relay answered in 12.7-13.3 ms,
+its Python (the loop's 0.12 ms per post: aiohttp, then reading and wording the post) being what is
+left then.  Creating the files from several threads would not help here: a folder takes one
+creation at a time, so the writer's one thread loses nothing.
 
 The exit status is non-zero only when a post was refused, an answered alert was not on disk, or an
 SMS was lost or duplicated: times depend on the machine and are reported, never judged.
@@ -116,14 +120,16 @@ def single_add_ms(where: str, count: int = 20) -> float:
         return statistics.median(times) * 1000
 
 
-def create_us(where: str, count: int = 50) -> float:
-    """Kernel CPU to create one empty file there: ext4 without a journal skips inodes freed in the last
-    seconds to minutes, and in a folder where many files were just removed it may search long."""
-    with tempfile.TemporaryDirectory(dir=where) as folder:
-        started = time.process_time()
-        for n in range(count):
-            os.close(os.open(os.path.join(folder, str(n)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return (time.process_time() - started) / count * 1e6
+def create_us(where: Path, count: int = 50) -> float:
+    """Kernel CPU to create one empty file in the folder ``where`` (the outbox's ``tmp/``, where the relay
+    creates its files): ext4 without a journal skips inodes freed in the last minutes, and where many
+    files were just removed it may search long.  The files stay (hidden, removed with the outbox):
+    removing them now would slow the creations after."""
+    prefix = where / f".probe-{os.urandom(4).hex()}-"
+    started = time.process_time()
+    for n in range(count):
+        os.close(os.open(f"{prefix}{n}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return (time.process_time() - started) / count * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +213,13 @@ def run(emu: Emulator, relay: subprocess.Popen[bytes], port: int, outbox: Path, 
                 return 1
             time.sleep(0.1)
 
+    tmp = outbox / "tmp"
+    while not tmp.is_dir():  # bounded: the relay makes its folders before it listens, or just after
+        if relay.poll() is not None or time.monotonic() > end:
+            print("relay: the relay made no outbox", flush=True)
+            return 1
+        time.sleep(0.1)
+    create_before = create_us(tmp)
     cpu_before, own_before = cpu_seconds(relay.pid), time.process_time()
     started = time.monotonic()
     results = asyncio.run(post_all(port, posts, concurrency))
@@ -223,8 +236,8 @@ def run(emu: Emulator, relay: subprocess.Popen[bytes], port: int, outbox: Path, 
           f"answer of {concurrency / (posts / posting) * 1000:.1f} ms", flush=True)
     print(f"relay: the relay used {cpu / posts * 1000:.2f} ms of CPU per post (its runner included), the senders "
           f"{own / posts * 1000:.2f} ms; one outbox write alone takes {single_add_ms(folder):.1f} ms here, creating "
-          f"a file {create_us(folder):.0f} us of CPU; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
-          "CPU(s)", flush=True)
+          f"a file {create_before:.0f} us of CPU before the posts and {create_us(tmp):.0f} us after; load "
+          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)", flush=True)
     print(f"relay: {ok}/{posts} answered 200 and {on_disk}/{posts} on disk in the outbox when the last post was "
           "answered", flush=True)
     if not drain:

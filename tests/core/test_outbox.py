@@ -203,6 +203,32 @@ def test_a_load_reads_again_only_the_files_that_changed(tmp_path: Path, monkeypa
     assert [e.id for e in outbox.entries()] == [second.id]
 
 
+def test_a_batch_of_fsyncs_run_at_once_reports_each_failure_at_its_own_place(tmp_path: Path) -> None:
+    # Folders.put_all hands a batch's fsyncs to a few threads, a share each, and maps the outcomes back:
+    # a pipe's fsync fails for real (EINVAL), so a mix of files and pipes shows whether each error lands
+    # on the file it belongs to (a wrong place would keep a bad entry or refuse a good one).
+    from gosms.delivery import spool
+
+    count = spool.FSYNC_THREADS * 2 + 3  # more than one share per thread, not a multiple of them
+    pipes_at = {1, spool.FSYNC_THREADS, count - 1}
+    targets: list[int] = []  # one per place: a file, or a pipe's write end
+    opened: list[int] = []
+    try:
+        for place in range(count):
+            if place in pipes_at:
+                read_end, write_end = os.pipe()
+                opened += [read_end, write_end]
+                targets.append(write_end)
+            else:
+                opened.append(os.open(tmp_path / f"f{place}", os.O_WRONLY | os.O_CREAT, 0o600))
+                targets.append(opened[-1])
+        failed = [place for place, error in enumerate(spool._fsync_all(targets)) if error is not None]
+    finally:
+        for fd in opened:
+            os.close(fd)
+    assert failed == sorted(pipes_at)
+
+
 def test_transient_means_what_the_core_says() -> None:
     from gosms.wire.errors import APIError, ProtocolError, RateLimitError
 

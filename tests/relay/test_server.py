@@ -158,6 +158,30 @@ def test_an_outbox_that_cannot_be_written_gets_503_so_the_sender_retries(client,
     assert_no_secret(answer)
 
 
+def test_a_post_of_a_batch_whose_file_cannot_be_put_in_place_gets_503_and_the_others_are_kept(outbox,
+                                                                                                client) -> None:
+    # The writer thread writes the posts waiting as one batch (the files' fsyncs at once, the folder once).
+    # A file that cannot be put in place (a folder squats its name in new/: a real EISDIR from the rename)
+    # costs its own post a 5xx, which the sender retries; the others of the batch are kept and answered.
+    from gosms.relay.server import Relay
+
+    relay = Relay(outbox, client)
+    bodies = [json.dumps(alertmanager_payload([{"alertname": f"Batch{n}"}])).encode() for n in range(3)]
+    posts = [relay.check("/alertmanager", f"to={PHONE}", body) for body in bodies]
+    squatter = outbox.directory / "new" / f"{posts[1].entries[0].id}.json"
+    squatter.mkdir(parents=True)
+    outcomes = relay.queue_all(posts)
+    assert [getattr(outcome, "status", 200) for outcome in outcomes] == [200, 503, 200]
+    assert "could not be kept in the outbox" in outcomes[1].message
+    assert [outcome["queued"] for outcome in (outcomes[0], outcomes[2])] == [1, 1]
+    assert list((outbox.directory / "tmp").iterdir()) == []  # the unplaced file was not left behind
+    squatter.rmdir()
+    assert sorted(entry.message for entry in outbox.entries()) == ["FIRING 1: Batch0", "FIRING 1: Batch2"]
+    retried = relay.check("/alertmanager", f"to={PHONE}", bodies[1])  # taken again: not a repeat of a kept post
+    assert relay.queue_all([retried])[0]["queued"] == 1
+    assert sorted(entry.message for entry in outbox.entries()) == [f"FIRING 1: Batch{n}" for n in range(3)]
+
+
 def test_alerts_posted_while_gosms_is_down_are_answered_200_and_sent_when_it_is_back(emu, outbox,
                                                                                      start_relay) -> None:
     emu.outage(None)

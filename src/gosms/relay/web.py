@@ -5,8 +5,9 @@ and fifty threads taking turns at the interpreter's lock spent a fifth of the re
 between them, while the post itself is mostly waiting for the disk.  Here aiohttp (its C parser)
 reads each request on the loop, the relay checks and words the post there, and only the writing
 goes to one writer thread, which takes every post waiting at once (a group commit): each entry's
-file written and fsynced, renamed into ``new/``, then the folder fsynced once for the batch, then
-all their handlers resumed with one call into the loop.  A post's answer leaves only after that:
+file written, the batch's files fsynced together from a few threads (the disk's waits overlap),
+renamed into ``new/``, then the folder fsynced once for the batch, then all their handlers resumed
+with one call into the loop.  A post's answer leaves only after that:
 200 still means "on disk".  (Sixty-four writer threads, one post each, spent the loop's time at the
 interpreter's lock; one writer costs the loop nothing while it waits for the disk.)
 
