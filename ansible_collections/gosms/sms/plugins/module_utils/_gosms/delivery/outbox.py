@@ -192,10 +192,12 @@ class Outbox:
         try:
             yield
         except OSError as exc:
-            raise ConfigError(
-                f"Cannot write the outbox folder {str(self.directory)!r} ({exc.strerror or exc}): alerts that "
-                "cannot go out now could not be kept. Choose a folder this user can write for the outbox."
-            ) from None
+            raise self._unwritable(exc) from None
+
+    def _unwritable(self, exc: OSError) -> ConfigError:
+        return ConfigError(
+            f"Cannot write the outbox folder {str(self.directory)!r} ({exc.strerror or exc}): alerts that "
+            "cannot go out now could not be kept. Choose a folder this user can write for the outbox.")
 
     def _write(self, entry: Entry, state: str) -> None:
         """Give ``entry`` its new content where it is (atomically), then rename it into ``state``.
@@ -347,30 +349,28 @@ class Outbox:
         return entry
 
     def keep_all(self, entries: Sequence[Entry]) -> list[Optional[GoSMSError]]:
-        """Write entries :meth:`prepare` made into ``new/``: each file fsynced, then ONE fsync of the folder
-        (a group commit); every entry is on disk when this returns, unless its place in the list holds
-        the error that kept it out.
+        """Write entries :meth:`prepare` made into ``new/``: each file fsynced (the batch's fsyncs at once),
+        then ONE fsync of the folder (a group commit); every entry is on disk when this returns, unless
+        its place in the list holds the error that kept it out.
 
         For a server that gathers the posts waiting into one batch: fifty alerts cost fifty small
-        file fsyncs and one folder fsync from one thread, not fifty threads taking turns at the
-        interpreter's lock with the loop that answers them."""
-        errors: list[Optional[GoSMSError]] = []
+        file fsyncs waited for together and one folder fsync from one thread, not fifty threads
+        taking turns at the interpreter's lock with the loop that answers them
+        (:meth:`~gosms.delivery.spool.Folders.put_all`)."""
         try:
             files = self._files(names=("new", "tmp"))
         except GoSMSError as exc:
             return [exc] * len(entries)
         with files:
-            for entry in entries:
-                try:
-                    with self._writing():
-                        files.put("new", f"{entry.id}.json", encode(entry.as_dict()), sync=False)
-                except GoSMSError as exc:
-                    errors.append(exc)
-                    continue
-                crash_point("write-new")
+            failures = files.put_all("new", [(f"{entry.id}.json", encode(entry.as_dict())) for entry in entries],
+                                     step="write-new")
+        errors: list[Optional[GoSMSError]] = []
+        for entry, failure in zip(entries, failures):
+            if failure is None:
                 entry.state = "new"
                 errors.append(None)
-            files.sync("new")
+            else:
+                errors.append(self._unwritable(failure))
         return errors
 
     def _store(self, api_url: str, token: Token, phone_number: str, parts: Sequence[str], *, state: str = "new",

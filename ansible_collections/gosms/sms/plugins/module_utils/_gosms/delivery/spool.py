@@ -287,19 +287,15 @@ class Folders:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def put(self, folder: str, name: str, data: bytes, *, sync: bool = True) -> None:
-        """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one.
-
-        ``sync=False`` leaves the folder's fsync (what makes the rename last) to :meth:`sync`, called
-        once after a batch of puts: the file itself is fsynced either way."""
+    def put(self, folder: str, name: str, data: bytes) -> None:
+        """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one,
+        the folder fsynced (see :meth:`sync`)."""
         tmp_fd = self._fds["tmp"]
-        temp = f"{name}.{os.urandom(4).hex()}.part"  # secrets.token_hex(4), without loading secrets
+        temp = _temp_name(name)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                _write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -308,8 +304,67 @@ class Folders:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=tmp_fd)
             raise
-        if sync:
-            self.sync(folder)
+        self.sync(folder)
+
+    def put_all(self, folder: str, files: Sequence[tuple[str, bytes]], *, step: str = "") -> list[Optional[OSError]]:
+        """Each ``(name, data)`` in ``folder`` as :meth:`put` leaves it, for a batch: every file written in
+        ``tmp/``, the files fsynced at once from a few threads, renamed, then the folder fsynced ONCE.
+
+        Each place of the list returned holds None when that file is on disk (its content and its
+        rename fsynced), else the error that kept it out; it is left nowhere then (its temporary file
+        removed), and the others are not held back by it.
+
+        Why the fsyncs overlap: a file's fsync is mostly a wait for the disk, and one after another
+        fifty of them were half the time a relay took to answer a storm's posts; the disk takes them
+        together as fast as one.  ``step`` names the :func:`crash_point` reached after each rename (tests
+        kill the process there: renamed, the folder not fsynced yet, nobody answered)."""
+        tmp_fd, target = self._fds["tmp"], self._fds[folder]
+        errors: list[Optional[OSError]] = [None] * len(files)
+        # [place, temporary name, descriptor]: the descriptor -1 once closed, the name "" once renamed or
+        # removed, so that a batch cut short by something other than one file's OSError leaves nothing.
+        made: list[list[Any]] = []
+        try:
+            for place, (name, data) in enumerate(files):
+                temp = _temp_name(name)
+                try:
+                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
+                except OSError as exc:
+                    errors[place] = exc
+                    continue
+                made.append([place, temp, fd])
+                try:
+                    _write_all(fd, data)
+                except OSError as exc:
+                    errors[place] = exc
+            written = [item for item in made if errors[item[0]] is None]
+            for item, error in zip(written, _fsync_all([item[2] for item in written])):
+                errors[item[0]] = error
+            for item in made:
+                place, temp, fd = item
+                item[2] = -1
+                os.close(fd)
+                if errors[place] is None:
+                    try:
+                        os.replace(temp, files[place][0], src_dir_fd=tmp_fd, dst_dir_fd=target)
+                    except OSError as exc:
+                        errors[place] = exc
+                    else:
+                        item[1] = ""
+                        crash_point(step)
+                        continue
+                item[1] = ""
+                with contextlib.suppress(OSError):
+                    os.unlink(temp, dir_fd=tmp_fd)
+        finally:
+            for _place, temp, fd in made:
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                if temp:
+                    with contextlib.suppress(OSError):
+                        os.unlink(temp, dir_fd=tmp_fd)
+        self.sync(folder)
+        return errors
 
     def sync(self, folder: str) -> None:
         """Make the renames and unlinks in ``folder`` so far survive a power cut, where the platform
@@ -407,6 +462,50 @@ class _SharedSync:
                 waiting, self._waiting = self._waiting, []
             for wake in waiting:
                 wake.release()
+
+
+FSYNC_THREADS = 8
+"""Threads fsyncing a batch's files at once (:meth:`Folders.put_all`), each a share of them in turn.
+
+A thread blocked in fsync costs nothing: with eight, a batch of fifty files (written, fsynced,
+renamed, the folder fsynced) took 4-5 ms here instead of 9-11 ms, and a share per thread cost less
+CPU than a task per file (3.9 ms against 5.3 for the fifty)."""
+_fsync_pool: list[Any] = []
+"""The threads' pool once made (made when first needed: a notifier writing one alert never starts threads)."""
+_fsync_pool_lock = allocate_lock()
+
+
+def _fsync_all(fds: Sequence[int]) -> list[Optional[OSError]]:
+    """fsync each descriptor, several at once; for each, None or the error its fsync raised."""
+    if len(fds) < 2:
+        return [_fsync(fd) for fd in fds]
+    with _fsync_pool_lock:
+        if not _fsync_pool:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _fsync_pool.append(ThreadPoolExecutor(FSYNC_THREADS, thread_name_prefix="gosms-fsync"))
+        pool = _fsync_pool[0]
+    shares = min(FSYNC_THREADS, len(fds))
+    done = list(pool.map(lambda first: [_fsync(fd) for fd in fds[first::shares]], range(shares)))
+    return [done[place % shares][place // shares] for place in range(len(fds))]
+
+
+def _fsync(fd: int) -> Optional[OSError]:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _temp_name(name: str) -> str:
+    return f"{name}.{os.urandom(4).hex()}.part"  # secrets.token_hex(4), without loading secrets
 
 
 _syncs: dict[tuple[int, int], _SharedSync] = {}
