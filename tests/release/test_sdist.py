@@ -20,6 +20,7 @@ def test_sdist_builds_and_its_tests_pass(dist: Path, uv: str, py313: str, tmp_pa
         archive.extractall(tmp_path, filter="data")
     top = tmp_path / f"gosms_ops-{VERSION}"
     assert f"gosms_ops-{VERSION}/tests/core/conftest.py" in names
+    assert f"gosms_ops-{VERSION}/tests/support/outbox_runner.py" in names  # the core tests import it
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
     built = tmp_path / "built"
