@@ -289,22 +289,10 @@ class Folders:
 
     def put(self, folder: str, name: str, data: bytes) -> None:
         """``name`` in ``folder`` holds ``data``: written in ``tmp/``, flushed, renamed over the old one,
-        the folder fsynced (see :meth:`sync`)."""
-        tmp_fd = self._fds["tmp"]
-        temp = _temp_name(name)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=tmp_fd)
-        try:
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, name, src_dir_fd=tmp_fd, dst_dir_fd=self._fds[folder])
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp, dir_fd=tmp_fd)
-            raise
-        self.sync(folder)
+        the folder fsynced (see :meth:`sync`); a batch of one, so that one piece of code keeps that order."""
+        error = self.put_all(folder, [(name, data)])[0]
+        if error is not None:
+            raise error
 
     def put_all(self, folder: str, files: Sequence[tuple[str, bytes]], *, step: str = "") -> list[Optional[OSError]]:
         """Each ``(name, data)`` in ``folder`` as :meth:`put` leaves it, for a batch: every file written in
