@@ -50,7 +50,6 @@ class OpenURL:
         options = dict(validate_certs=validate_certs, ca_path=ca_path, client_cert=client_cert,
                        client_key=client_key, use_proxy=use_proxy, http_agent=protocol.USER_AGENT,
                        follow_redirects='none', use_netrc=False)
-        self._http = Request(**options)
         # One TLS context for every request of the task, made before the first one claims its
         # start in the account's rate budget.  Left to Request, each request loads the system's CAs
         # anew (about 15 ms of CPU) between its turn and the moment it leaves: fifty recipients
@@ -58,6 +57,7 @@ class OpenURL:
         # second at the server (429, then the budget's rate is cut).  Where this ansible-core
         # cannot take the context, or the options fail to make one, Request does as before (and
         # reports any certificate problem per request, in the task's words).
+        self._http = None
         if make_context is not None:
             try:
                 context = make_context(cafile=ca_path, validate_certs=validate_certs, client_cert=client_cert,
@@ -65,6 +65,8 @@ class OpenURL:
                 self._http = Request(context=context, **options)
             except Exception:  # pylint: disable=broad-except  # the per-request path reports it
                 pass
+        if self._http is None:
+            self._http = Request(**options)
 
     def exchange(self, request, host, timeout):
         """The server's answer, or a Failure saying whether the request may have arrived."""
