@@ -128,7 +128,7 @@ class Folder:
         number or a text (a support request should show a stuck digest without leaking the on-call)."""
         now = _now()
         policy = self.policy
-        dues = [d for rec in self._numbers.values() if (d := self._due(rec, now)) is not None]
+        dues = self._dues(now)
         waiting = self.waiting()
         return {
             "on": folds(self.entry),
@@ -188,6 +188,10 @@ class Folder:
         self._schedule(now)
         return alone
 
+    def _dues(self, now: float) -> list[float]:
+        """When each number's digest is due (a number with nothing waiting, or its digest on its way, has none)."""
+        return [d for rec in self._numbers.values() if (d := self._due(rec, now)) is not None]
+
     def _due(self, rec: _Recipient, now: float) -> float | None:
         if not rec.held or rec.sending:
             return None
@@ -198,7 +202,7 @@ class Folder:
     @callback
     def _schedule(self, now: float) -> None:
         self.async_stop()
-        dues = [d for rec in self._numbers.values() if (d := self._due(rec, now)) is not None]
+        dues = self._dues(now)
         if dues:
             moment = dt_util.utc_from_timestamp(min(dues))
             self._unsub = async_track_point_in_utc_time(self.hass, self._async_fire, moment)
