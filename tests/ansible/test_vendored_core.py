@@ -53,6 +53,96 @@ def test_a_drifted_copy_is_found(tmp_path, monkeypatch):
     assert vendor_core.drift(vendor_core.render()) == ["stray.py", "wire/errors.py"]
 
 
+def test_the_copy_leaves_out_what_only_the_type_checker_reads():
+    """No signature annotations; the dataclasses keep their fields, and the variables their annotations."""
+    fields = 0
+    for path in vendor_core.TARGET.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = node.args
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                         *(a for a in (arguments.vararg, arguments.kwarg) if a)]
+                assert node.returns is None and all(a.annotation is None for a in every), (
+                    f"{path.name}:{node.lineno} {node.name} keeps an annotation")
+            fields += isinstance(node, ast.AnnAssign)
+    assert fields > 20  # Request, Response, SendPlan, ... still declare their fields
+    # the names only signatures read are gone (the lint stage's ruff finds any import left unused)
+    config = (vendor_core.TARGET / "wire" / "config.py").read_text(encoding="utf-8")
+    assert "Optional" in (vendor_core.CORE / "wire" / "config.py").read_text(encoding="utf-8")
+    assert "Optional" not in config and "Mapping" not in config
+
+
+SAMPLE = """\
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .errors import GoSMSError
+if TYPE_CHECKING:
+    from .models import Message
+
+
+def send(numbers: Sequence[str], text: str = "é", *parts: str, retries: Optional[int] = None,
+         **fields: Any) -> Mapping[str, str]:  # a comment stays
+    sent: list[Message] = []
+    return dict(numbers=numbers, text=text, sent=sent)
+
+
+def plain(a, b=1, c: os.PathLike[str] | None = None) -> GoSMSError:
+    \"\"\"Left as it is.\"\"\"
+    return isinstance(a, Mapping)
+
+
+if not TYPE_CHECKING:
+    RUNS = True
+"""
+
+WITHOUT = """\
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .models import Message
+
+
+def send(numbers, text="é", *parts, retries=None,
+         **fields):  # a comment stays
+    sent: list[Message] = []
+    return dict(numbers=numbers, text=text, sent=sent)
+
+
+def plain(a, b=1, c=None):
+    \"\"\"Left as it is.\"\"\"
+    return isinstance(a, Mapping)
+
+
+if not TYPE_CHECKING:
+    RUNS = True
+"""
+
+
+def test_annotations_come_out_and_the_rest_stays_as_written():
+    assert vendor_core.without_annotations("wire.sample", SAMPLE) == WITHOUT
+
+
+def test_a_form_the_edit_does_not_know_stops_the_script():
+    """A parenthesized annotation would leave a stray bracket: the check against the syntax tree the
+    copy must have stops the script rather than write it."""
+    try:
+        vendor_core.without_annotations("wire.sample", "def f(x: (int)) -> None:\n    return x\n")
+    except SystemExit as stop:
+        assert "wire/sample.py" in str(stop)
+    else:
+        raise AssertionError("a changed syntax tree was written")
+
+
 def imported_roots(path):
     """Top-level names a file imports absolutely, anywhere in it (lazy imports included), but for
     those only the type checker reads or that have a fallback (the copy's record.py tries the

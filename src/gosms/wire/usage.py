@@ -23,12 +23,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from . import flows
 from .config import Token
 from .paging import OFFSET_MODES, OLDEST_FIRST, Pager
 from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from . import flows
 
 __all__ = ["BILLING_TZ", "MonthUsage", "month_start", "month_usage"]
 
