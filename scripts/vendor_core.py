@@ -295,8 +295,9 @@ def without_annotations(name: str, source: str) -> str:
 
     The core's sources carry their types for mypy, which checks them there.  On a managed host an
     annotation is only text to parse: Ansible parses every file of a module's payload on the
-    controller, and the host compiles each one (twice, through zipimport) on every task.  Leaving
-    them out makes a ``gosms.sms.send`` task about 10 ms quicker (of the 70 ms it took over ``uri``).
+    controller, and the host compiles each one (twice, through zipimport) on every task.  For one
+    ``gosms.sms.send`` that is 8 KB less to parse: 2.3 ms less on the controller (20.8 -> 18.5 ms to
+    parse the payload's collection files) and about 2.5 ms less on the host.
     The result is checked against the syntax tree it must have, so a form this text edit does not
     know stops the script instead of changing the code.
     """
