@@ -261,3 +261,20 @@ def test_listen_addresses_and_where_a_token_is_required(listen, host, port, toke
 def test_a_listen_address_without_a_usable_port_is_refused(listen) -> None:
     with pytest.raises(ValueError, match="is not HOST:PORT"):
         parse_listen(listen)
+
+
+def test_repeat_claims_are_forgotten_once_the_window_passes(outbox, monkeypatch):
+    """A storm keeps thousands of posts within the repeat window; each post forgets only the claims
+    the window has passed (oldest first), and what it still holds is refused as a sender's retry."""
+    from gosms.relay import server
+
+    monkeypatch.setattr(server, "REPEAT_WINDOW", 0.5)  # real time, shortened: the default is 10 minutes
+    seen = server._Seen(outbox)
+    assert [seen.claim(f"post-{n}", PHONE) for n in range(3)] == [True, True, True]
+    assert not seen.claim("post-1", PHONE)  # a retry within the window
+    seen.release("post-1", PHONE)  # a post that could not be written may come again
+    assert seen.claim("post-1", PHONE)
+    time.sleep(0.6)
+    assert seen.claim("post-9", PHONE)
+    assert list(seen._claimed) == [("post-9", PHONE)]  # the three older ones are gone
+    assert seen.claim("post-0", PHONE)  # the same post after the window is a new page

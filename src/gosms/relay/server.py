@@ -26,6 +26,7 @@ import re
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
@@ -115,27 +116,40 @@ class _Seen:
 
     def __init__(self, outbox: Outbox) -> None:
         self._lock = threading.Lock()
-        self._claimed: dict[tuple[str, str], float] = {}
+        self._claimed: OrderedDict[tuple[str, str], float] = OrderedDict()
+        """Oldest claim first, so :meth:`claim` forgets the expired ones from the front."""
         now = time.time()
         try:
             entries = outbox.entries()
         except GoSMSError:
             entries = []  # an outbox that cannot be read cannot be written either: posts get 503
+        restored = []
         for entry in entries:
             found = _POST_KEY.search(entry.source)
             if found and now - entry.created < REPEAT_WINDOW:
-                self._claimed[(found.group(1), entry.phone_number)] = entry.created
+                restored.append((entry.created, (found.group(1), entry.phone_number)))
+        for created, key in sorted(restored):
+            self._claimed[key] = created
 
     def claim(self, key: str, number: str) -> bool:
-        """True when this post has not been queued for ``number`` within the window (and claim it)."""
+        """True when this post has not been queued for ``number`` within the window (and claim it).
+
+        Each call first forgets the claims the window has passed, oldest first: a post pays for the
+        few it drops, not for the thousands a storm keeps within the window.
+        """
         now = time.time()
         with self._lock:
-            if len(self._claimed) > 10_000:
-                self._claimed = {k: t for k, t in self._claimed.items() if now - t < REPEAT_WINDOW}
-            claimed = self._claimed.get((key, number))
-            if claimed is not None and now - claimed < REPEAT_WINDOW:
+            claimed = self._claimed
+            while claimed:
+                oldest, at = next(iter(claimed.items()))
+                if now - at < REPEAT_WINDOW:
+                    break
+                del claimed[oldest]
+            last = claimed.get((key, number))
+            if last is not None and now - last < REPEAT_WINDOW:
                 return False
-            self._claimed[(key, number)] = now
+            claimed[(key, number)] = now
+            claimed.move_to_end((key, number))
             return True
 
     def release(self, key: str, number: str) -> None:
