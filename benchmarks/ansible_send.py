@@ -7,7 +7,7 @@ Prints two ratios (no assertions on time):
   10 requests per second bound the task to about 5 s, whatever the transport).
 
 Each play is run a few times against the emulator on loopback and the median wall time is used
-(nine times for the short one-SMS and empty plays, interleaved with the others).
+(fifteen times for the short one-SMS and empty plays, interleaved with the others).
 The modules run as on a managed host: from the collection's own code (the core's generated copy
 and Ansible's HTTP client), pacing themselves through the account's budget file.
 The uri requests are built by the gosms library itself (gosms.wire.protocol), so both sides send the
@@ -138,8 +138,8 @@ def timed_play(name: str, work: Path, env: dict[str, str], variables: Path, emul
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each play; the median counts (default 3)")
-    parser.add_argument("--one-runs", type=int, default=9,
-                        help="runs of the one-SMS and empty plays (default 9: they last under a second, and the "
+    parser.add_argument("--one-runs", type=int, default=15,
+                        help="runs of the one-SMS and empty plays (default 15: they last under a second, and the "
                              "goal is a 10%% margin, so more runs steady the median for little time)")
     args = parser.parse_args()
 

@@ -37,6 +37,8 @@ class Call:
 
 @dataclass(frozen=True)
 class Sleep:
+    """Wait ``seconds`` before the flow's next step (a backoff, a rate window, a delivery poll)."""
+
     seconds: float
 
 

@@ -48,6 +48,12 @@ USER_AGENT = "gosms-ops"
 
 @dataclass(frozen=True)
 class Endpoint:
+    """One operation of the API: its name in the core, its HTTP method and path.
+
+    (Every dataclass here has a docstring: without one, ``dataclass`` makes one by reading the class's
+    signature, which a short-lived command or Ansible task pays for at import.)
+    """
+
     name: str
     method: str
     path: str
@@ -89,6 +95,8 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
+    """An HTTP answer as the transports hand it to the flows: any status, the API's errors included."""
+
     status: int
     headers: Mapping[str, str]
     body: bytes
