@@ -14,9 +14,9 @@ task runs, and it probes each name imported from a module as a possible sub-modu
 the module's file again each time: about 200 probes for one ``gosms.sms.send``.  A module imported
 whole is one lookup.  The copy runs the same code either way.
 
-A second change leaves out what only the type checker reads: the annotations of function signatures,
-the ``if TYPE_CHECKING:`` blocks and the ``typing`` names nothing else uses (:func:`without_annotations`
-says why, and checks that nothing else changed).  mypy reads the core's sources, with every annotation.
+A second change leaves out what only the type checker reads: the annotations of function signatures
+and the imports nothing else reads (:func:`without_annotations` says why, and checks that nothing else
+changed).  mypy reads the core's sources, with every annotation.
 
     .venv/bin/python scripts/vendor_core.py           # write the copy
     .venv/bin/python scripts/vendor_core.py --check   # exit 1 and name the files that drifted
@@ -28,7 +28,7 @@ import argparse
 import ast
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "src" / "gosms"
@@ -169,7 +169,7 @@ def _offsets(data: bytes) -> list[int]:
     return starts
 
 
-def _is_type_checking(node: ast.stmt) -> bool:
+def _is_type_checking(node: ast.AST) -> TypeGuard[ast.If]:
     """An ``if TYPE_CHECKING:`` block with no ``else``: what only the type checker runs."""
     return (isinstance(node, ast.If) and not node.orelse
             and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"))
@@ -202,8 +202,8 @@ def _from_stdlib(node: ast.stmt) -> bool:
     """An absolute import from the standard library (not ``__future__``): nobody imports it from here."""
     if isinstance(node, ast.Import):
         return all(alias.name.split(".")[0] in sys.stdlib_module_names for alias in node.names)
-    return (isinstance(node, ast.ImportFrom) and not node.level and node.module not in (None, "__future__")
-            and node.module.split(".")[0] in sys.stdlib_module_names)
+    return (isinstance(node, ast.ImportFrom) and not node.level and node.module is not None
+            and node.module != "__future__" and node.module.split(".")[0] in sys.stdlib_module_names)
 
 
 def _unread(tree: ast.Module) -> dict[int, list[str]]:
@@ -215,13 +215,13 @@ def _unread(tree: ast.Module) -> dict[int, list[str]]:
     gone: dict[int, list[str]] = {}
     while True:
         blocks = [node for node in tree.body if _is_type_checking(node)]
-        skip = frozenset([*(id(s) for b in blocks for s in b.body if _whole(s, gone)),  # type: ignore[attr-defined]
-                          *(id(b) for b in blocks if all(_whole(s, gone) for s in b.body))])  # type: ignore[attr-defined]
+        skip = frozenset([*(id(s) for b in blocks for s in b.body if _whole(s, gone)),
+                          *(id(b) for b in blocks if all(_whole(s, gone) for s in b.body))])
         read = _read_names(tree, skip)
         before = sum(map(len, gone.values()))
         for node in tree.body:
             guarded = _is_type_checking(node)
-            for statement in (node.body if guarded else [node]):  # type: ignore[attr-defined]
+            for statement in (node.body if _is_type_checking(node) else [node]):
                 if isinstance(statement, (ast.Import, ast.ImportFrom)) and (guarded or _from_stdlib(statement)):
                     unread = [_bound(a) for a in statement.names if _bound(a) not in read]
                 elif (guarded and isinstance(statement, ast.Assign) and len(statement.targets) == 1
@@ -234,7 +234,7 @@ def _unread(tree: ast.Module) -> dict[int, list[str]]:
         if sum(map(len, gone.values())) == before:
             break
     for node in tree.body:
-        if _is_type_checking(node) and all(_whole(s, gone) for s in node.body):  # type: ignore[attr-defined]
+        if _is_type_checking(node) and all(_whole(s, gone) for s in node.body):
             gone[node.lineno] = []
     return gone
 
@@ -249,11 +249,11 @@ def _whole(statement: ast.stmt, gone: dict[int, list[str]]) -> bool:
 def _leave_out(tree: ast.Module, gone: dict[int, list[str]]) -> ast.Module:
     """``tree`` without what :func:`_unread` found: the syntax tree the copy's text must parse to."""
     def kept(body: list[ast.stmt]) -> list[ast.stmt]:
-        out = []
+        out: list[ast.stmt] = []
         for statement in body:
             if _is_type_checking(statement):
-                if not _whole_block(statement, gone):  # type: ignore[arg-type]
-                    statement.body = kept(statement.body)  # type: ignore[attr-defined]
+                if not _whole_block(statement, gone):
+                    statement.body = kept(statement.body)
                     out.append(statement)
             elif statement.lineno not in gone:
                 out.append(statement)
@@ -334,8 +334,8 @@ def without_annotations(name: str, source: str) -> str:
             arrow = data.rindex(b"->", 0, at(node.returns.lineno, node.returns.col_offset))
             closing = len(data[:arrow].rstrip(b" "))
             edits.append((closing, at(node.returns.end_lineno or 0, node.returns.end_col_offset or 0), b""))
-    for start, end, text in sorted(edits, reverse=True):
-        data = data[:start] + text + data[end:]
+    for start, end, replacement in sorted(edits, reverse=True):
+        data = data[:start] + replacement + data[end:]
 
     # the imports only the annotations read
     try:
@@ -359,11 +359,11 @@ def without_annotations(name: str, source: str) -> str:
             node.names = [a for a in node.names if _bound(a) not in gone[node.lineno]]
             edits.append((*span, (" " * node.col_offset + ast.unparse(node) + "\n").encode("utf-8")))
     # a block that goes whole takes the statements in it along
-    blocks = [(start, end) for start, end, text in edits if not text
+    blocks = [(start, end) for start, end, replacement in edits if not replacement
               and any(isinstance(n, ast.If) and at(n.lineno, 0) == start for n in tree.body)]
     edits = [e for e in edits if not any(s <= e[0] < t and (s, t) != e[:2] for s, t in blocks)]
-    for start, end, text in sorted(edits, reverse=True):
-        data = data[:start] + text + data[end:]
+    for start, end, replacement in sorted(edits, reverse=True):
+        data = data[:start] + replacement + data[end:]
     text = data.decode("utf-8")
     while "\n\n\n\n" in text:  # where a block went, the two blank lines PEP 8 asks for, not more
         text = text.replace("\n\n\n\n", "\n\n\n")
