@@ -184,6 +184,12 @@ def main() -> None:
     cpu = {name: statistics.median(CPU[name]) for name in ("send_one", "uri_one")}
     print(f"                CPU time: {cpu['send_one']:.3f}s / {cpu['uri_one']:.3f}s = "
           f"{cpu['send_one'] / cpu['uri_one']:.3f}x")
+    # How far one round strays from another: the plays of a round run back to back, so their ratio
+    # shows the machine's noise next to the margin the goal leaves.
+    paired = [send / uri for send, uri in zip(runs["send_one"], runs["uri_one"])]
+    low, _, high = statistics.quantiles(paired, n=4)
+    print(f"                one round against the other: {low:.3f}x to {high:.3f}x (middle half of "
+          f"{len(paired)} rounds)")
     # The API takes 10 sends in a second: the last ten cannot leave before the fifth second begins,
     # 4 s after the first, whatever the module does.
     bound = median["uri_many"] / (median["empty"] + (RECIPIENTS + 9) // 10 - 1)
