@@ -51,7 +51,8 @@ MODULES = (
     "wire.routes",
     "wire.following",
     "wire.usage",
-    "wire.folding", "wire.fold_policy", "delivery.spool", "delivery.entry", "delivery.record", "delivery.outbox",
+    "wire.folding", "wire.fold_policy", "delivery.spool", "delivery.entry", "delivery.record", "delivery.failures",
+    "delivery.outbox",
     "delivery.handoff",  # the notify callback
     "pacing.runtime",
     "pacing.budget",

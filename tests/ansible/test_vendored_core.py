@@ -30,7 +30,7 @@ def test_the_copy_holds_the_sans_io_layer_the_modules_use():
     # delivery layer only the hand-off the notify callback writes the outbox with (on the controller)
     assert not {path for path in copied if path.split("/")[0] in {"cli", "relay", "emulator"}}
     assert {path for path in copied if path.startswith("delivery/")} <= {
-        f"delivery/{name}.py" for name in ("__init__", "spool", "entry", "record", "outbox", "handoff")}
+        f"delivery/{name}.py" for name in ("__init__", "spool", "entry", "record", "failures", "outbox", "handoff")}
     assert not copied & {"clients/sync.py", "clients/aio.py", "transports/requests_session.py"}
 
 

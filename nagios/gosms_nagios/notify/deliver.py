@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Optional
 
 from gosms.clients.sync import Client
-from gosms.delivery.outbox import Outbox, is_transient
+from gosms.delivery.failures import is_transient
+from gosms.delivery.outbox import Outbox
 from gosms.delivery.queued_send import send_or_queue
 from gosms.transports.stdlib import StdlibHTTP
 from gosms.wire.config import Token

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..delivery.alert_log import alert_log
 from ..delivery.digest import fold
-from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox, is_transient
+from ..delivery.failures import is_transient
+from ..delivery.outbox import DEFAULT_MAX_AGE, ENV_OUTBOX, LOCK_WAIT, Entry, FlushReport, Outbox
 from ..delivery.runner import QuotaReserve, Runner
 from ..wire.folding import DEFAULT_RESERVE
 from .output import describe

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from ..wire.config import Token, redact
-from ..wire.errors import APIError, Category, ConfigError, GoSMSError, ProtocolError, TransportError
+from ..wire.errors import APIError, Category, ConfigError, GoSMSError
 from .entry import (
     FOLLOWED,
     PENDING,
@@ -61,6 +61,7 @@ from .entry import (
     account_fingerprint,
     parse_entry,
 )
+from .failures import is_transient, message_specific
 from .record import encode, new_record
 from .spool import CORRUPT, ENV_OUTBOX, RUNNER_LOCK, BadEntry, Folders, corrupt_reason, crash_point, default_root
 
@@ -100,28 +101,6 @@ SETTLED = 2.0
 def default_directory(environ: Optional[Mapping[str, str]] = None) -> Path:
     """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``."""
     return Path(default_root(environ))
-
-
-def is_transient(exc: GoSMSError) -> bool:
-    """Whether the alert may go out later: a 429, a 5xx, a timeout, an unreachable API.
-
-    Read from the error's own type and the error table, never from code numbers here: an API
-    error is transient only where the table says retrying helps; one that the server or a proxy
-    answered without a GoSMS code is transient when it is a 429, a 5xx, or a mangled answer that
-    may hide a sent message.
-    """
-    if isinstance(exc, APIError):
-        return exc.info.retryable
-    if isinstance(exc, TransportError):
-        return True
-    if isinstance(exc, ProtocolError):
-        return exc.retryable or exc.maybe_sent
-    return False
-
-
-def _message_specific(exc: GoSMSError) -> bool:
-    """A refusal about this one message (its number, its phone), not about the account as a whole."""
-    return isinstance(exc, APIError) and (exc.info.field is not None or exc.info.category is Category.VALIDATION)
 
 
 # -- the outbox ---------------------------------------------------------------------------------------
@@ -508,7 +487,7 @@ class Outbox:
             if exc.maybe_sent and entry.maybe_sent_since is None:
                 entry.maybe_sent_since = started
             entry.in_flight_since = None
-            if _message_specific(exc) and not is_transient(exc):
+            if message_specific(exc) and not is_transient(exc):
                 self._write(entry, "failed")
                 report.failed.append((entry, exc))
             else:  # the API is out of reach, or refuses the account: the next entries would fare alike

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ..wire.errors import ConfigError
 from ..wire.outcomes import BulkResult, SendPlan, plan_send
-from .outbox import Entry, Outbox, is_transient
+from .failures import is_transient
+from .outbox import Entry, Outbox
 from .spool import crash_point
 
 if TYPE_CHECKING:

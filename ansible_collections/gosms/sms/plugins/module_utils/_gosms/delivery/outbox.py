@@ -63,8 +63,6 @@ APIError = _errors.APIError
 Category = _errors.Category
 ConfigError = _errors.ConfigError
 GoSMSError = _errors.GoSMSError
-ProtocolError = _errors.ProtocolError
-TransportError = _errors.TransportError
 from . import entry as _entry
 FOLLOWED = _entry.FOLLOWED
 PENDING = _entry.PENDING
@@ -74,6 +72,9 @@ Entry = _entry.Entry
 FlushReport = _entry.FlushReport
 account_fingerprint = _entry.account_fingerprint
 parse_entry = _entry.parse_entry
+from . import failures as _failures
+is_transient = _failures.is_transient
+message_specific = _failures.message_specific
 from . import record as _record
 encode = _record.encode
 new_record = _record.new_record
@@ -123,28 +124,6 @@ SETTLED = 2.0
 def default_directory(environ=None):
     """``$GOSMS_OUTBOX``, else ``$XDG_STATE_HOME/gosms-ops/outbox``, else ``~/.local/state/gosms-ops/outbox``."""
     return Path(default_root(environ))
-
-
-def is_transient(exc):
-    """Whether the alert may go out later: a 429, a 5xx, a timeout, an unreachable API.
-
-    Read from the error's own type and the error table, never from code numbers here: an API
-    error is transient only where the table says retrying helps; one that the server or a proxy
-    answered without a GoSMS code is transient when it is a 429, a 5xx, or a mangled answer that
-    may hide a sent message.
-    """
-    if isinstance(exc, APIError):
-        return exc.info.retryable
-    if isinstance(exc, TransportError):
-        return True
-    if isinstance(exc, ProtocolError):
-        return exc.retryable or exc.maybe_sent
-    return False
-
-
-def _message_specific(exc):
-    """A refusal about this one message (its number, its phone), not about the account as a whole."""
-    return isinstance(exc, APIError) and (exc.info.field is not None or exc.info.category is Category.VALIDATION)
 
 
 # -- the outbox ---------------------------------------------------------------------------------------
@@ -532,7 +511,7 @@ class Outbox:
             if exc.maybe_sent and entry.maybe_sent_since is None:
                 entry.maybe_sent_since = started
             entry.in_flight_since = None
-            if _message_specific(exc) and not is_transient(exc):
+            if message_specific(exc) and not is_transient(exc):
                 self._write(entry, "failed")
                 report.failed.append((entry, exc))
             else:  # the API is out of reach, or refuses the account: the next entries would fare alike
