@@ -158,6 +158,17 @@ def test_every_module_is_on_a_floor():
             "gosms_nagios.common.budget", "gosms_nagios.launch"} <= set(graph)
 
 
+MAX_LINES = 600
+"""A module that outgrows this holds more than one thing: split it by what it holds."""
+
+
+def test_no_module_outgrows_what_one_reader_takes_in():
+    long = {f"{path.relative_to(REPO)}: {n} lines"
+            for root in ROOTS.values() for path in root.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines: {sorted(long)}"
+
+
 def test_the_wire_layer_does_no_network_io():
     """The bottom floor is sans-IO: it never loads a socket or an HTTP library."""
     io_modules = ("socket", "ssl", "http.client", "http.server", "urllib.request", "requests", "aiohttp", "asyncio")
