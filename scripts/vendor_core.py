@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn, TypeGuard
 
@@ -220,24 +221,32 @@ def _unread(tree: ast.Module) -> dict[int, list[str]]:
                           *(id(b) for b in blocks if all(_whole(s, gone) for s in b.body))])
         read = _read_names(tree, skip)
         before = sum(map(len, gone.values()))
-        for node in tree.body:
-            guarded = _is_type_checking(node)
-            for statement in (node.body if _is_type_checking(node) else [node]):
-                if isinstance(statement, (ast.Import, ast.ImportFrom)) and (guarded or _from_stdlib(statement)):
-                    unread = [_bound(a) for a in statement.names if _bound(a) not in read]
-                elif (guarded and isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                      and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id not in read):
-                    unread = [statement.targets[0].id]
-                else:
-                    continue
-                if unread:
-                    gone[statement.lineno] = sorted(set(gone.get(statement.lineno, [])) | set(unread))
+        for statement, guarded in _statements(tree):
+            if isinstance(statement, (ast.Import, ast.ImportFrom)) and (guarded or _from_stdlib(statement)):
+                unread = [_bound(a) for a in statement.names if _bound(a) not in read]
+            elif (guarded and isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                  and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id not in read):
+                unread = [statement.targets[0].id]
+            else:
+                continue
+            if unread:
+                gone[statement.lineno] = sorted(set(gone.get(statement.lineno, [])) | set(unread))
         if sum(map(len, gone.values())) == before:
             break
     for node in tree.body:
         if _is_type_checking(node) and all(_whole(s, gone) for s in node.body):
             gone[node.lineno] = []
     return gone
+
+
+def _statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool]]:
+    """The module's statements and those of its ``if TYPE_CHECKING:`` blocks (with True), where the
+    copy may leave something out."""
+    for node in tree.body:
+        if _is_type_checking(node):
+            yield from ((statement, True) for statement in node.body)
+        else:
+            yield node, False
 
 
 def _whole(statement: ast.stmt, gone: dict[int, list[str]]) -> bool:
@@ -345,24 +354,21 @@ def without_annotations(name: str, source: str) -> str:
         _unknown_form(name)
     starts = _offsets(data)
     gone = _unread(tree)
-    edits = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or node.lineno not in gone:
-            continue
-        span = (at(node.lineno, 0), at((node.end_lineno or 0) + 1, 0))
-        if isinstance(node, ast.If):
-            if _whole_block(node, gone):
-                edits.append((*span, b""))
-        elif _whole(node, gone):
-            edits.append((*span, b""))
+
+    def span(node: ast.stmt) -> tuple[int, int]:
+        return at(node.lineno, 0), at((node.end_lineno or 0) + 1, 0)
+
+    blocks = [span(node) for node in tree.body if _is_type_checking(node) and _whole_block(node, gone)]
+    edits = [(start, end, b"") for start, end in blocks]
+    for statement, _guarded in _statements(tree):
+        if statement.lineno not in gone or any(start <= span(statement)[0] < end for start, end in blocks):
+            continue  # kept, or gone with its block
+        if _whole(statement, gone):
+            edits.append((*span(statement), b""))
         else:
-            assert isinstance(node, (ast.Import, ast.ImportFrom))
-            node.names = [a for a in node.names if _bound(a) not in gone[node.lineno]]
-            edits.append((*span, (" " * node.col_offset + ast.unparse(node) + "\n").encode("utf-8")))
-    # a block that goes whole takes the statements in it along
-    blocks = [(start, end) for start, end, replacement in edits if not replacement
-              and any(isinstance(n, ast.If) and at(n.lineno, 0) == start for n in tree.body)]
-    edits = [e for e in edits if not any(s <= e[0] < t and (s, t) != e[:2] for s, t in blocks)]
+            assert isinstance(statement, (ast.Import, ast.ImportFrom))
+            statement.names = [a for a in statement.names if _bound(a) not in gone[statement.lineno]]
+            edits.append((*span(statement), (" " * statement.col_offset + ast.unparse(statement) + "\n").encode()))
     for start, end, replacement in sorted(edits, reverse=True):
         data = data[:start] + replacement + data[end:]
     text = data.decode("utf-8")
