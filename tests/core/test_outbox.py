@@ -14,7 +14,6 @@ import stat
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from gosms import Client, RetryPolicy, TransportError
 from gosms.delivery.outbox import Outbox, default_directory, is_transient
 from gosms.delivery.queued_send import send_or_queue
 from gosms.emulator import Emulator
+from tests.support.outbox_runner import until
 
 OTHER = "79990000001"
 QUICK = RetryPolicy(attempts=2, deadline=1.0, base=0.05, cap=0.2)
@@ -47,14 +47,6 @@ def assert_private_and_tokenless(directory: Path) -> None:
     found = subprocess.run(["grep", "-r", "-l", SECRET, str(directory)], capture_output=True, text=True,
                            check=False)
     assert found.returncode == 1 and not found.stdout
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 600) -> None:
-    """Poll until ``condition`` holds; the bound is only there so a broken run ends."""
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, "gave up waiting"
-        time.sleep(0.05)
 
 
 def texts(emu: Emulator) -> Counter[str]:
@@ -139,7 +131,8 @@ def test_a_timeout_is_queued_and_the_flush_finds_the_message_instead_of_doubling
         result = send_or_queue(c, outbox, PHONE, "api timeout alert")
     (entry,) = result.queued
     assert entry.maybe_sent_since is not None
-    wait_for(lambda: stored(emu))  # the server carries it out before its slow answer, maybe after the timeout
+    # the server carries it out before its slow answer, maybe after the timeout
+    until(lambda: stored(emu), 600, "the message stored", step=0.05)
     assert texts(emu) == Counter({"api timeout alert": 1})
     emu.clear_faults()
     with quick_client(emu.url) as client:
@@ -448,8 +441,8 @@ def test_a_flush_killed_before_its_send_was_carried_out_sends_it_on_the_next_run
     flush = subprocess.Popen([*_command(), "outbox", "flush", "--timeout", "1000"], env=environ,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: any(e.message == "alert 3" for e in outbox.entries(("sending",)))
-                 or flush.poll() is not None)
+        until(lambda: any(e.message == "alert 3" for e in outbox.entries(("sending",))) or flush.poll() is not None,
+              600, "alert 3 in sending/", step=0.05)
         assert flush.poll() is None
         flush.send_signal(signal.SIGKILL)
     finally:
@@ -475,7 +468,7 @@ def test_run_keeps_flushing_and_stops_cleanly_on_sigterm(emu: Emulator, tmp_path
     try:
         with quick_client(emu.url) as client:
             Outbox(tmp_path / "ob").add(client, PHONE, "queued while the service runs")
-        wait_for(lambda: stored(emu) or service.poll() is not None)
+        until(lambda: stored(emu) or service.poll() is not None, 600, "a message stored", step=0.05)
         assert service.poll() is None
         service.send_signal(signal.SIGTERM)
         out, err = service.communicate(timeout=60)
@@ -496,7 +489,7 @@ def test_one_runner_per_outbox_and_a_killed_runner_is_not_alive(emu: Emulator, t
     first = subprocess.Popen([*_command(), "outbox", "run", "--interval", "0.2"], env=environ,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: outbox.runner_alive() or first.poll() is not None)
+        until(lambda: outbox.runner_alive() or first.poll() is not None, 600, "the first runner", step=0.05)
         assert outbox.runner_alive(), "the running runner holds the outbox"
         second = subprocess.run([*_command(), "outbox", "run", "--interval", "0.2"], env=environ,
                                 capture_output=True, text=True, timeout=120)
